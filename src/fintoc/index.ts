@@ -1,0 +1,76 @@
+/**
+ * `pasarela/fintoc`: the Fintoc contract for any Node app — schemas of every object and event, a typed
+ * client, webhook signatures, error classes, id and key helpers.
+ *
+ * @example
+ * import { createFintocClient, verify } from 'pasarela/fintoc';
+ */
+export const FINTOC_API_URL = 'https://api.fintoc.com';
+
+export type { Clock } from './clock.js';
+export { systemClock } from './clock.js';
+export type { KeyMode, KeyPairCheck } from './keys.js';
+export { keyMode, keyKind, checkKeyPair } from './keys.js';
+export type { IdPrefix } from './ids.js';
+export { newId } from './ids.js';
+export type { FintocErrorCode } from './errors.js';
+export { FINTOC_ERRORS, FINTOC_ERROR_TYPE_FIXES } from './errors.js';
+export type { WebhookSignatureErrorCode } from './webhook-signature.js';
+export {
+  sign,
+  verify,
+  WebhookSignatureError,
+  SIGNATURE_HEADER,
+  DEFAULT_TOLERANCE_SECONDS,
+} from './webhook-signature.js';
+export type {
+  PaymentIntentStatus,
+  KnownPaymentIntentErrorReason,
+  Account,
+  PaymentIntent,
+  CheckoutSession,
+  CheckoutSessionStatus,
+  WebhookEndpoint,
+  Refund,
+  RefundStatus,
+  Whoami,
+  FintocErrorEnvelope,
+} from './schemas.js';
+export {
+  ModeSchema,
+  PAYMENT_INTENT_STATUSES,
+  PaymentIntentStatusSchema,
+  PAYMENT_INTENT_ERROR_REASONS,
+  AccountSchema,
+  BusinessProfileSchema,
+  PaymentIntentSchema,
+  CHECKOUT_SESSION_STATUSES,
+  CheckoutSessionSchema,
+  WebhookEndpointSchema,
+  REFUND_STATUSES,
+  RefundSchema,
+  WhoamiSchema,
+  FintocErrorEnvelopeSchema,
+} from './schemas.js';
+export type {
+  FintocEvent,
+  KnownFintocEvent,
+  GenericFintocEvent,
+  PaymentIntentEvent,
+  CheckoutSessionEvent,
+  RefundEvent,
+  PaymentIntentEventType,
+  CheckoutSessionEventType,
+  RefundEventType,
+} from './events.js';
+export {
+  PAYMENT_INTENT_EVENT_TYPES,
+  CHECKOUT_SESSION_EVENT_TYPES,
+  REFUND_EVENT_TYPES,
+  parseEvent,
+  FintocEventError,
+  isPaymentIntentEvent,
+  isCheckoutSessionEvent,
+  isRefundEvent,
+  isKnownEvent,
+} from './events.js';
