@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { checkoutHeaders, renderCheckoutPage, widgetOrigins } from './page.js';
+import { phaseOf, renderView, type CheckoutSession } from './view.js';
+
+function session(
+  over: Partial<CheckoutSession['payment']> = {},
+  country: 'cl' | 'mx' = 'cl',
+): CheckoutSession {
+  return {
+    payment: {
+      id: 'pay_2b7d1c9e0f3a4c5d6e7f8091',
+      order_id: 'order-<42>',
+      amount: 12990,
+      currency: 'CLP',
+      amount_display: '$12.990 CLP',
+      status: 'pending',
+      failure_reason: null,
+      expires_at: null,
+      ...over,
+    },
+    shop: { name: 'Tienda "Demo"', url: '/' },
+    country,
+    widget: {
+      url: 'http://127.0.0.1:4010/widget.js',
+      publicKey: 'pk_test_abc',
+      widgetToken: 'pi_123_sec_456',
+      country,
+      product: 'payments',
+      holderType: 'individual',
+    },
+  };
+}
+
+describe('renderView', () => {
+  it('shows shop, amount and the approved button, escaping what the shop wrote', () => {
+    const html = renderView({ session: session(), phase: 'ready' });
+    expect(html).toContain('Tienda &quot;Demo&quot;');
+    expect(html).toContain('Orden order-&lt;42&gt;');
+    expect(html).toContain('$12.990 CLP');
+    expect(html).toContain('src="https://assets.fintoc.com/?img_name=button_cl_light_trailing"');
+    expect(html).toContain('alt="Paga con tu banco"');
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('style=');
+  });
+
+  it('offers a retry and the way back after the customer left the widget', () => {
+    const html = renderView({ session: session({}, 'mx'), phase: 'exited' });
+    expect(html).toContain('data-testid="retry-button"');
+    expect(html).toContain('Paga con transferencia');
+    expect(html).toContain('data-testid="back-to-shop"');
+  });
+
+  it('lets the service state win over the page phase', () => {
+    const canceled = session({ status: 'canceled', failure_reason: 'abandoned' });
+    expect(phaseOf(canceled, 'widget')).toBe('final');
+    const html = renderView({ session: canceled, phase: 'widget' });
+    expect(html).toContain('data-status="canceled"');
+    expect(html).not.toContain('fintoc-button');
+    expect(phaseOf(session({ status: 'processing' }), 'ready')).toBe('confirming');
+  });
+});
+
+describe('renderCheckoutPage', () => {
+  it('embeds the session as inert JSON and loads only its own script', () => {
+    const html = renderCheckoutPage({ session: session({ order_id: '</script><script>alert(1)</script>' }) });
+    expect(html).toContain('<html lang="es">');
+    expect(html).toContain('name="viewport"');
+    expect(html).toContain('<script src="/pay/assets/checkout.js" defer></script>');
+    const json = /<script type="application\/json" id="pasarela-session">(.*?)<\/script>/.exec(html)?.[1];
+    expect(JSON.parse(json ?? 'null').payment.order_id).toBe('</script><script>alert(1)</script>');
+    expect(html.match(/<script/g)).toHaveLength(2);
+  });
+
+  it('shows an ended payment without any script or widget', () => {
+    const ended = { ...session({ status: 'failed', failure_reason: 'rejected' }), widget: null };
+    const html = renderCheckoutPage({ session: ended });
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('data-pasarela-checkout');
+    expect(html).toContain('El banco rechazó la transferencia.');
+  });
+});
+
+describe('checkoutHeaders', () => {
+  it('allows only self, the widget origin and Fintoc button images', () => {
+    const csp = checkoutHeaders('http://127.0.0.1:4010/widget.js')['content-security-policy'];
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self' http://127.0.0.1:4010;");
+    expect(csp).toContain("img-src 'self' data: https://assets.fintoc.com http://127.0.0.1:4010");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+  });
+
+  it("adds Fintoc's iframe host for the production script", () => {
+    expect(widgetOrigins('https://js.fintoc.com/v1/')).toEqual([
+      'https://js.fintoc.com',
+      'https://wizard.fintoc.com',
+    ]);
+    expect(checkoutHeaders('https://js.fintoc.com/v1/')['content-security-policy']).toContain(
+      'frame-src https://js.fintoc.com https://wizard.fintoc.com',
+    );
+  });
+});
