@@ -1,0 +1,74 @@
+/**
+ * What the checkout routes need from the payments service, as a small interface: the routes are
+ * tested against a fake, and `serviceCheckoutBackend` adapts the real service's objects to it.
+ */
+
+/** A payment as the checkout may see it. `widget_token` is for the widget only and never logged. */
+export interface CheckoutPayment {
+  id: string;
+  order_id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  failure_reason: string | null;
+  widget_token: string | null;
+  expires_at: Date | string | null;
+  updated_at: Date | string | null;
+  /** Where "back to the shop" goes (the shop sets `metadata.return_url`); null hides the link. */
+  return_url: string | null;
+}
+
+/** One widget callback, as the page reports it. */
+export interface BrowserEvent {
+  type: 'event' | 'success' | 'exit';
+  /** `onEvent`'s name (only for `type: 'event'`). */
+  name: string | null;
+  /** The widget's `metadata.timestamp` (epoch ms), or when the page saw it. */
+  timestamp: number | null;
+}
+
+/** The public configuration the page shows and passes to the widget: never a secret. */
+export interface CheckoutPublicConfig {
+  publicKey: string;
+  widgetUrl: string;
+  country: 'cl' | 'mx';
+  shopName: string;
+}
+
+export interface CheckoutBackend {
+  config: CheckoutPublicConfig;
+  getPayment(id: string): Promise<CheckoutPayment | null>;
+  /** Stores the events on the payment's timeline. Never changes the payment's status. */
+  recordBrowserEvents(id: string, events: BrowserEvent[], meta: { userAgent: string | null }): Promise<void>;
+  /**
+   * Starts a new attempt (a new payment intent, so a new widget token) on a payment that is still
+   * open. Rejects with an error whose `code` is `payment_not_open` when it has ended.
+   */
+  newAttempt(id: string): Promise<CheckoutPayment>;
+  /** Epoch ms; injected so throttling follows the service's clock. */
+  now(): number;
+}
+
+/** An error the routes turn into the service's error envelope. */
+export class CheckoutRouteError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CheckoutRouteError';
+  }
+}
+
+/** A shop-supplied return URL, kept only when it is http(s). */
+export function safeReturnUrl(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '') return null;
+  if (value.startsWith('/') && !value.startsWith('//')) return value;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The hosted checkout: `GET /pay/:id` (the page), `GET /pay/:id/session` and `/status` (what the
+ * browser module reads), `POST /pay/:id/events` (widget callbacks, for the timeline only),
+ * `POST /pay/:id/attempts` (try again after leaving the widget), and the module's own assets.
+ *
+ * Nothing here changes a payment's money state: the browser is told the state, never asked for it.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  CHECKOUT_ASSETS_PATH,
+  checkoutBundle,
+  checkoutCss,
+  checkoutHeaders,
+  formatAmount,
+  isFinal,
+  renderCheckoutPage,
+  type CheckoutSession,
+  type CheckoutStatus,
+  type PaymentStatus,
+} from '../../../checkout/index.js';
+import {
+  CheckoutRouteError,
+  type BrowserEvent,
+  type CheckoutBackend,
+  type CheckoutPayment,
+} from './backend.js';
+import { EventThrottle } from './throttle.js';
+
+export { CheckoutRouteError, safeReturnUrl } from './backend.js';
+export type { BrowserEvent, CheckoutBackend, CheckoutPayment, CheckoutPublicConfig } from './backend.js';
+export { EventThrottle } from './throttle.js';
+
+export interface PayRoutesOptions {
+  backend: CheckoutBackend;
+  /** How often the page polls the state (ms); tests shorten it. */
+  pollMs?: number;
+  throttle?: EventThrottle;
+}
+
+/** Payment ids are `pay_` and 16+ base62 characters: anything else is not worth a database read. */
+const PAYMENT_ID = /^pay_[A-Za-z0-9]{16,64}$/;
+const EVENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const MAX_EVENTS_PER_REQUEST = 20;
+
+function iso(value: Date | string | null): string | null {
+  if (value === null) return null;
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+/** Everything the page may know about a payment; the widget block only while it can be paid. */
+export function sessionOf(payment: CheckoutPayment, backend: CheckoutBackend): CheckoutSession {
+  const { config } = backend;
+  const status = payment.status as PaymentStatus;
+  const payable = status === 'pending' && payment.widget_token !== null;
+  return {
+    payment: {
+      id: payment.id,
+      order_id: payment.order_id,
+      amount: payment.amount,
+      currency: payment.currency,
+      amount_display: formatAmount(payment.amount, payment.currency),
+      status,
+      failure_reason: payment.failure_reason,
+      expires_at: iso(payment.expires_at),
+    },
+    shop: { name: config.shopName, url: payment.return_url },
+    country: config.country,
+    widget: payable
+      ? {
+          url: config.widgetUrl,
+          publicKey: config.publicKey,
+          widgetToken: payment.widget_token as string,
+          country: config.country,
+          product: 'payments',
+          holderType: 'individual',
+        }
+      : null,
+  };
+}
+
+function statusOf(payment: CheckoutPayment): CheckoutStatus {
+  return {
+    status: payment.status as PaymentStatus,
+    failure_reason: payment.failure_reason,
+    updated_at: iso(payment.updated_at),
+  };
+}
+
+function sendError(reply: FastifyReply, error: CheckoutRouteError) {
+  return reply
+    .code(error.statusCode)
+    .header('cache-control', 'no-store')
+    .send({ error: { code: error.code, message: error.message } });
+}
+
+/** Parses `{events: [...]}` from the page; throws `invalid_browser_event` naming what is wrong. */
+export function parseBrowserEvents(body: unknown): BrowserEvent[] {
+  const fail = (message: string) => new CheckoutRouteError(400, 'invalid_browser_event', message);
+  if (typeof body !== 'object' || body === null || !Array.isArray((body as { events?: unknown }).events)) {
+    throw fail('send {"events": [{"type": "event"|"success"|"exit", "name"?, "timestamp"?}]}');
+  }
+  const raw = (body as { events: unknown[] }).events;
+  if (raw.length === 0 || raw.length > MAX_EVENTS_PER_REQUEST) {
+    throw fail(`send between 1 and ${MAX_EVENTS_PER_REQUEST} events per request`);
+  }
+  return raw.map((item, i) => {
+    if (typeof item !== 'object' || item === null) throw fail(`events[${i}] is not an object`);
+    const { type, name, timestamp } = item as Record<string, unknown>;
+    if (type !== 'event' && type !== 'success' && type !== 'exit') {
+      throw fail(`events[${i}].type must be event, success or exit`);
+    }
+    if (type === 'event' && (typeof name !== 'string' || !EVENT_NAME.test(name))) {
+      throw fail(`events[${i}].name must be a widget event name like "opened"`);
+    }
+    if (
+      timestamp !== undefined &&
+      timestamp !== null &&
+      (typeof timestamp !== 'number' || !Number.isFinite(timestamp))
+    ) {
+      throw fail(`events[${i}].timestamp must be epoch milliseconds`);
+    }
+    return {
+      type,
+      name: type === 'event' ? (name as string) : null,
+      timestamp: typeof timestamp === 'number' ? Math.trunc(timestamp) : null,
+    };
+  });
+}
+
+const NOT_FOUND_PAGE =
+  '<!doctype html><html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
+  `<title>Pago no encontrado</title><link rel="stylesheet" href="${CHECKOUT_ASSETS_PATH}/checkout.css"></head>` +
+  '<body><main><div class="pasarela-card"><section class="pasarela-status pasarela-status-error" data-testid="checkout-status" data-status="not_found">' +
+  '<h1>Pago no encontrado</h1><p>Revisa el enlace que te dio la tienda.</p></section></div></main></body></html>';
+
+/**
+ * Registers the checkout routes on a service app.
+ *
+ * @example
+ * await app.register(payRoutes, { backend: serviceCheckoutBackend(app) });
+ */
+export async function payRoutes(app: FastifyInstance, options: PayRoutesOptions): Promise<void> {
+  const { backend } = options;
+  const throttle = options.throttle ?? new EventThrottle();
+  const headers = checkoutHeaders(backend.config.widgetUrl);
+
+  async function load(request: FastifyRequest<{ Params: { id: string } }>): Promise<CheckoutPayment> {
+    const { id } = request.params;
+    const payment = PAYMENT_ID.test(id) ? await backend.getPayment(id) : null;
+    if (!payment) throw new CheckoutRouteError(404, 'payment_not_found', `No payment ${id.slice(0, 80)}.`);
+    return payment;
+  }
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof CheckoutRouteError) return sendError(reply, error);
+    if ((error as { statusCode?: number }).statusCode === 413) {
+      return sendError(
+        reply,
+        new CheckoutRouteError(413, 'browser_event_too_large', 'Send fewer events at once.'),
+      );
+    }
+    request.log.error({ err: error }, 'checkout route failed');
+    return sendError(
+      reply,
+      new CheckoutRouteError(500, 'internal_error', 'The checkout could not answer; try again.'),
+    );
+  });
+
+  app.get(`${CHECKOUT_ASSETS_PATH}/checkout.js`, async (_request, reply) => {
+    return reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=300')
+      .header('x-content-type-options', 'nosniff')
+      .send(await checkoutBundle());
+  });
+
+  app.get(`${CHECKOUT_ASSETS_PATH}/checkout.css`, async (_request, reply) => {
+    return reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', 'public, max-age=300')
+      .header('x-content-type-options', 'nosniff')
+      .send(checkoutCss);
+  });
+
+  app.get<{ Params: { id: string } }>('/pay/:id', async (request, reply) => {
+    let payment: CheckoutPayment;
+    try {
+      payment = await load(request);
+    } catch (error) {
+      if (!(error instanceof CheckoutRouteError) || error.statusCode !== 404) throw error;
+      return reply.code(404).headers(headers).type('text/html; charset=utf-8').send(NOT_FOUND_PAGE);
+    }
+    const html = renderCheckoutPage({
+      session: sessionOf(payment, backend),
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    });
+    return reply.headers(headers).type('text/html; charset=utf-8').send(html);
+  });
+
+  app.get<{ Params: { id: string } }>('/pay/:id/session', async (request, reply) => {
+    const payment = await load(request);
+    return reply.header('cache-control', 'no-store').send(sessionOf(payment, backend));
+  });
+
+  app.get<{ Params: { id: string } }>('/pay/:id/status', async (request, reply) => {
+    const payment = await load(request);
+    return reply.header('cache-control', 'no-store').send(statusOf(payment));
+  });
+
+  app.post<{ Params: { id: string } }>(
+    '/pay/:id/events',
+    { bodyLimit: 16 * 1024 },
+    async (request, reply) => {
+      const events = parseBrowserEvents(request.body);
+      const payment = await load(request);
+      const allowed = throttle.take(payment.id, events.length, backend.now());
+      if (allowed.accepted === 0) {
+        reply.header('retry-after', String(Math.ceil(allowed.retryAfterMs / 1000)));
+        throw new CheckoutRouteError(
+          429,
+          'too_many_browser_events',
+          'Too many browser events for this payment; slow down.',
+        );
+      }
+      // The ends of the flow (success, exit) are kept before a burst of onEvent calls.
+      const kept = [...events]
+        .sort((a, b) => Number(a.type === 'event') - Number(b.type === 'event'))
+        .slice(0, allowed.accepted);
+      const ordered = events.filter((e) => kept.includes(e));
+      await backend.recordBrowserEvents(payment.id, ordered, {
+        userAgent: request.headers['user-agent']?.slice(0, 200) ?? null,
+      });
+      return reply
+        .code(202)
+        .header('cache-control', 'no-store')
+        .send({ accepted: ordered.length, dropped: events.length - ordered.length });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>('/pay/:id/attempts', async (request, reply) => {
+    const payment = await load(request);
+    if (isFinal(payment.status) || payment.status !== 'pending') {
+      throw new CheckoutRouteError(
+        409,
+        'payment_not_open',
+        `This payment is ${payment.status}; it cannot be retried.`,
+      );
+    }
+    try {
+      const next = await backend.newAttempt(payment.id);
+      return reply.code(201).header('cache-control', 'no-store').send(sessionOf(next, backend));
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'payment_not_open') {
+        throw new CheckoutRouteError(
+          409,
+          'payment_not_open',
+          'This payment has ended; it cannot be retried.',
+        );
+      }
+      throw error;
+    }
+  });
+}

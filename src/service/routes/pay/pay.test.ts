@@ -1,0 +1,195 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventThrottle, parseBrowserEvents, payRoutes, safeReturnUrl } from './index.js';
+import type { BrowserEvent, CheckoutBackend, CheckoutPayment } from './backend.js';
+
+const ID = 'pay_4fJ9kQ2mX7pL0sT3vW8yZb';
+
+class FakeBackend implements CheckoutBackend {
+  config = {
+    publicKey: 'pk_test_public',
+    widgetUrl: 'http://127.0.0.1:4010/widget.js',
+    country: 'cl' as const,
+    shopName: 'Tienda Demo',
+  };
+  payments = new Map<string, CheckoutPayment>();
+  recorded: BrowserEvent[] = [];
+  attempts = 0;
+  clock = 1_000_000;
+  now = () => this.clock;
+
+  add(over: Partial<CheckoutPayment> = {}): CheckoutPayment {
+    const p: CheckoutPayment = {
+      id: ID,
+      order_id: 'order-7',
+      amount: 12990,
+      currency: 'CLP',
+      status: 'pending',
+      failure_reason: null,
+      widget_token: 'pi_abc_sec_def',
+      expires_at: new Date('2026-01-01T00:10:00Z'),
+      updated_at: new Date('2026-01-01T00:00:00Z'),
+      return_url: '/demo/orders/order-7',
+      ...over,
+    };
+    this.payments.set(p.id, p);
+    return p;
+  }
+  async getPayment(id: string) {
+    return this.payments.get(id) ?? null;
+  }
+  async recordBrowserEvents(_id: string, events: BrowserEvent[]) {
+    this.recorded.push(...events);
+  }
+  async newAttempt(id: string) {
+    const p = this.payments.get(id);
+    if (!p || p.status !== 'pending') throw Object.assign(new Error('ended'), { code: 'payment_not_open' });
+    this.attempts += 1;
+    p.widget_token = `pi_new${this.attempts}_sec_x`;
+    return p;
+  }
+}
+
+describe('checkout routes', () => {
+  let app: FastifyInstance;
+  let backend: FakeBackend;
+
+  beforeEach(async () => {
+    backend = new FakeBackend();
+    app = Fastify();
+    await app.register(payRoutes, { backend, throttle: new EventThrottle(5, 60_000) });
+    await app.ready();
+  });
+  afterEach(() => app.close());
+
+  it('serves the hosted page with the amount, the approved button and a strict CSP, and no secret', async () => {
+    backend.add();
+    const res = await app.inject({ url: `/pay/${ID}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self' http://127.0.0.1:4010");
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.body).toContain('$12.990 CLP');
+    expect(res.body).toContain('Paga con tu banco');
+    expect(res.body).toContain('"widgetToken":"pi_abc_sec_def"');
+    expect(res.body).toContain('"publicKey":"pk_test_public"');
+    expect(res.body).not.toMatch(/sk_(test|live)_|whsec_/);
+  });
+
+  it('shows an ended payment without a widget or its token', async () => {
+    backend.add({ status: 'canceled', failure_reason: 'abandoned' });
+    const res = await app.inject({ url: `/pay/${ID}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Pago cancelado');
+    expect(res.body).not.toContain('pi_abc_sec_def');
+    expect(res.body).not.toContain('<script');
+    const session = await app.inject({ url: `/pay/${ID}/session` });
+    expect(session.json().widget).toBeNull();
+  });
+
+  it('answers 404 for unknown and malformed ids without reading the database', async () => {
+    const page = await app.inject({ url: `/pay/${ID}` });
+    expect(page.statusCode).toBe(404);
+    expect(page.body).toContain('Pago no encontrado');
+    const api = await app.inject({ url: '/pay/../../etc/status' });
+    expect(api.statusCode).toBe(404);
+    const bad = await app.inject({ url: '/pay/pay_x/status' });
+    expect(bad.json()).toEqual({ error: { code: 'payment_not_found', message: 'No payment pay_x.' } });
+  });
+
+  it('reports the status as the service knows it', async () => {
+    backend.add({ status: 'failed', failure_reason: 'rejected' });
+    const res = await app.inject({ url: `/pay/${ID}/status` });
+    expect(res.json()).toEqual({
+      status: 'failed',
+      failure_reason: 'rejected',
+      updated_at: '2026-01-01T00:00:00.000Z',
+    });
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('stores browser events and never changes the payment', async () => {
+    const p = backend.add();
+    const res = await app.inject({
+      method: 'POST',
+      url: `/pay/${ID}/events`,
+      payload: { events: [{ type: 'event', name: 'opened', timestamp: 1700000000000 }, { type: 'success' }] },
+    });
+    expect(res.statusCode).toBe(202);
+    expect(backend.recorded).toEqual([
+      { type: 'event', name: 'opened', timestamp: 1700000000000 },
+      { type: 'success', name: null, timestamp: null },
+    ]);
+    expect(p.status).toBe('pending');
+  });
+
+  it('rejects malformed events with a code that says what is wrong', async () => {
+    backend.add();
+    const res = await app.inject({
+      method: 'POST',
+      url: `/pay/${ID}/events`,
+      payload: { events: [{ type: 'succeeded' }] },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('invalid_browser_event');
+    expect(() => parseBrowserEvents({ events: [{ type: 'event', name: '<script>' }] })).toThrow(
+      /widget event name/,
+    );
+    expect(() => parseBrowserEvents({ events: [] })).toThrow(/between 1 and 20/);
+  });
+
+  it('throttles events per payment, keeping the end of the flow first', async () => {
+    backend.add();
+    const burst = Array.from({ length: 6 }, (_, i) => ({ type: 'event', name: `e${i}` }));
+    const first = await app.inject({
+      method: 'POST',
+      url: `/pay/${ID}/events`,
+      payload: { events: [...burst, { type: 'exit' }] },
+    });
+    expect(first.json()).toEqual({ accepted: 5, dropped: 2 });
+    expect(backend.recorded.map((e) => e.name ?? e.type)).toEqual(['e0', 'e1', 'e2', 'e3', 'exit']);
+    const second = await app.inject({
+      method: 'POST',
+      url: `/pay/${ID}/events`,
+      payload: { events: [{ type: 'exit' }] },
+    });
+    expect(second.statusCode).toBe(429);
+    expect(second.json().error.code).toBe('too_many_browser_events');
+    expect(second.headers['retry-after']).toBe('60');
+    backend.clock += 60_000;
+    const later = await app.inject({
+      method: 'POST',
+      url: `/pay/${ID}/events`,
+      payload: { events: [{ type: 'exit' }] },
+    });
+    expect(later.statusCode).toBe(202);
+  });
+
+  it('starts a new attempt while open and refuses once ended', async () => {
+    const p = backend.add();
+    const res = await app.inject({ method: 'POST', url: `/pay/${ID}/attempts`, payload: {} });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().widget.widgetToken).toBe('pi_new1_sec_x');
+    p.status = 'expired';
+    const ended = await app.inject({ method: 'POST', url: `/pay/${ID}/attempts`, payload: {} });
+    expect(ended.statusCode).toBe(409);
+    expect(ended.json().error.code).toBe('payment_not_open');
+  });
+
+  it('serves the bundled browser module and its stylesheet', async () => {
+    const js = await app.inject({ url: '/pay/assets/checkout.js' });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toMatch(/javascript/);
+    expect(js.body).toContain('Pasarela');
+    const css = await app.inject({ url: '/pay/assets/checkout.css' });
+    expect(css.body).toContain('.fintoc-button');
+  });
+
+  it('keeps only http(s) or same-site return URLs', () => {
+    expect(safeReturnUrl('/demo/orders/1')).toBe('/demo/orders/1');
+    expect(safeReturnUrl('https://shop.cl/o/1')).toBe('https://shop.cl/o/1');
+    expect(safeReturnUrl('javascript:alert(1)')).toBeNull();
+    expect(safeReturnUrl('//evil.example')).toBeNull();
+  });
+});
