@@ -5,7 +5,49 @@
  * @example
  * import { createFintocClient, verify } from 'pasarela/fintoc';
  */
-export const FINTOC_API_URL = 'https://api.fintoc.com';
+export {
+  FINTOC_API_URL,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_REQUESTS_PER_SECOND,
+  createFintocClient,
+} from './client.js';
+export type {
+  FintocClient,
+  FintocClientOptions,
+  RequestOptions,
+  ListQuery,
+  AccountParams,
+  PaymentIntentCreateParams,
+  PaymentIntentListParams,
+  CheckoutSessionCreateParams,
+  WebhookEndpointCreateParams,
+  WebhookEndpointUpdateParams,
+  RefundCreateParams,
+} from './client.js';
+export {
+  FintocError,
+  FintocAuthenticationError,
+  FintocInvalidRequestError,
+  FintocApiError,
+  FintocInstitutionError,
+  FintocLinkError,
+  FintocRateLimitError,
+  FintocConnectionError,
+  errorFromResponse,
+} from './api-errors.js';
+export type { FintocErrorInit } from './api-errors.js';
+export {
+  shouldRetry,
+  backoffMs,
+  parseRetryAfter,
+  parseLinkHeader,
+  createRateLimiter,
+  MAX_RETRY_AFTER_MS,
+  BACKOFF_BASE_MS,
+  BACKOFF_CAP_MS,
+} from './http-rules.js';
+export type { AttemptOutcome } from './http-rules.js';
 
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
