@@ -1,0 +1,203 @@
+/**
+ * `createSandbox()`: the Fastify app that imitates Fintoc (API, control API, hosted checkout page,
+ * simulated widget) over one in-memory state and one test clock. Nothing listens until you call
+ * `startSandbox()` (./server.ts) or `app.listen()`; tests use `app.inject()`.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { SandboxClock, type TimeSource } from './clock.js';
+import { SandboxCore } from './core.js';
+import { createBridge } from './bridge.js';
+import { ApiError, invalid } from './errors.js';
+import { authenticate, origin } from './http.js';
+import type { Space } from './records.js';
+import { apiRoutes, type RouteContext } from './routes/api.js';
+import { controlRoutes } from './routes/control.js';
+import { pageRoutes } from './routes/pages.js';
+import { registerWidget, type WidgetBridge } from './widget/index.js';
+
+export interface SandboxOptions {
+  /** Base time source of the test clock (sandbox time = base + offset). Default: the real clock. */
+  clock?: TimeSource;
+  /** Random bytes for ids and keys (tests inject a seeded source). */
+  random?: () => Uint8Array;
+  /** Fastify's logger option; off by default. Secret keys are never logged. */
+  logger?: FastifyServerOptions['logger'];
+  /** How long a webhook receiver has to answer before the attempt counts as failed. Default 10 s. */
+  deliveryTimeoutMs?: number;
+  /** Fintoc-side expiry of intents left `created`/`in_progress`; `null` never. Default 1 h. */
+  intentTimeoutMs?: number | null;
+  /** Refunds go `created → in_progress → succeeded`, one step every this long. Default 60 s. */
+  refundStepMs?: number;
+  /** The `t` of `Fintoc-Signature`: sandbox time (`clock`, default) or real time (`wall`). */
+  signWith?: 'clock' | 'wall';
+  /** Used to POST webhooks (injected in tests). Default: global fetch. */
+  fetch?: typeof fetch;
+  /** The sandbox's address as clients reach it; default: each request's Host. */
+  publicUrl?: string;
+  /** Most webhook attempts in flight at once. Default 64. */
+  maxConcurrentDeliveries?: number;
+}
+
+export interface Sandbox {
+  app: FastifyInstance;
+  clock: SandboxClock;
+  core: SandboxCore;
+  bridge: WidgetBridge;
+  /** Stops the scheduler and closes the app. */
+  close(): Promise<void>;
+}
+
+function fastifyCode(err: { code?: string }): { code: string; message?: string } {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        code: 'invalid_content_type',
+        message: 'Send the request body as JSON with "Content-Type: application/json".',
+      };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'body_too_large', message: 'The request body is too large (limit 1 MiB).' };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 'invalid_json', message: 'The request body is not valid JSON.' };
+    default:
+      return { code: 'invalid_request' };
+  }
+}
+
+/**
+ * Builds the sandbox app.
+ *
+ * @example
+ * const { app, clock } = createSandbox();
+ * const res = await app.inject({ method: 'POST', url: '/v1/payment_intents', headers: { authorization: 'sk_test_abcd1234' }, payload: { amount: 5000, currency: 'CLP' } });
+ * await clock.advance(3000);
+ */
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  const app = Fastify({ logger: options.logger ?? false, trustProxy: true, bodyLimit: 1 << 20 });
+  const clock = new SandboxClock({
+    ...(options.clock ? { base: options.clock } : {}),
+    maxConcurrent: options.maxConcurrentDeliveries ?? 64,
+    onError: (err, label) => app.log.error({ err, task: label }, 'sandbox task failed'),
+  });
+  const core = new SandboxCore({
+    clock,
+    random: options.random ?? (() => randomBytes(32)),
+    fetch: options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args)),
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10_000,
+    intentTimeoutMs: options.intentTimeoutMs === undefined ? 3_600_000 : options.intentTimeoutMs,
+    refundStepMs: options.refundStepMs ?? 60_000,
+    signWith: options.signWith ?? 'clock',
+  });
+  const bridge = createBridge(core);
+  const fixedOrigin = options.publicUrl ? new URL(options.publicUrl).origin : null;
+
+  // JSON bodies: an empty body is no body (curl -X POST …/expire), a bad one gets Fintoc's envelope.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(invalid('invalid_json', 'The request body is not valid JSON.'), undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof ApiError) return reply.code(err.status).send(err.toJSON());
+    const e = err as { statusCode?: number; code?: string; message?: string };
+    if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+      const mapped = fastifyCode(e);
+      const status = e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 400 : e.statusCode;
+      return reply
+        .code(status)
+        .send(
+          new ApiError(
+            status,
+            'invalid_request_error',
+            mapped.code,
+            mapped.message ?? e.message ?? 'Bad request.',
+          ).toJSON(),
+        );
+    }
+    request.log.error({ err }, 'sandbox error');
+    return reply
+      .code(500)
+      .send(
+        new ApiError(
+          500,
+          'api_error',
+          'internal_server',
+          'The sandbox failed to handle this request; see its log.',
+        ).toJSON(),
+      );
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    return reply
+      .code(404)
+      .send(
+        new ApiError(
+          404,
+          'invalid_request_error',
+          'unrecognized_request',
+          `Unrecognized request: ${request.method} ${path}. Please see https://docs.fintoc.com/ for valid routes.`,
+        ).toJSON(),
+      );
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-request-id', randomUUID());
+  });
+
+  // The API and the control API: every request names its organisation and mode by a secret key.
+  const spaces = new WeakMap<FastifyRequest, Space>();
+  const ctx: RouteContext = {
+    core,
+    spaceOf(request) {
+      const space = spaces.get(request);
+      if (space) return space;
+      const found = authenticate(core, request.headers.authorization);
+      spaces.set(request, found);
+      return found;
+    },
+    originOf: (request) => origin(request, fixedOrigin),
+  };
+  void app.register(async (api) => {
+    api.addHook('onRequest', async (request) => {
+      ctx.spaceOf(request);
+    });
+    api.addHook('onResponse', async (request, reply) => {
+      const space = spaces.get(request);
+      if (!space) return;
+      const key = request.headers['idempotency-key'];
+      space.requests.push({
+        at: new Date(core.now()).toISOString(),
+        method: request.method,
+        path: request.url,
+        status: reply.statusCode,
+        idempotency_key: typeof key === 'string' ? key : null,
+        replayed: reply.getHeader('idempotent-replayed') === 'true',
+      });
+      if (space.requests.length > 1000) space.requests.shift();
+    });
+    apiRoutes(api, ctx);
+    controlRoutes(api, ctx);
+  });
+  pageRoutes(app, core);
+  registerWidget(app, bridge, fixedOrigin ? { publicUrl: fixedOrigin } : {});
+
+  return {
+    app,
+    clock,
+    core,
+    bridge,
+    async close() {
+      await clock.close();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The sandbox side of the widget bridge: what the simulated widget (`./widget`) calls when
+ * `Fintoc.create(options)` runs and when the customer acts in the simulated bank flow. It validates
+ * the options as Fintoc would, records every session for `GET /_sandbox/widget_sessions`, and moves
+ * the intent through the same state machine as the API, so events and webhooks follow.
+ */
+import { keyKind, keyMode } from '../fintoc/index.js';
+import type { SandboxCore } from './core.js';
+import { ApiError } from './errors.js';
+import { DEFAULT_ERROR_REASON, isFinal } from './machine.js';
+import type { IntentRecord, Space, WidgetSessionRecord } from './records.js';
+import { isoSeconds } from './records.js';
+import type { WidgetActionResult, WidgetBridge, WidgetSessionResult } from './widget/index.js';
+
+type Failure = Extract<WidgetSessionResult, { ok: false }>;
+
+function fail(code: Failure['code'], message: string): Failure {
+  return { ok: false, code, message };
+}
+
+export function createBridge(core: SandboxCore): WidgetBridge {
+  const sessions = new Map<string, { space: Space; intent: IntentRecord; record: WidgetSessionRecord }>();
+
+  function validate(options: Record<string, unknown>): {
+    result: WidgetSessionResult;
+    space: Space | null;
+    intent: IntentRecord | null;
+  } {
+    const none = { space: null, intent: null };
+    const product = options.product;
+    if (product !== 'payments') {
+      return {
+        result: fail(
+          'invalid_product',
+          `product must be "payments" for payment initiation; got ${JSON.stringify(product ?? null)}.`,
+        ),
+        ...none,
+      };
+    }
+    const publicKey = typeof options.publicKey === 'string' ? options.publicKey : '';
+    const mode = keyMode(publicKey);
+    if (keyKind(publicKey) !== 'public' || mode === null || publicKey.startsWith('Bearer ')) {
+      return {
+        result: fail(
+          'invalid_public_key',
+          publicKey.startsWith('sk_')
+            ? 'publicKey is a secret key (sk_…): never send it to a browser. Use the public key pk_test_…/pk_live_….'
+            : 'publicKey must be your public key, pk_test_… or pk_live_….',
+        ),
+        ...none,
+      };
+    }
+    const keySpace = core.space(mode, publicKey.slice('pk_test_'.length));
+    const holderType = options.holderType;
+    if (holderType !== undefined && holderType !== null && holderType !== 'individual') {
+      return {
+        result: fail(
+          'invalid_holder_type',
+          `holderType must be "individual" for payments; got ${JSON.stringify(holderType)}.`,
+        ),
+        space: keySpace,
+        intent: null,
+      };
+    }
+    const token = options.widgetToken;
+    const found = typeof token === 'string' ? core.widgetTokens.get(token) : undefined;
+    if (!found) {
+      return {
+        result: fail(
+          'invalid_widget_token',
+          typeof token === 'string' && token !== ''
+            ? 'widgetToken is not the widget_token of any payment intent. Pass the widget_token returned when the payment intent was created.'
+            : 'widgetToken is missing: pass the widget_token returned when the payment intent was created.',
+        ),
+        space: keySpace,
+        intent: null,
+      };
+    }
+    const intent = found.space.intents.get(found.intentId) as IntentRecord;
+    if (found.space.suffix !== keySpace.suffix) {
+      return {
+        result: fail(
+          'invalid_public_key',
+          'publicKey belongs to another organisation than the payment intent of widgetToken.',
+        ),
+        space: keySpace,
+        intent: null,
+      };
+    }
+    if (found.space.mode !== mode) {
+      return {
+        result: fail(
+          'mode_mismatch',
+          `publicKey is a ${mode} key but the payment intent is in ${found.space.mode} mode. Use the public key of the same mode as the secret key that created the intent.`,
+        ),
+        space: keySpace,
+        intent: null,
+      };
+    }
+    if (isFinal(intent.object.status)) {
+      return {
+        result: fail(
+          'widget_token_spent',
+          `This payment intent is already ${intent.object.status}; create a new payment intent for a new payment.`,
+        ),
+        space: found.space,
+        intent,
+      };
+    }
+    const country = options.country === 'mx' ? 'mx' : options.country === 'cl' ? 'cl' : intent.country;
+    return {
+      result: {
+        ok: true,
+        sessionId: core.id('ws'),
+        intent: {
+          id: intent.object.id,
+          amount: intent.object.amount,
+          currency: intent.object.currency,
+          status: intent.object.status,
+          mode: found.space.mode,
+        },
+        country,
+        scenario: intent.scenario.name,
+      },
+      space: found.space,
+      intent,
+    };
+  }
+
+  return {
+    openSession(options) {
+      const { result, space, intent } = validate(options);
+      const record: WidgetSessionRecord = {
+        id: result.ok ? result.sessionId : core.id('ws'),
+        object: 'widget_session',
+        created_at: isoSeconds(core.now()),
+        // Only plain data: callbacks (onSuccess …) are the browser's business.
+        options: JSON.parse(JSON.stringify(options ?? {})) as Record<string, unknown>,
+        ok: result.ok,
+        error: result.ok ? null : { code: result.code, message: result.message },
+        payment_intent_id: intent?.object.id ?? null,
+        country: result.ok ? result.country : null,
+        scenario: result.ok ? result.scenario : null,
+        actions: [],
+      };
+      space?.widgetSessions.push(record);
+      if (result.ok && space && intent) sessions.set(result.sessionId, { space, intent, record });
+      return result;
+    },
+
+    customerAction(sessionId, action): WidgetActionResult {
+      const session = sessions.get(sessionId);
+      if (!session) return { ok: false, code: 'unknown_session', message: `No widget session ${sessionId}.` };
+      const { space, intent, record } = session;
+      const note = (r: WidgetActionResult): WidgetActionResult => {
+        record.actions.push({
+          at: isoSeconds(core.now()),
+          action,
+          ok: r.ok,
+          status: r.ok ? r.status : null,
+          error: r.ok ? null : r.message,
+        });
+        return r;
+      };
+      if (isFinal(intent.object.status)) {
+        return note({
+          ok: false,
+          code: 'widget_token_spent',
+          message: `This payment intent is already ${intent.object.status}.`,
+        });
+      }
+      try {
+        const cause = `widget: ${action}`;
+        switch (action) {
+          case 'start':
+            core.start(space, intent, cause);
+            break;
+          case 'authorize':
+          case 'authorize_and_close':
+            core.authorize(space, intent, cause);
+            break;
+          case 'reject':
+            core.settle(
+              space,
+              intent,
+              'rejected',
+              intent.scenario.name === 'reject' ? intent.scenario.error_reason : DEFAULT_ERROR_REASON.reject,
+              cause,
+            );
+            break;
+          case 'leave':
+            break;
+        }
+      } catch (err) {
+        if (err instanceof ApiError) return note({ ok: false, code: err.code, message: err.message });
+        throw err;
+      }
+      return note({ ok: true, status: intent.object.status, errorReason: intent.object.error_reason });
+    },
+  };
+}

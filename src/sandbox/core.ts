@@ -1,0 +1,660 @@
+/**
+ * The sandbox's state and every operation on it, without HTTP: the routes, the control API and
+ * the widget bridge all call these. Operations are synchronous (state lives in memory); webhook
+ * delivery and timed changes run later on the sandbox clock.
+ */
+import { newId } from '../fintoc/index.js';
+import type { SandboxClock } from './clock.js';
+import { Deliverer } from './delivery.js';
+import { ApiError, invalid, missing, notFound } from './errors.js';
+import {
+  canMove,
+  eventTypeFor,
+  isFinal,
+  outcomeOf,
+  scenario as makeScenario,
+  type IntentStatus,
+  type Scenario,
+} from './machine.js';
+import {
+  isoSeconds,
+  Space,
+  type BankAccount,
+  type CheckoutRecord,
+  type EndpointRecord,
+  type EventRecord,
+  type IntentRecord,
+  type Mode,
+  type PaymentIntentObject,
+  type RefundRecord,
+} from './records.js';
+import { sampleData } from './samples.js';
+
+export interface CoreOptions {
+  clock: SandboxClock;
+  random: () => Uint8Array;
+  fetch: typeof fetch;
+  deliveryTimeoutMs: number;
+  /** Fintoc-side expiry of intents nobody finished; `null` = never. */
+  intentTimeoutMs: number | null;
+  /** Time from refund creation to `in_progress`, and again to `succeeded`. */
+  refundStepMs: number;
+  /** `clock`: sign webhooks with sandbox time; `wall`: with the real time. */
+  signWith: 'clock' | 'wall';
+}
+
+/** The documented test account of each country (fintoc-api.md §4, §5). */
+const SENDER: Record<'cl' | 'mx', BankAccount> = {
+  cl: {
+    holder_id: '416148503',
+    institution_id: 'cl_banco_estado',
+    number: '422159212',
+    type: 'checking_account',
+  },
+  mx: {
+    holder_id: 'mfiu593501oe4',
+    institution_id: 'mx_stp',
+    number: '501514890244223279',
+    type: 'checking_account',
+  },
+};
+/** Where Fintoc Collects receives the money when the intent names no recipient account. */
+const COLLECT: Record<'cl' | 'mx', BankAccount> = {
+  cl: {
+    holder_id: '771433855',
+    institution_id: 'cl_banco_de_chile',
+    number: '123456789',
+    type: 'checking_account',
+  },
+  mx: {
+    holder_id: 'fsm211008hz9',
+    institution_id: 'mx_stp',
+    number: '646180357600000000',
+    type: 'checking_account',
+  },
+};
+
+const SANDBOX_PREFIXES = new Set(['pi', 'evt', 'we', 'whsec', 're', 'cs']);
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+export type EmitTarget = EndpointRecord | undefined;
+
+/** `https://…` anywhere, or `http://` to this machine only (documented in docs/sandbox.md). */
+export function checkUrl(value: unknown, param: string): string {
+  if (value === undefined || value === null || value === '') throw missing(param);
+  if (typeof value !== 'string') throw invalid('invalid_url', `${param} must be a string URL.`, param);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid('invalid_url', `${param} is not a valid URL: "${value.slice(0, 200)}".`, param);
+  }
+  if (url.protocol === 'https:') return value;
+  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return value;
+  throw invalid(
+    'invalid_url',
+    `${param} must use https:// (Fintoc only calls HTTPS URLs). The sandbox also allows http:// to 127.0.0.1, localhost and [::1] for local development; got "${url.protocol}//${url.hostname}".`,
+    param,
+  );
+}
+
+function optionalString(body: Record<string, unknown>, key: string): string | null {
+  const v = body[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw invalid('invalid_params', `${key} must be a string.`, key);
+  return v;
+}
+
+function optionalObject(body: Record<string, unknown>, key: string): Record<string, unknown> | null {
+  const v = body[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw invalid('invalid_params', `${key} must be a JSON object.`, key);
+  return v as Record<string, unknown>;
+}
+
+function amountOf(body: Record<string, unknown>): number {
+  const v = body.amount;
+  if (v === undefined || v === null) throw missing('amount');
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
+    throw invalid(
+      'invalid_amount',
+      'amount must be a positive integer in the smallest unit of the currency (CLP: pesos, MXN: centavos); e.g. 5000.',
+      'amount',
+    );
+  }
+  return v;
+}
+
+function currencyOf(body: Record<string, unknown>): 'CLP' | 'MXN' {
+  const v = body.currency;
+  if (v === undefined || v === null) throw missing('currency');
+  const c = typeof v === 'string' ? v.toUpperCase() : '';
+  if (c !== 'CLP' && c !== 'MXN') {
+    throw invalid('invalid_currency', `currency must be CLP or MXN; got ${JSON.stringify(v)}.`, 'currency');
+  }
+  return c;
+}
+
+export class SandboxCore {
+  readonly spaces = new Map<string, Space>();
+  readonly widgetTokens = new Map<string, { space: Space; intentId: string }>();
+  readonly deliverer: Deliverer;
+  defaultScenarioForNewOrgs: Scenario = makeScenario('succeed');
+
+  constructor(readonly o: CoreOptions) {
+    this.deliverer = new Deliverer({
+      clock: o.clock,
+      fetch: o.fetch,
+      timeoutMs: o.deliveryTimeoutMs,
+      signatureTime: () => Math.floor((o.signWith === 'wall' ? Date.now() : o.clock.now()) / 1000),
+      newId: (p) => this.id(p),
+      elapsed: () => performance.now(),
+    });
+  }
+
+  /** A fresh id; Fintoc's prefixes through `src/fintoc`, the sandbox's own (`dlv`, `flt`, `ws`) alike. */
+  id(prefix: string): string {
+    if (SANDBOX_PREFIXES.has(prefix)) return newId(prefix as 'pi', this.o.random);
+    return `${prefix}_${newId('pi', this.o.random).slice(3)}`;
+  }
+
+  now(): number {
+    return this.o.clock.now();
+  }
+
+  /** The space of a secret key's organisation and mode, created on first use. */
+  space(mode: Mode, suffix: string): Space {
+    const key = `${mode}:${suffix}`;
+    let space = this.spaces.get(key);
+    if (!space) {
+      space = new Space(mode, suffix, this.defaultScenarioForNewOrgs);
+      this.spaces.set(key, space);
+    }
+    return space;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  emit(
+    space: Space,
+    type: string,
+    data: unknown,
+    source: EventRecord['source'] = 'api',
+    only?: EndpointRecord,
+  ): EventRecord {
+    const now = this.now();
+    const object = {
+      id: this.id('evt'),
+      type,
+      mode: space.mode,
+      created_at: new Date(now).toISOString(),
+      data: structuredClone(data),
+      object: 'event' as const,
+    };
+    const record: EventRecord = { object, createdMs: now, body: JSON.stringify(object), source };
+    space.events.set(object.id, record);
+    space.eventList.push(record);
+    this.deliverer.dispatch(space, record, only);
+    return record;
+  }
+
+  /** A sample event of any type, with `overrides` (dot paths into `data`) applied. */
+  trigger(space: Space, type: unknown, overrides: unknown, only?: EndpointRecord): EventRecord {
+    if (type === undefined || type === null || type === '') throw missing('type');
+    if (typeof type !== 'string' || !/^[a-z_]+(\.[a-z_]+)+$/.test(type)) {
+      throw invalid(
+        'invalid_params',
+        `type must be an event type such as "payment_intent.succeeded"; got ${JSON.stringify(type)}.`,
+        'type',
+      );
+    }
+    if (
+      overrides !== undefined &&
+      overrides !== null &&
+      (typeof overrides !== 'object' || Array.isArray(overrides))
+    ) {
+      throw invalid('invalid_params', 'overrides must be an object of {"path.in.data": value}.', 'overrides');
+    }
+    const data = sampleData(type, space.mode, this.now(), (p) => this.id(p)) as Record<string, unknown>;
+    for (const [path, value] of Object.entries((overrides ?? {}) as Record<string, unknown>)) {
+      const keys = path.replace(/^data\./, '').split('.');
+      let target: Record<string, unknown> = data;
+      for (const k of keys.slice(0, -1)) {
+        const next = target[k];
+        if (typeof next !== 'object' || next === null) target[k] = {};
+        target = target[k] as Record<string, unknown>;
+      }
+      target[keys[keys.length - 1] as string] = value;
+    }
+    return this.emit(space, type, data, only ? 'test' : 'trigger', only);
+  }
+
+  // ---------------------------------------------------------------- payment intents
+
+  createIntent(space: Space, body: Record<string, unknown>): PaymentIntentObject {
+    const amount = amountOf(body);
+    const currency = currencyOf(body);
+    const customer_email = optionalString(body, 'customer_email');
+    const metadata = optionalObject(body, 'metadata') ?? {};
+    const recipient = optionalObject(body, 'recipient_account') as BankAccount | null;
+    const business_profile = optionalObject(body, 'business_profile');
+    const country = currency === 'MXN' ? 'mx' : 'cl';
+    const now = this.now();
+    const id = this.id('pi');
+    const widgetToken = `${id}_sec_${this.id('pi').slice(3, 20)}`;
+    const object: PaymentIntentObject = {
+      id,
+      object: 'payment_intent',
+      amount,
+      currency,
+      status: 'created',
+      created_at: isoSeconds(now),
+      customer_email,
+      error_reason: null,
+      metadata,
+      mode: space.mode,
+      recipient_account: recipient ?? COLLECT[country],
+      sender_account: null,
+      reference_id: null,
+      transaction_date: null,
+      widget_token: null,
+      business_profile,
+      expires_at: null,
+      payment_type: 'bank_transfer',
+      payment_type_options: {},
+    };
+    const record: IntentRecord = {
+      object,
+      widgetToken,
+      createdMs: now,
+      scenario: space.defaultScenario,
+      country,
+      history: [{ at: object.created_at, status: 'created', cause: 'api: create' }],
+    };
+    space.intents.set(id, record);
+    space.intentList.push(record);
+    this.widgetTokens.set(widgetToken, { space, intentId: id });
+    if (this.o.intentTimeoutMs !== null) {
+      this.o.clock.schedule(now + this.o.intentTimeoutMs, `timeout ${id}`, () => {
+        if (record.object.status === 'created' || record.object.status === 'in_progress') {
+          this.move(space, record, 'expired', { error_reason: 'timeout', cause: 'sandbox: intent timeout' });
+        }
+      });
+    }
+    return { ...structuredClone(object), widget_token: widgetToken };
+  }
+
+  intent(space: Space, id: string): IntentRecord {
+    const record = space.intents.get(id);
+    if (!record) throw notFound('payment_intent', id);
+    return record;
+  }
+
+  /** Moves an intent if the machine allows it and emits the matching event. */
+  move(
+    space: Space,
+    record: IntentRecord,
+    to: IntentStatus,
+    opts: { error_reason?: string | null; sender?: boolean; cause: string },
+  ): void {
+    const from = record.object.status;
+    if (!canMove(from, to)) {
+      throw invalid(
+        'invalid_status_transition',
+        `Payment intent ${record.object.id} is ${from} and cannot become ${to}.`,
+        'status',
+      );
+    }
+    record.object.status = to;
+    record.object.error_reason = isFinal(to) && to !== 'succeeded' ? (opts.error_reason ?? null) : null;
+    if (opts.sender) record.object.sender_account = SENDER[record.country];
+    record.history.push({ at: isoSeconds(this.now()), status: to, cause: opts.cause });
+    const type = eventTypeFor(to);
+    if (type) this.emit(space, type, record.object);
+  }
+
+  expireIntent(space: Space, id: string): PaymentIntentObject {
+    const record = this.intent(space, id);
+    const status = record.object.status;
+    if (status !== 'created' && status !== 'in_progress') {
+      throw invalid(
+        'invalid_payment_intent_status',
+        `Payment intent ${id} is ${status}; only payment intents that are created or in_progress can be expired.`,
+        'id',
+      );
+    }
+    this.move(space, record, 'expired', { error_reason: 'manually_expired', cause: 'api: expire' });
+    return structuredClone(record.object);
+  }
+
+  /** The customer submitted bank credentials: `created → in_progress` (idempotent once started). */
+  start(space: Space, record: IntentRecord, cause: string): void {
+    if (record.object.status === 'created') this.move(space, record, 'in_progress', { cause });
+  }
+
+  /** The customer authorized in the bank: the intent's scenario decides the outcome. */
+  authorize(space: Space, record: IntentRecord, cause: string): void {
+    this.start(space, record, cause);
+    this.#refuseUnlessInProgress(record, 'authorize');
+    const outcome = outcomeOf(record.scenario);
+    this.move(space, record, outcome.status, { error_reason: outcome.error_reason, sender: true, cause });
+    const then = outcome.then;
+    if (then) {
+      this.o.clock.schedule(this.now() + record.scenario.pending_for_ms, `settle ${record.object.id}`, () => {
+        if (record.object.status === 'pending') {
+          this.move(space, record, then.status, {
+            error_reason: then.error_reason,
+            cause: 'sandbox: pending settled',
+          });
+        }
+      });
+    }
+  }
+
+  /** Forces an outcome regardless of the scenario (control API). */
+  settle(
+    space: Space,
+    record: IntentRecord,
+    to: 'succeeded' | 'rejected' | 'failed' | 'pending',
+    errorReason: string | null,
+    cause: string,
+  ): void {
+    this.start(space, record, cause);
+    if (record.object.status === 'pending' && to !== 'pending') {
+      this.move(space, record, to, { error_reason: errorReason, cause });
+      return;
+    }
+    this.#refuseUnlessInProgress(record, to);
+    this.move(space, record, to, { error_reason: errorReason, sender: true, cause });
+  }
+
+  #refuseUnlessInProgress(record: IntentRecord, action: string): void {
+    if (record.object.status !== 'in_progress') {
+      throw invalid(
+        'invalid_status_transition',
+        `Payment intent ${record.object.id} is ${record.object.status}; "${action}" needs it in_progress (or created).`,
+        'action',
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- checkout sessions (v1)
+
+  createCheckout(space: Space, body: Record<string, unknown>, origin: string): CheckoutRecord {
+    const amount = amountOf(body);
+    const currency = currencyOf(body);
+    const success_url = checkUrl(body.success_url, 'success_url');
+    const cancel_url = checkUrl(body.cancel_url, 'cancel_url');
+    const now = this.now();
+    const id = this.id('cs');
+    const record: CheckoutRecord = {
+      createdMs: now,
+      intentId: null,
+      object: {
+        id,
+        object: 'checkout_session',
+        amount,
+        currency,
+        status: 'created',
+        success_url,
+        cancel_url,
+        redirect_url: `${origin}/payment?checkout_session=${id}`,
+        created_at: isoSeconds(now),
+        expires_at: isoSeconds(now + 86_400_000),
+        customer_email: optionalString(body, 'customer_email'),
+        metadata: optionalObject(body, 'metadata') ?? {},
+        mode: space.mode,
+        flow: 'payment',
+        business_profile: optionalObject(body, 'business_profile'),
+        payment_method_types: ['bank_transfer'],
+        payment_resource: { payment_intent: null },
+      },
+    };
+    space.checkouts.set(id, record);
+    this.o.clock.schedule(now + 86_400_000, `expire ${id}`, () => {
+      if (record.object.status === 'created') this.#expireCheckout(space, record);
+    });
+    return record;
+  }
+
+  checkout(space: Space, id: string): CheckoutRecord {
+    const record = space.checkouts.get(id);
+    if (!record) throw notFound('checkout_session', id);
+    this.#syncCheckout(space, record);
+    return record;
+  }
+
+  expireCheckout(space: Space, id: string): CheckoutRecord {
+    const record = this.checkout(space, id);
+    if (record.object.status !== 'created') {
+      throw invalid(
+        'invalid_checkout_session_status',
+        `Checkout session ${id} is ${record.object.status}; only sessions that are created can be expired.`,
+        'id',
+      );
+    }
+    this.#expireCheckout(space, record);
+    return record;
+  }
+
+  #expireCheckout(space: Space, record: CheckoutRecord): void {
+    record.object.status = 'expired';
+    this.emit(space, 'checkout_session.expired', record.object);
+  }
+
+  /** The hosted page's "pay" button: an intent is made for the session and driven by its scenario. */
+  payCheckout(space: Space, record: CheckoutRecord): PaymentIntentObject {
+    if (record.object.status !== 'created') {
+      throw invalid(
+        'invalid_checkout_session_status',
+        `Checkout session ${record.object.id} is ${record.object.status}.`,
+      );
+    }
+    const pi = this.createIntent(space, {
+      amount: record.object.amount,
+      currency: record.object.currency,
+      customer_email: record.object.customer_email,
+      metadata: { ...record.object.metadata, checkout_session: record.object.id },
+    });
+    record.intentId = pi.id;
+    record.object.status = 'in_progress';
+    const intent = this.intent(space, pi.id);
+    this.authorize(space, intent, 'checkout page: pay');
+    this.#syncCheckout(space, record);
+    return intent.object;
+  }
+
+  #syncCheckout(space: Space, record: CheckoutRecord): void {
+    if (!record.intentId) return;
+    const intent = space.intents.get(record.intentId);
+    if (!intent) return;
+    record.object.payment_resource = { payment_intent: structuredClone(intent.object) };
+    if (record.object.status === 'in_progress' && isFinal(intent.object.status)) {
+      record.object.status = 'finished';
+      this.emit(space, 'checkout_session.finished', record.object);
+    }
+  }
+
+  // ---------------------------------------------------------------- webhook endpoints
+
+  createEndpoint(space: Space, body: Record<string, unknown>): EndpointRecord {
+    const url = checkUrl(body.url, 'url');
+    const enabled_events = this.#events(body.enabled_events);
+    const now = this.now();
+    const secret = this.id('whsec');
+    const record: EndpointRecord = {
+      secret,
+      createdMs: now,
+      object: {
+        id: this.id('we'),
+        object: 'webhook_endpoint',
+        url,
+        enabled_events,
+        description: optionalString(body, 'description'),
+        status: 'enabled',
+        mode: space.mode,
+        created_at: isoSeconds(now),
+        secret: null,
+      },
+    };
+    space.endpoints.set(record.object.id, record);
+    space.endpointList.push(record);
+    return record;
+  }
+
+  #events(value: unknown): string[] {
+    if (value === undefined || value === null) throw missing('enabled_events');
+    if (!Array.isArray(value) || value.length === 0) {
+      throw invalid(
+        'invalid_params',
+        'enabled_events must be a non-empty array of event types, e.g. ["payment_intent.succeeded"].',
+        'enabled_events',
+      );
+    }
+    for (const t of value) {
+      if (typeof t !== 'string' || !(t === '*' || /^[a-z_]+(\.[a-z_]+)+$/.test(t))) {
+        throw invalid(
+          'invalid_params',
+          `enabled_events has an invalid event type: ${JSON.stringify(t)}.`,
+          'enabled_events',
+        );
+      }
+    }
+    return [...new Set(value as string[])];
+  }
+
+  endpoint(space: Space, id: string): EndpointRecord {
+    const record = space.endpoints.get(id);
+    if (!record) throw notFound('webhook_endpoint', id);
+    return record;
+  }
+
+  updateEndpoint(space: Space, id: string, body: Record<string, unknown>): EndpointRecord {
+    const record = this.endpoint(space, id);
+    const next = { ...record.object };
+    if (body.url !== undefined) next.url = checkUrl(body.url, 'url');
+    if (body.enabled_events !== undefined) next.enabled_events = this.#events(body.enabled_events);
+    if (body.description !== undefined) next.description = optionalString(body, 'description');
+    if (body.disabled !== undefined) {
+      if (typeof body.disabled !== 'boolean')
+        throw invalid('invalid_params', 'disabled must be true or false.', 'disabled');
+      next.status = body.disabled ? 'disabled' : 'enabled';
+    }
+    record.object = next;
+    return record;
+  }
+
+  deleteEndpoint(space: Space, id: string): EndpointRecord {
+    const record = this.endpoint(space, id);
+    space.endpoints.delete(id);
+    space.endpointList.splice(space.endpointList.indexOf(record), 1);
+    for (const d of space.deliveryList) {
+      if (d.endpoint_id === id && (d.status === 'scheduled' || d.status === 'withheld')) {
+        d.cancel?.();
+        d.status = 'canceled';
+        d.next_attempt_at = null;
+      }
+    }
+    return record;
+  }
+
+  // ---------------------------------------------------------------- refunds
+
+  createRefund(space: Space, body: Record<string, unknown>): RefundRecord {
+    if (body.resource_type === undefined || body.resource_type === null) throw missing('resource_type');
+    if (body.resource_type !== 'payment_intent') {
+      throw invalid('invalid_params', 'resource_type must be "payment_intent".', 'resource_type');
+    }
+    if (typeof body.resource_id !== 'string' || body.resource_id === '') throw missing('resource_id');
+    const intent = space.intents.get(body.resource_id);
+    if (!intent) throw notFound('payment_intent', body.resource_id);
+    if (intent.object.status !== 'succeeded') {
+      throw invalid(
+        'invalid_payment_intent_status',
+        `Payment intent ${intent.object.id} is ${intent.object.status}; only succeeded payment intents can be refunded.`,
+        'resource_id',
+      );
+    }
+    const refunded = space.refundList
+      .filter(
+        (r) =>
+          r.object.resource_id === intent.object.id &&
+          r.object.status !== 'canceled' &&
+          r.object.status !== 'failed',
+      )
+      .reduce((sum, r) => sum + r.object.amount, 0);
+    const left = intent.object.amount - refunded;
+    let amount = left;
+    if (body.amount !== undefined && body.amount !== null) {
+      const a = body.amount;
+      if (typeof a !== 'number' || !Number.isSafeInteger(a) || a <= 0) {
+        throw invalid(
+          'invalid_amount',
+          "amount must be a positive integer in the currency's smallest unit.",
+          'amount',
+        );
+      }
+      amount = a;
+    }
+    if (amount > left || left <= 0) {
+      throw invalid(
+        'invalid_amount',
+        `amount ${amount} is more than what is left to refund on ${intent.object.id} (${left} of ${intent.object.amount}).`,
+        'amount',
+      );
+    }
+    const now = this.now();
+    const record: RefundRecord = {
+      createdMs: now,
+      object: {
+        id: this.id('re'),
+        object: 'refund',
+        amount,
+        currency: intent.object.currency,
+        status: 'created',
+        resource_type: 'payment_intent',
+        resource_id: intent.object.id,
+        metadata: optionalObject(body, 'metadata') ?? {},
+        mode: space.mode,
+        created_at: isoSeconds(now),
+        updated_at: isoSeconds(now),
+        failure_code: null,
+      },
+    };
+    space.refunds.set(record.object.id, record);
+    space.refundList.push(record);
+    const step = (at: number, from: 'created' | 'in_progress', to: 'in_progress' | 'succeeded') =>
+      this.o.clock.schedule(at, `refund ${record.object.id} ${to}`, () => {
+        if (record.object.status !== from) return;
+        record.object.status = to;
+        record.object.updated_at = isoSeconds(this.now());
+        this.emit(space, `refund.${to}`, record.object);
+      });
+    step(now + this.o.refundStepMs, 'created', 'in_progress');
+    step(now + 2 * this.o.refundStepMs, 'in_progress', 'succeeded');
+    return record;
+  }
+
+  refund(space: Space, id: string): RefundRecord {
+    const record = space.refunds.get(id);
+    if (!record) throw notFound('refund', id);
+    return record;
+  }
+
+  cancelRefund(space: Space, id: string): RefundRecord {
+    const record = this.refund(space, id);
+    if (record.object.status !== 'created') {
+      throw invalid(
+        'invalid_refund_status',
+        `Refund ${id} is ${record.object.status}; only refunds that are created (not yet in_progress) can be canceled.`,
+        'id',
+      );
+    }
+    record.object.status = 'canceled';
+    record.object.updated_at = isoSeconds(this.now());
+    return record;
+  }
+}
+
+export { ApiError };

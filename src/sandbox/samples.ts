@@ -1,0 +1,95 @@
+/**
+ * Sample `data` for synthetic events (`POST /v1/events/trigger`, endpoint tests): realistic objects
+ * of the event's resource, with the nulls a real one has.
+ */
+import { isoSeconds, type Mode } from './records.js';
+
+export function sampleData(type: string, mode: Mode, now: number, id: (prefix: string) => string): unknown {
+  const [resource, action = 'created'] = type.split('.');
+  const created_at = isoSeconds(now);
+  switch (resource) {
+    case 'payment_intent': {
+      const status = ['succeeded', 'rejected', 'failed', 'expired', 'pending'].includes(action)
+        ? action
+        : 'succeeded';
+      const settled = status === 'succeeded' || status === 'rejected' || status === 'failed';
+      return {
+        id: id('pi'),
+        object: 'payment_intent',
+        amount: 5000,
+        currency: 'CLP',
+        status,
+        created_at,
+        customer_email: null,
+        error_reason:
+          status === 'failed'
+            ? 'insufficient_funds'
+            : status === 'rejected'
+              ? 'mfa_invalid_authorization'
+              : status === 'expired'
+                ? 'manually_expired'
+                : null,
+        metadata: {},
+        mode,
+        recipient_account: {
+          holder_id: '771433855',
+          institution_id: 'cl_banco_de_chile',
+          number: '123456789',
+          type: 'checking_account',
+        },
+        sender_account: settled
+          ? {
+              holder_id: '416148503',
+              institution_id: 'cl_banco_estado',
+              number: '422159212',
+              type: 'checking_account',
+            }
+          : null,
+        reference_id: null,
+        transaction_date: null,
+        widget_token: null,
+        business_profile: null,
+        expires_at: null,
+        payment_type: 'bank_transfer',
+        payment_type_options: {},
+      };
+    }
+    case 'checkout_session':
+      return {
+        id: id('cs'),
+        object: 'checkout_session',
+        amount: 5000,
+        currency: 'CLP',
+        status: action === 'expired' ? 'expired' : 'finished',
+        success_url: 'https://shop.example/success',
+        cancel_url: 'https://shop.example/cancel',
+        redirect_url: null,
+        created_at,
+        expires_at: isoSeconds(now + 86_400_000),
+        customer_email: null,
+        metadata: {},
+        mode,
+        flow: 'payment',
+        business_profile: null,
+        payment_method_types: ['bank_transfer'],
+        payment_resource: { payment_intent: null },
+      };
+    case 'refund':
+      return {
+        id: id('re'),
+        object: 'refund',
+        amount: 5000,
+        currency: 'CLP',
+        status: action,
+        resource_type: 'payment_intent',
+        resource_id: id('pi'),
+        metadata: {},
+        mode,
+        created_at,
+        updated_at: created_at,
+        failure_code: action === 'failed' ? 'insufficient_funds' : null,
+      };
+    default:
+      return { id: id('evt').replace(/^evt_/, `${resource}_`), object: resource, mode, created_at };
+  }
+}
