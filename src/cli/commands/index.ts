@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { sandboxCommand } from './sandbox.js';
+import { triggerCommand } from './trigger.js';
 
 /**
  * Every command of `pasarela`, each a factory returning its commander definition. A command's
  * module keeps its heavy imports inside its action, so listing them all here costs little.
  */
-export const commands: Array<() => Command> = [];
+export const commands: Array<() => Command> = [sandboxCommand, triggerCommand];
