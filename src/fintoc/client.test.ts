@@ -53,7 +53,7 @@ const networkError = () => new TypeError('fetch failed', { cause: { code: 'ECONN
 function setup(replies: Reply[], options: Partial<FintocClientOptions> = {}) {
   const clock = new FakeClock();
   const calls: Call[] = [];
-  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+  const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
     const call: Call = {
       url: String(input),
       method: init?.method ?? 'GET',
@@ -72,8 +72,14 @@ function setup(replies: Reply[], options: Partial<FintocClientOptions> = {}) {
     }
     if (reply instanceof Error) throw reply;
     return typeof reply === 'function' ? reply(call) : reply.clone();
-  }) as typeof fetch;
-  const client = createFintocClient({ secretKey: KEY, fetch, clock, random: () => 0.5, ...options });
+  }) as typeof globalThis.fetch;
+  const client = createFintocClient({
+    secretKey: KEY,
+    fetch: fakeFetch,
+    clock,
+    random: () => 0.5,
+    ...options,
+  });
   return { client, calls, clock };
 }
 
