@@ -1,0 +1,199 @@
+/**
+ * What the dashboard reads, as an interface (tested with a fake), and its implementation over the
+ * service's database: plain read-only queries, newest first, bounded.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+
+export interface DashPayment {
+  id: string;
+  order_id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  failure_reason: string | null;
+  paid_after_cancel: boolean;
+  payment_intent_id: string | null;
+  intent_status: string | null;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface DashTimelineEntry {
+  at: Date;
+  kind: string;
+  from_status: string | null;
+  to_status: string | null;
+  cause: string;
+  cause_id: string | null;
+  detail: Record<string, unknown> | null;
+}
+
+export interface DashInboxEntry {
+  event_id: string;
+  type: string;
+  intent_id: string | null;
+  received_at: Date;
+  applied_at: Date | null;
+  outcome: string | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+export interface DashJob {
+  kind: string;
+  ref: string;
+  run_at: Date;
+  attempts: number;
+  last_error: string | null;
+}
+
+export interface DashNotification {
+  id: string;
+  type: string;
+  created_at: Date;
+  delivered_at: Date | null;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+export interface PaymentFilter {
+  status?: string;
+  orderId?: string;
+  /** Created at or after. */
+  from?: Date;
+  /** Created before. */
+  to?: Date;
+  limit: number;
+}
+
+export interface DashboardData {
+  listPayments(filter: PaymentFilter): Promise<DashPayment[]>;
+  getPayment(id: string): Promise<DashPayment | null>;
+  timeline(paymentId: string): Promise<DashTimelineEntry[]>;
+  notifications(paymentId: string): Promise<DashNotification[]>;
+  inbox(filter: { limit: number; intentIds?: string[] }): Promise<DashInboxEntry[]>;
+  /** Scheduled work, soonest first; `ref` narrows to one payment's jobs. */
+  jobs(filter: { limit: number; ref?: string }): Promise<DashJob[]>;
+  countsByStatus(): Promise<Record<string, number>>;
+  /** Payments created per UTC day and status, since `since`. */
+  dailyByStatus(since: Date): Promise<Array<{ day: string; status: string; count: number }>>;
+}
+
+export interface DashboardBackend {
+  data: DashboardData;
+  /** Secrets that open the dashboard: the dashboard password if set, and PASARELA_API_KEY. */
+  secrets: string[];
+  /** Mark the session cookie Secure (the service is reached over https). */
+  secureCookies: boolean;
+  /** Epoch ms, the service's clock. */
+  now(): number;
+}
+
+/**
+ * The dashboard's reads over the service database (PGlite or PostgreSQL).
+ *
+ * @example
+ * const data = dashboardDataFromDb(app.db);
+ */
+export function dashboardDataFromDb(db: Kysely<DB>): DashboardData {
+  const paymentColumns = [
+    'id',
+    'order_id',
+    'amount',
+    'currency',
+    'status',
+    'failure_reason',
+    'paid_after_cancel',
+    'payment_intent_id',
+    'intent_status',
+    'expires_at',
+    'created_at',
+    'updated_at',
+  ] as const;
+  const normalize = <T extends { amount: number }>(row: T): T => ({ ...row, amount: Number(row.amount) });
+  return {
+    async listPayments(filter) {
+      let q = db.selectFrom('payments').select(paymentColumns);
+      if (filter.status === 'paid_after_cancel') q = q.where('paid_after_cancel', '=', true);
+      else if (filter.status) q = q.where('status', '=', filter.status);
+      if (filter.orderId) q = q.where('order_id', '=', filter.orderId);
+      if (filter.from) q = q.where('created_at', '>=', filter.from);
+      if (filter.to) q = q.where('created_at', '<', filter.to);
+      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+      return rows.map(normalize);
+    },
+    async getPayment(id) {
+      const row = await db
+        .selectFrom('payments')
+        .select(paymentColumns)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row ? normalize(row) : null;
+    },
+    async timeline(paymentId) {
+      return db
+        .selectFrom('payment_timeline')
+        .select(['at', 'kind', 'from_status', 'to_status', 'cause', 'cause_id', 'detail'])
+        .where('payment_id', '=', paymentId)
+        .orderBy('id', 'asc')
+        .execute();
+    },
+    async notifications(paymentId) {
+      return db
+        .selectFrom('notifications')
+        .select(['id', 'type', 'created_at', 'delivered_at', 'attempts', 'last_status', 'last_error'])
+        .where('payment_id', '=', paymentId)
+        .orderBy('created_at', 'asc')
+        .execute();
+    },
+    async inbox(filter) {
+      let q = db
+        .selectFrom('webhook_inbox')
+        .select([
+          'event_id',
+          'type',
+          'intent_id',
+          'received_at',
+          'applied_at',
+          'outcome',
+          'attempts',
+          'last_error',
+        ]);
+      if (filter.intentIds) {
+        if (filter.intentIds.length === 0) return [];
+        q = q.where('intent_id', 'in', filter.intentIds);
+      }
+      return q.orderBy('received_at', 'desc').limit(filter.limit).execute();
+    },
+    async jobs(filter) {
+      let q = db.selectFrom('jobs').select(['kind', 'ref', 'run_at', 'attempts', 'last_error']);
+      if (filter.ref) q = q.where('ref', '=', filter.ref);
+      return q.orderBy('run_at', 'asc').limit(filter.limit).execute();
+    },
+    async countsByStatus() {
+      const rows = await db
+        .selectFrom('payments')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('status')
+        .execute();
+      const counts: Record<string, number> = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+      const late = await db
+        .selectFrom('payments')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('paid_after_cancel', '=', true)
+        .executeTakeFirst();
+      counts.paid_after_cancel = Number(late?.n ?? 0);
+      return counts;
+    },
+    async dailyByStatus(since) {
+      const result = await sql<{ day: string; status: string; count: number }>`
+        SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, status, count(*)::int AS count
+        FROM payments WHERE created_at >= ${since}
+        GROUP BY 1, 2 ORDER BY 1, 2`.execute(db);
+      return result.rows.map((r) => ({ day: r.day, status: r.status, count: Number(r.count) }));
+    },
+  };
+}

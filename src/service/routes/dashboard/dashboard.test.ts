@@ -1,0 +1,243 @@
+import { PGlite } from '@electric-sql/pglite';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../db/database.js';
+import { migrate } from '../../db/migrations.js';
+import { dashboardDataFromDb, dashboardRoutes, issueSession, validSession } from './index.js';
+import { parseFilter } from './index.js';
+
+const API_KEY = 'test_api_key_0123456789abcdef';
+const NOW = Date.UTC(2026, 2, 10, 12, 0, 0);
+const P1 = 'pay_AAAAAAAAAAAAAAAAAAAAA1';
+const P2 = 'pay_AAAAAAAAAAAAAAAAAAAAA2';
+const P3 = 'pay_AAAAAAAAAAAAAAAAAAAAA3';
+
+describe('dashboard', () => {
+  let database: Database;
+  let app: FastifyInstance;
+  let cookie: string;
+
+  beforeAll(async () => {
+    database = await openDatabase({ pglite: await PGlite.create() });
+    await migrate(database.db as never);
+    const { db } = database;
+    const base = {
+      currency: 'CLP',
+      customer_email: null,
+      metadata: '{}',
+      widget_token: null,
+      intent_status: null,
+      failure_reason: null,
+      paid_after_cancel: false,
+      refund_id: null,
+      idempotency_key: null,
+      request_hash: null,
+      finalized_at: null,
+    };
+    const at = (ms: number) => new Date(NOW - ms);
+    await db
+      .insertInto('payments')
+      .values([
+        {
+          ...base,
+          id: P1,
+          order_id: 'order-1',
+          amount: 12990,
+          status: 'succeeded',
+          payment_intent_id: 'pi_1',
+          expires_at: at(0),
+          created_at: at(3 * 86_400_000),
+          updated_at: at(0),
+        },
+        {
+          ...base,
+          id: P2,
+          order_id: 'order-2',
+          amount: 5000,
+          status: 'succeeded',
+          paid_after_cancel: true,
+          payment_intent_id: 'pi_2',
+          expires_at: at(0),
+          created_at: at(3_600_000),
+          updated_at: at(0),
+        },
+        {
+          ...base,
+          id: P3,
+          order_id: 'order-3',
+          amount: 990,
+          status: 'pending',
+          payment_intent_id: 'pi_3',
+          expires_at: new Date(NOW + 600_000),
+          created_at: at(60_000),
+          updated_at: at(60_000),
+        },
+      ])
+      .execute();
+    await db
+      .insertInto('payment_timeline')
+      .values([
+        {
+          payment_id: P1,
+          at: at(3 * 86_400_000),
+          kind: 'created',
+          from_status: null,
+          to_status: 'pending',
+          cause: 'api',
+          cause_id: 'req-1',
+          detail: null,
+        },
+        {
+          payment_id: P1,
+          at: at(3 * 86_400_000 - 1000),
+          kind: 'browser',
+          from_status: null,
+          to_status: null,
+          cause: 'browser',
+          cause_id: 'opened',
+          detail: JSON.stringify({ type: 'event', name: 'opened' }),
+        },
+        {
+          payment_id: P1,
+          at: at(3 * 86_400_000 - 2000),
+          kind: 'status',
+          from_status: 'pending',
+          to_status: 'succeeded',
+          cause: 'webhook',
+          cause_id: 'evt_123',
+          detail: JSON.stringify({ delivery: 'whd_9' }),
+        },
+      ])
+      .execute();
+    await db
+      .insertInto('webhook_inbox')
+      .values([
+        {
+          event_id: 'evt_123',
+          type: 'payment_intent.succeeded',
+          intent_id: 'pi_1',
+          body: '{}',
+          received_at: at(1000),
+          applied_at: at(900),
+          outcome: 'applied',
+          attempts: 1,
+          last_error: null,
+        },
+        {
+          event_id: 'evt_bad',
+          type: 'payment_intent.failed',
+          intent_id: 'pi_x',
+          body: '{}',
+          received_at: at(500),
+          applied_at: null,
+          outcome: null,
+          attempts: 3,
+          last_error: 'unknown intent pi_x',
+        },
+      ])
+      .execute();
+    await db
+      .insertInto('jobs')
+      .values({ kind: 'abandon', ref: P3, run_at: new Date(NOW + 540_000), created_at: at(60_000) })
+      .execute();
+
+    app = Fastify();
+    await app.register(dashboardRoutes, {
+      backend: { data: dashboardDataFromDb(db), secrets: [API_KEY], secureCookies: false, now: () => NOW },
+    });
+    cookie = `pasarela_dashboard=${encodeURIComponent(issueSession([API_KEY], NOW))}`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  it('sends a visitor without a session to the sign-in page', async () => {
+    const res = await app.inject({ url: '/dashboard' });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/dashboard/login');
+    const detail = await app.inject({
+      url: `/dashboard/payments/${P1}`,
+      headers: { authorization: 'Bearer wrong' },
+    });
+    expect(detail.statusCode).toBe(401);
+    const tampered = await app.inject({ url: '/dashboard', headers: { cookie: `${cookie}x` } });
+    expect(tampered.statusCode).toBe(303);
+  });
+
+  it('signs in with the API key into an httpOnly, SameSite=Strict session cookie', async () => {
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/dashboard/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'secret=nope',
+    });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.headers['set-cookie']).toBeUndefined();
+    const good = await app.inject({
+      method: 'POST',
+      url: '/dashboard/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `secret=${API_KEY}`,
+    });
+    expect(good.statusCode).toBe(303);
+    const set = String(good.headers['set-cookie']);
+    expect(set).toMatch(/HttpOnly/);
+    expect(set).toMatch(/SameSite=Strict/);
+    expect(set).toMatch(/Path=\/dashboard/);
+    expect(set).not.toContain(API_KEY);
+    const token = decodeURIComponent(/pasarela_dashboard=([^;]+)/.exec(set)?.[1] ?? '');
+    expect(validSession([API_KEY], token, NOW)).toBe(true);
+    expect(validSession([API_KEY], token, NOW + 13 * 3_600_000)).toBe(false);
+    expect(validSession(['rotated_key_0123456789'], token, NOW)).toBe(false);
+  });
+
+  it('shows counts, the chart, payments with paid_after_cancel raised, deadlines and the inbox', async () => {
+    const res = await app.inject({ url: '/dashboard', headers: { cookie } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    const html = res.body;
+    expect(html).toContain('data-testid="count-total">3<');
+    expect(html).toContain('data-testid="count-succeeded">2<');
+    expect(html).toContain('data-testid="count-paid_after_cancel">1<');
+    expect(html).toContain('data-testid="late-alert"');
+    expect(html).toMatch(new RegExp(`data-payment-id="${P2}" class="late"`));
+    expect(html).toContain('data-testid="status-chart"');
+    expect(html).toContain('<title>2026-03-07 · succeeded: 1</title>');
+    expect(html).toContain('<title>2026-03-10 · pending: 1</title>');
+    expect(html).toMatch(
+      /abandon<\/td><td><a href="\/dashboard\/payments\/pay_AAAAAAAAAAAAAAAAAAAAA3">.*in 540 s/,
+    );
+    expect(html).toContain('unknown intent pi_x');
+    expect(html).toMatch(/evt_bad.*rejected/);
+  });
+
+  it('filters payments by status, order and date', async () => {
+    const get = async (qs: string) => {
+      const html = (await app.inject({ url: `/dashboard?${qs}`, headers: { cookie } })).body;
+      return [...html.matchAll(/data-payment-id="(pay_\w+)"/g)].map((m) => m[1]);
+    };
+    expect(await get('status=pending')).toEqual([P3]);
+    expect(await get('status=paid_after_cancel')).toEqual([P2]);
+    expect(await get('order_id=order-1')).toEqual([P1]);
+    expect(await get('from=2026-03-10')).toEqual([P3, P2]);
+    expect(await get('to=2026-03-07')).toEqual([P1]);
+    expect(parseFilter({ status: 'drop table', from: 'yesterday' })).toEqual({ limit: 100 });
+  });
+
+  it("shows a payment's timeline with its causes and the webhook events of its intent", async () => {
+    const res = await app.inject({
+      url: `/dashboard/payments/${P1}`,
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    expect(res.statusCode).toBe(200);
+    const rows = [...res.body.matchAll(/data-testid="timeline-row" data-cause="(\w+)"/g)].map((m) => m[1]);
+    expect(rows).toEqual(['api', 'browser', 'webhook']);
+    expect(res.body).toContain('<code>evt_123</code>');
+    expect(res.body).toContain('whd_9');
+    expect(res.body).not.toContain('evt_bad');
+    const missing = await app.inject({ url: '/dashboard/payments/pay_nope', headers: { cookie } });
+    expect(missing.statusCode).toBe(404);
+  });
+});

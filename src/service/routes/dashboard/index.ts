@@ -1,0 +1,371 @@
+/**
+ * The dashboard (`/dashboard`): payments with filters, each payment's timeline (API calls, browser
+ * events, webhook events with their ids, jobs), the webhook inbox, open deadlines, `paid_after_cancel`
+ * raised, counts and a chart by status over time. Server-rendered HTML, no script; behind a sign-in.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { escapeHtml, formatAmount } from '../../../checkout/index.js';
+import {
+  SESSION_COOKIE,
+  issueSession,
+  readCookie,
+  secretMatches,
+  sessionCookie,
+  validSession,
+} from './auth.js';
+import type {
+  DashboardBackend,
+  DashInboxEntry,
+  DashJob,
+  DashPayment,
+  DashTimelineEntry,
+  PaymentFilter,
+} from './backend.js';
+import { STATUS_COLORS, daysBetween, statusChart } from './chart.js';
+
+export { dashboardDataFromDb } from './backend.js';
+export type { DashboardBackend, DashboardData, PaymentFilter } from './backend.js';
+export { issueSession, validSession, SESSION_COOKIE } from './auth.js';
+
+const CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const STATUSES = ['pending', 'processing', 'succeeded', 'failed', 'expired', 'canceled'];
+const PAYMENT_ID = /^pay_[A-Za-z0-9]{16,64}$/;
+const CHART_DAYS = 14;
+
+const CSS = `
+*{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1a1f36;background:#f4f5f8;font-size:14px}
+header.dash-top{display:flex;justify-content:space-between;align-items:center;padding:12px 24px;background:#0a2540;color:#fff}
+header.dash-top a{color:#fff;text-decoration:none;font-weight:700}header.dash-top form{margin:0}
+header.dash-top button{background:transparent;color:#c1c9d2;border:1px solid #425466;border-radius:6px;padding:4px 10px;cursor:pointer}
+main{max-width:1200px;margin:0 auto;padding:20px 24px}
+h1{font-size:20px;margin:0 0 16px}h2{font-size:16px;margin:24px 0 8px}
+.dash-cards{display:flex;flex-wrap:wrap;gap:12px;margin:0 0 16px}
+.dash-card{background:#fff;border:1px solid #e3e6ee;border-radius:10px;padding:10px 14px;min-width:120px}
+.dash-card b{display:block;font-size:22px}.dash-card span{color:#697386}
+.dash-card.dash-alert{border-color:#c62828;background:#fdecec}
+.dash-panel{background:#fff;border:1px solid #e3e6ee;border-radius:10px;padding:12px;overflow-x:auto}
+.dash-chart{width:100%;max-width:760px;height:auto}
+form.dash-filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin:0 0 12px}
+form.dash-filters label{display:flex;flex-direction:column;font-size:12px;color:#697386;gap:2px}
+input,select,button{font:inherit;padding:5px 8px;border:1px solid #c1c9d2;border-radius:6px;background:#fff}
+button.primary{background:#0a2540;color:#fff;border-color:#0a2540;cursor:pointer}
+table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eef0f5;vertical-align:top;white-space:nowrap}
+td.wrap{white-space:normal;word-break:break-word}th{color:#697386;font-weight:600;font-size:12px}
+code{font-size:12px}a{color:#0a4bd8}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600}
+tr.late td{background:#fff1f1}.late-flag{color:#c62828;font-weight:700}
+.muted{color:#697386}.error{color:#c62828}
+.login{max-width:360px;margin:80px auto;background:#fff;border:1px solid #e3e6ee;border-radius:12px;padding:24px}
+.login input{width:100%;margin:8px 0 12px}.login button{width:100%}
+dl.dash-facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.dash-facts dt{color:#697386}dl.dash-facts dd{margin:0}
+`;
+
+function time(d: Date | null): string {
+  return d ? escapeHtml(d.toISOString().replace('T', ' ').slice(0, 19)) : '—';
+}
+
+function badge(status: string): string {
+  return `<span class="badge" data-status="${escapeHtml(status)}">${escapeHtml(status)}</span>`;
+}
+
+function amount(p: { amount: number; currency: string }): string {
+  try {
+    return escapeHtml(formatAmount(p.amount, p.currency));
+  } catch {
+    return `${p.amount} ${escapeHtml(p.currency)}`;
+  }
+}
+
+function layout(title: string, body: string, signedIn = true): string {
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<meta name="robots" content="noindex"><title>${escapeHtml(title)} · Pasarela</title>` +
+    `<link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head><body>` +
+    (signedIn
+      ? `<header class="dash-top"><a href="/dashboard">Pasarela · Dashboard</a><form method="post" action="/dashboard/logout"><button type="submit">Sign out</button></form></header>`
+      : '') +
+    `<main>${body}</main></body></html>`
+  );
+}
+
+function send(reply: FastifyReply, html: string, code = 200) {
+  return reply
+    .code(code)
+    .header('content-security-policy', CSP)
+    .header('x-content-type-options', 'nosniff')
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(html);
+}
+
+function loginPage(error?: string): string {
+  return layout(
+    'Sign in',
+    `<form class="login" method="post" action="/dashboard/login"><h1>Pasarela dashboard</h1>` +
+      (error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '') +
+      `<label for="secret">Dashboard password or PASARELA_API_KEY</label>` +
+      `<input id="secret" name="secret" type="password" autocomplete="current-password" required data-testid="dashboard-secret">` +
+      `<button class="primary" type="submit" data-testid="dashboard-login">Sign in</button></form>`,
+    false,
+  );
+}
+
+function paymentsTable(payments: DashPayment[]): string {
+  if (payments.length === 0) return '<p class="muted" data-testid="payments-empty">No payments match.</p>';
+  const rows = payments
+    .map(
+      (p) =>
+        `<tr data-testid="payment-row" data-payment-id="${escapeHtml(p.id)}"${p.paid_after_cancel ? ' class="late"' : ''}>` +
+        `<td><a href="/dashboard/payments/${escapeHtml(p.id)}"><code>${escapeHtml(p.id)}</code></a></td>` +
+        `<td>${escapeHtml(p.order_id)}</td><td>${amount(p)}</td><td>${badge(p.status)}` +
+        (p.paid_after_cancel
+          ? ' <span class="late-flag" data-testid="paid-after-cancel">paid after cancel</span>'
+          : '') +
+        `</td><td class="wrap">${escapeHtml(p.failure_reason ?? '')}</td><td>${time(p.created_at)}</td><td>${time(p.updated_at)}</td></tr>`,
+    )
+    .join('');
+  return `<table data-testid="payments-table"><thead><tr><th>Payment</th><th>Order</th><th>Amount</th><th>Status</th><th>Reason</th><th>Created (UTC)</th><th>Updated</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function inboxTable(entries: DashInboxEntry[]): string {
+  if (entries.length === 0) return '<p class="muted">No webhook events received.</p>';
+  const rows = entries
+    .map((e) => {
+      const state = e.applied_at ? (e.outcome ?? 'applied') : e.last_error ? 'rejected' : 'received';
+      return (
+        `<tr data-testid="inbox-row"><td><code>${escapeHtml(e.event_id)}</code></td><td>${escapeHtml(e.type)}</td>` +
+        `<td><code>${escapeHtml(e.intent_id ?? '—')}</code></td><td>${time(e.received_at)}</td>` +
+        `<td>${escapeHtml(state)}</td><td>${time(e.applied_at)}</td><td>${e.attempts}</td>` +
+        `<td class="wrap${e.last_error ? ' error' : ''}">${escapeHtml(e.last_error ?? '')}</td></tr>`
+      );
+    })
+    .join('');
+  return `<table data-testid="inbox-table"><thead><tr><th>Event id</th><th>Type</th><th>Intent</th><th>Received</th><th>State</th><th>Applied</th><th>Tries</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function jobsTable(jobs: DashJob[], now: number): string {
+  if (jobs.length === 0) return '<p class="muted">No open deadlines.</p>';
+  const rows = jobs
+    .map((j) => {
+      const inMs = j.run_at.getTime() - now;
+      const when = inMs <= 0 ? 'due' : `in ${Math.ceil(inMs / 1000)} s`;
+      const ref = PAYMENT_ID.test(j.ref)
+        ? `<a href="/dashboard/payments/${escapeHtml(j.ref)}"><code>${escapeHtml(j.ref)}</code></a>`
+        : `<code>${escapeHtml(j.ref)}</code>`;
+      return `<tr data-testid="job-row"><td>${escapeHtml(j.kind)}</td><td>${ref}</td><td>${time(j.run_at)}</td><td>${when}</td><td>${j.attempts}</td><td class="wrap error">${escapeHtml(j.last_error ?? '')}</td></tr>`;
+    })
+    .join('');
+  return `<table data-testid="jobs-table"><thead><tr><th>Job</th><th>For</th><th>Runs at</th><th></th><th>Tries</th><th>Last error</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function timelineTable(entries: DashTimelineEntry[]): string {
+  if (entries.length === 0) return '<p class="muted">No entries.</p>';
+  const rows = entries
+    .map((e) => {
+      const change = e.to_status ? `${escapeHtml(e.from_status ?? '∅')} → ${badge(e.to_status)}` : '';
+      const detail = e.detail ? `<code>${escapeHtml(JSON.stringify(e.detail))}</code>` : '';
+      return (
+        `<tr data-testid="timeline-row" data-cause="${escapeHtml(e.cause)}" data-kind="${escapeHtml(e.kind)}">` +
+        `<td>${time(e.at)}</td><td>${escapeHtml(e.kind)}</td><td>${escapeHtml(e.cause)}</td>` +
+        `<td><code>${escapeHtml(e.cause_id ?? '')}</code></td><td>${change}</td><td class="wrap">${detail}</td></tr>`
+      );
+    })
+    .join('');
+  return `<table data-testid="timeline-table"><thead><tr><th>At (UTC)</th><th>Kind</th><th>Cause</th><th>Cause id (delivery / event / job)</th><th>Status</th><th>Detail</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+interface Query {
+  status?: string;
+  order_id?: string;
+  from?: string;
+  to?: string;
+}
+
+/** Filters from the query string; a malformed value is dropped, not an error. */
+export function parseFilter(query: Query): PaymentFilter {
+  const filter: PaymentFilter = { limit: 100 };
+  if (query.status && (STATUSES.includes(query.status) || query.status === 'paid_after_cancel'))
+    filter.status = query.status;
+  if (query.order_id && query.order_id.length <= 200) filter.orderId = query.order_id;
+  const day = (text: string | undefined) =>
+    text && /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : null;
+  const from = day(query.from);
+  const to = day(query.to);
+  if (from && !Number.isNaN(from.getTime())) filter.from = from;
+  if (to && !Number.isNaN(to.getTime())) filter.to = new Date(to.getTime() + 86_400_000);
+  return filter;
+}
+
+function filtersForm(query: Query): string {
+  const options = ['', ...STATUSES, 'paid_after_cancel']
+    .map((s) => `<option value="${s}"${query.status === s ? ' selected' : ''}>${s || 'any status'}</option>`)
+    .join('');
+  const value = (v: string | undefined) => escapeHtml(v ?? '');
+  return (
+    `<form class="dash-filters" method="get" action="/dashboard" data-testid="payment-filters">` +
+    `<label>Status<select name="status" data-testid="filter-status">${options}</select></label>` +
+    `<label>Order<input name="order_id" value="${value(query.order_id)}" data-testid="filter-order"></label>` +
+    `<label>From (UTC)<input type="date" name="from" value="${value(query.from)}"></label>` +
+    `<label>To (UTC)<input type="date" name="to" value="${value(query.to)}"></label>` +
+    `<button class="primary" type="submit" data-testid="filter-apply">Filter</button> <a href="/dashboard">clear</a></form>`
+  );
+}
+
+/**
+ * Registers the dashboard.
+ *
+ * @example
+ * await app.register(dashboardRoutes, { backend: { data: dashboardDataFromDb(db), secrets: [apiKey], secureCookies: false, now } });
+ */
+export async function dashboardRoutes(
+  app: FastifyInstance,
+  options: { backend: DashboardBackend },
+): Promise<void> {
+  const { backend } = options;
+  const secrets = backend.secrets.filter((s) => s.length > 0);
+  const failures = new Map<string, { start: number; count: number }>();
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  );
+
+  const signedIn = (request: FastifyRequest): boolean => {
+    const auth = request.headers.authorization;
+    if (auth?.startsWith('Bearer ') && secretMatches(secrets, auth.slice(7))) return true;
+    return validSession(secrets, readCookie(request.headers.cookie, SESSION_COOKIE), backend.now());
+  };
+
+  const guard = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (signedIn(request)) return;
+    if (request.method === 'GET' && !request.headers.authorization)
+      return reply.redirect('/dashboard/login', 303);
+    return reply.code(401).send({ error: { code: 'unauthorized', message: 'Sign in to the dashboard.' } });
+  };
+
+  app.get('/dashboard/assets/dashboard.css', async (_request, reply) =>
+    reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', 'public, max-age=300')
+      .send(
+        CSS +
+          Object.entries(STATUS_COLORS)
+            .map(([s, c]) => `.badge[data-status=${s}]{background:${c}}`)
+            .join(''),
+      ),
+  );
+
+  app.get('/dashboard/login', async (request, reply) => {
+    if (signedIn(request)) return reply.redirect('/dashboard', 303);
+    return send(reply, loginPage());
+  });
+
+  app.post<{ Body: { secret?: string } }>('/dashboard/login', async (request, reply) => {
+    const now = backend.now();
+    const key = request.ip;
+    const seen = failures.get(key);
+    if (seen && now - seen.start < 600_000 && seen.count >= 10) {
+      return send(reply, loginPage('Too many attempts; wait ten minutes.'), 429);
+    }
+    const given = typeof request.body?.secret === 'string' ? request.body.secret : '';
+    if (secrets.length === 0 || !secretMatches(secrets, given)) {
+      const entry = seen && now - seen.start < 600_000 ? seen : { start: now, count: 0 };
+      entry.count += 1;
+      failures.set(key, entry);
+      return send(reply, loginPage('That is not the dashboard password or the API key.'), 401);
+    }
+    failures.delete(key);
+    return reply
+      .header('set-cookie', sessionCookie(issueSession(secrets, now), backend.secureCookies))
+      .redirect('/dashboard', 303);
+  });
+
+  app.post('/dashboard/logout', async (_request, reply) =>
+    reply.header('set-cookie', sessionCookie('', backend.secureCookies, 0)).redirect('/dashboard/login', 303),
+  );
+
+  app.get<{ Querystring: Query }>('/dashboard', { onRequest: guard }, async (request, reply) => {
+    const query = request.query ?? {};
+    const filter = parseFilter(query);
+    const now = backend.now();
+    const since = new Date(now - (CHART_DAYS - 1) * 86_400_000);
+    const [payments, counts, daily, inbox, jobs] = await Promise.all([
+      backend.data.listPayments(filter),
+      backend.data.countsByStatus(),
+      backend.data.dailyByStatus(
+        new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate())),
+      ),
+      backend.data.inbox({ limit: 50 }),
+      backend.data.jobs({ limit: 50 }),
+    ]);
+    const total = STATUSES.reduce((n, s) => n + (counts[s] ?? 0), 0);
+    const late = counts.paid_after_cancel ?? 0;
+    const cards =
+      `<div class="dash-card"><b data-testid="count-total">${total}</b><span>payments</span></div>` +
+      STATUSES.map(
+        (s) =>
+          `<a class="dash-card" href="/dashboard?status=${s}"><b data-testid="count-${s}">${counts[s] ?? 0}</b><span>${s}</span></a>`,
+      ).join('') +
+      `<a class="dash-card${late > 0 ? ' dash-alert' : ''}" href="/dashboard?status=paid_after_cancel"><b data-testid="count-paid_after_cancel">${late}</b><span>paid after cancel</span></a>`;
+    const lateAlert =
+      late > 0
+        ? `<p class="error" role="alert" data-testid="late-alert">${late} payment(s) succeeded after being canceled or expired: refund or fulfil them (LATE_PAYMENT_POLICY).</p>`
+        : '';
+    const body =
+      `<h1>Payments</h1>${lateAlert}<div class="dash-cards">${cards}</div>` +
+      `<div class="dash-panel"><h2>Last ${CHART_DAYS} days by status</h2>${statusChart(daysBetween(since, new Date(now)), daily)}</div>` +
+      `<h2>Payments</h2><div class="dash-panel">${filtersForm(query)}${paymentsTable(payments)}</div>` +
+      `<h2>Open deadlines and scheduled jobs</h2><div class="dash-panel">${jobsTable(jobs, now)}</div>` +
+      `<h2>Webhook inbox</h2><div class="dash-panel">${inboxTable(inbox)}</div>`;
+    return send(reply, layout('Payments', body));
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/dashboard/payments/:id',
+    { onRequest: guard },
+    async (request, reply) => {
+      const { id } = request.params;
+      const payment = PAYMENT_ID.test(id) ? await backend.data.getPayment(id) : null;
+      if (!payment)
+        return send(reply, layout('Not found', `<h1>No payment ${escapeHtml(id.slice(0, 80))}</h1>`), 404);
+      const [timeline, notifications, jobs, inbox] = await Promise.all([
+        backend.data.timeline(id),
+        backend.data.notifications(id),
+        backend.data.jobs({ limit: 20, ref: id }),
+        backend.data.inbox({
+          limit: 50,
+          intentIds: payment.payment_intent_id ? [payment.payment_intent_id] : [],
+        }),
+      ]);
+      const notes =
+        notifications.length === 0
+          ? '<p class="muted">No notifications to the shop.</p>'
+          : `<table data-testid="notifications-table"><thead><tr><th>webhook-id</th><th>Type</th><th>Created</th><th>Delivered</th><th>Tries</th><th>Last answer</th></tr></thead><tbody>${notifications
+              .map(
+                (n) =>
+                  `<tr><td><code>${escapeHtml(n.id)}</code></td><td>${escapeHtml(n.type)}</td><td>${time(n.created_at)}</td><td>${time(n.delivered_at)}</td><td>${n.attempts}</td><td class="wrap">${n.last_status ?? ''} ${escapeHtml(n.last_error ?? '')}</td></tr>`,
+              )
+              .join('')}</tbody></table>`;
+      const body =
+        `<p><a href="/dashboard">← Payments</a></p><h1>Payment <code data-testid="payment-id">${escapeHtml(payment.id)}</code> ${badge(payment.status)}` +
+        (payment.paid_after_cancel
+          ? ' <span class="late-flag" data-testid="paid-after-cancel">paid after cancel</span>'
+          : '') +
+        `</h1><div class="dash-panel"><dl class="dash-facts">` +
+        `<dt>Order</dt><dd><a href="/dashboard?order_id=${encodeURIComponent(payment.order_id)}">${escapeHtml(payment.order_id)}</a></dd>` +
+        `<dt>Amount</dt><dd>${amount(payment)}</dd>` +
+        `<dt>Status</dt><dd data-testid="payment-status">${escapeHtml(payment.status)}</dd>` +
+        `<dt>Failure reason</dt><dd>${escapeHtml(payment.failure_reason ?? '—')}</dd>` +
+        `<dt>Payment intent</dt><dd><code>${escapeHtml(payment.payment_intent_id ?? '—')}</code> (${escapeHtml(payment.intent_status ?? 'unknown')})</dd>` +
+        `<dt>Created</dt><dd>${time(payment.created_at)}</dd><dt>Deadline</dt><dd>${time(payment.expires_at)}</dd>` +
+        `<dt>Updated</dt><dd>${time(payment.updated_at)}</dd></dl></div>` +
+        `<h2>Timeline</h2><div class="dash-panel">${timelineTable(timeline)}</div>` +
+        `<h2>Webhook events for its intent</h2><div class="dash-panel">${inboxTable(inbox)}</div>` +
+        `<h2>Notifications to the shop</h2><div class="dash-panel">${notes}</div>` +
+        `<h2>Scheduled jobs</h2><div class="dash-panel">${jobsTable(jobs, backend.now())}</div>`;
+      return send(reply, layout(`Payment ${payment.id}`, body));
+    },
+  );
+}
