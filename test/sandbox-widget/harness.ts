@@ -171,19 +171,30 @@ export interface BankSteps {
   codes?: string[];
 }
 
-/** Clicks through the Chilean bank flow up to the authorize screen. */
-export async function reachAuthorize(frame: FrameLocator, steps: BankSteps = {}): Promise<void> {
+/** Chooses the bank (unless pre-selected: `institution: null`) and logs in with Chilean test credentials. */
+export async function logIn(frame: FrameLocator, steps: BankSteps = {}): Promise<void> {
   const institution = steps.institution === undefined ? 'cl_banco_de_chile' : steps.institution;
   if (institution !== null) await frame.getByTestId(`institution-${institution}`).click();
   await frame.getByTestId('login-username').fill(steps.username ?? '41614850-3');
   await frame.getByTestId('login-password').fill(steps.password ?? 'jonsnow');
   await frame.getByTestId('login-submit').click();
+  await frame.getByTestId('screen-accounts').waitFor();
+}
+
+/** From the account list: chooses the account, confirms, and passes its second factor. */
+export async function chooseAccount(frame: FrameLocator, steps: BankSteps = {}): Promise<void> {
   await frame.getByTestId(`account-${steps.account ?? '813990168'}`).click();
   await frame.getByTestId('confirm-continue').click();
   const codes = steps.codes ?? ['000000'];
   for (const [index, code] of codes.entries()) await frame.getByTestId(`mfa-code-${index + 1}`).fill(code);
   if (codes.length > 0) await frame.getByTestId('mfa-submit').click();
   await frame.getByTestId('screen-authorize').waitFor();
+}
+
+/** Clicks through the Chilean bank flow up to the authorize screen. */
+export async function reachAuthorize(frame: FrameLocator, steps: BankSteps = {}): Promise<void> {
+  await logIn(frame, steps);
+  await chooseAccount(frame, steps);
 }
 
 /** The events of a Chilean payment up to the authorize screen, for a device-code account. */

@@ -200,6 +200,7 @@ describe('POST /widget/sessions/:id/actions', () => {
 
   it.each([
     ['session_not_found', 404],
+    ['unknown_session', 404],
     ['missing_resource', 404],
     ['invalid_transition', 409],
   ])('answers the bridge refusal %s as %i', async (code, status) => {

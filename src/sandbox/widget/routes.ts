@@ -132,7 +132,7 @@ export function registerWidget(
     if (!body.success) return invalidBody(reply, body.error);
     const result = bridge.customerAction(request.params.id, body.data.action);
     if (!result.ok) {
-      const status = result.code.endsWith('not_found') || result.code === 'missing_resource' ? 404 : 409;
+      const status = /^unknown_|_not_found$|^missing_resource$/.test(result.code) ? 404 : 409;
       return sendError(reply, status, 'invalid_request_error', result.code, result.message);
     }
     return reply.send({ status: result.status, errorReason: result.errorReason });
