@@ -93,7 +93,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const fixedOrigin = options.publicUrl ? new URL(options.publicUrl).origin : null;
 
   // JSON bodies: an empty body is no body (curl -X POST …/expire), a bad one gets Fintoc's envelope.
-  app.removeContentTypeParser('application/json');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);

@@ -1,0 +1,273 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- HTTP response bodies are read as plain JSON */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verify } from '../../src/fintoc/index.js';
+import { MAX_RETRIES, retryDelayMs } from '../../src/sandbox/index.js';
+import { build, createEndpoint, createIntent, simulate, LIVE_KEY, T0, type Harness } from './helper.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = build();
+});
+afterEach(() => h.close());
+
+async function succeedOne(key?: string) {
+  const pi = await createIntent(h, {}, key);
+  await simulate(h, pi.id, 'run', {}, key);
+  await h.sb.clock.flush();
+  return pi;
+}
+
+async function deliveries(q = '', key?: string): Promise<any[]> {
+  return (await h.request('GET', `/_sandbox/deliveries${q}`, key ? { key } : {})).body.data;
+}
+
+async function fault(body: Record<string, unknown>) {
+  const res = await h.request('POST', '/_sandbox/faults', { body });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+describe('delivery', () => {
+  it('POSTs the compact event JSON signed with the endpoint secret, to subscribed endpoints only', async () => {
+    const we = await createEndpoint(h, ['payment_intent.succeeded']);
+    await createEndpoint(h, ['payment_intent.failed']);
+    const pi = await succeedOne();
+    expect(h.received).toHaveLength(1);
+    const [r] = h.received;
+    expect(r!.url).toBe('https://shop.example/webhooks/fintoc');
+    expect(r!.headers['content-type']).toBe('application/json');
+    expect(r!.headers['fintoc-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    expect(r!.headers['fintoc-signature']).toContain(`t=${Math.floor(T0 / 1000)},`);
+    const event = verify({
+      body: r!.body,
+      header: r!.headers['fintoc-signature'],
+      secrets: we.secret,
+      now: new Date(T0),
+    });
+    expect(event.type).toBe('payment_intent.succeeded');
+    expect(r!.body).toBe(JSON.stringify(JSON.parse(r!.body))); // compact
+    expect(JSON.parse(r!.body).data.id).toBe(pi.id);
+    const [d] = await deliveries();
+    expect(d).toMatchObject({
+      status: 'delivered',
+      endpoint_id: we.id,
+      event_type: 'payment_intent.succeeded',
+    });
+    expect(d.attempts).toEqual([
+      expect.objectContaining({
+        number: 1,
+        outcome: 'delivered',
+        status_code: 200,
+        response_body_excerpt: 'ok',
+        error: null,
+        at: new Date(T0).toISOString(),
+      }),
+    ]);
+    expect(typeof d.attempts[0].response_time_ms).toBe('number');
+  });
+
+  it('never sends live events to test endpoints, nor to disabled or deleted endpoints', async () => {
+    const testEp = await createEndpoint(h);
+    await succeedOne(LIVE_KEY);
+    expect(h.received).toHaveLength(0);
+    const liveEp = await createEndpoint(h, ['*'], LIVE_KEY);
+    await succeedOne(LIVE_KEY);
+    expect(h.received).toHaveLength(1);
+    expect(JSON.parse(h.received[0]!.body).mode).toBe('live');
+    expect((await deliveries('', LIVE_KEY))[0].endpoint_id).toBe(liveEp.id);
+    await h.request('PATCH', `/v1/webhook_endpoints/${testEp.id}`, { body: { disabled: true } });
+    await succeedOne();
+    expect(h.received).toHaveLength(1);
+  });
+
+  it('retries 3 s × 2^n after each failure, 17 retries, then gives up', async () => {
+    await createEndpoint(h);
+    h.respond = () => ({ status: 500, body: 'boom' });
+    await succeedOne();
+    await h.sb.clock.advance(10 * 86_400_000);
+    expect(h.received).toHaveLength(1 + MAX_RETRIES);
+    const gaps = h.received.slice(1).map((r, i) => r.at - h.received[i]!.at);
+    expect(gaps).toEqual(Array.from({ length: 17 }, (_, n) => 3000 * 2 ** n));
+    expect(gaps.slice(0, 4)).toEqual([3000, 6000, 12_000, 24_000]);
+    const [d] = await deliveries();
+    expect(d.status).toBe('failed');
+    expect(d.next_attempt_at).toBeNull();
+    expect(d.attempts).toHaveLength(18);
+    expect(d.attempts[0]).toMatchObject({
+      outcome: 'failed',
+      status_code: 500,
+      response_body_excerpt: 'boom',
+      error: 'the endpoint answered 500',
+    });
+    expect(retryDelayMs(16)).toBe(3000 * 65_536);
+  });
+
+  it('any 2xx ends a delivery; a later success stops the retries', async () => {
+    await createEndpoint(h);
+    let n = 0;
+    h.respond = () => (++n < 3 ? { status: 503 } : { status: 204 });
+    await succeedOne();
+    await h.sb.clock.advance(3000);
+    expect(h.received).toHaveLength(2);
+    await h.sb.clock.advance(6000);
+    expect(h.received).toHaveLength(3);
+    await h.sb.clock.advance(86_400_000);
+    expect(h.received).toHaveLength(3);
+    expect((await deliveries())[0].status).toBe('delivered');
+  });
+
+  it('a receiver that does not answer in time counts as a failure (timeout)', async () => {
+    const quick = build({ deliveryTimeoutMs: 5 });
+    try {
+      await createEndpoint(quick);
+      quick.respond = () => 'hang';
+      const pi = await createIntent(quick);
+      await simulate(quick, pi.id, 'run');
+      await quick.sb.clock.flush();
+      const [d] = (await quick.request('GET', '/_sandbox/deliveries')).body.data;
+      expect(d.status).toBe('scheduled');
+      expect(d.attempts[0]).toMatchObject({ outcome: 'failed', status_code: null });
+      expect(d.attempts[0].error).toContain('timeout');
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('endpoint test sends a sample of the given type to that endpoint only', async () => {
+    const a = await createEndpoint(h, ['payment_intent.failed']);
+    await createEndpoint(h);
+    const res = await h.request('POST', `/v1/webhook_endpoints/${a.id}/test`, {
+      body: { type: 'payment_intent.succeeded' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ object: 'event', type: 'payment_intent.succeeded', mode: 'test' });
+    await h.sb.clock.flush();
+    expect(h.received).toHaveLength(1);
+    const evt = verify({
+      body: h.received[0]!.body,
+      header: h.received[0]!.headers['fintoc-signature'],
+      secrets: a.secret,
+      now: new Date(T0),
+    });
+    expect(evt.id).toBe(res.body.id);
+  });
+
+  it('events/trigger applies overrides (dot paths) and goes to every subscribed endpoint', async () => {
+    await createEndpoint(h, ['payment_intent.succeeded']);
+    await createEndpoint(h, ['payment_intent.succeeded', 'refund.succeeded']);
+    const res = await h.request('POST', '/v1/events/trigger', {
+      body: {
+        type: 'payment_intent.succeeded',
+        overrides: { amount: 777, 'data.metadata.order': 'A1', currency: 'MXN' },
+      },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.data).toMatchObject({
+      amount: 777,
+      currency: 'MXN',
+      metadata: { order: 'A1' },
+      status: 'succeeded',
+    });
+    await h.sb.clock.flush();
+    expect(h.received).toHaveLength(2);
+    expect((await h.request('POST', '/v1/events/trigger', { body: { type: 'nope' } })).body.error.param).toBe(
+      'type',
+    );
+    expect((await h.request('POST', '/v1/events/trigger', { body: {} })).body.error.code).toBe(
+      'missing_parameter',
+    );
+  });
+});
+
+describe('faults', () => {
+  it('drop: the first N attempts never reach the receiver, then the retry succeeds', async () => {
+    await createEndpoint(h);
+    await fault({ kind: 'drop', count: 2 });
+    await succeedOne();
+    expect(h.received).toHaveLength(0);
+    await h.sb.clock.advance(3000 + 6000);
+    expect(h.received).toHaveLength(1);
+    const [d] = await deliveries();
+    expect(d.attempts.map((a: any) => a.outcome)).toEqual(['dropped', 'dropped', 'delivered']);
+    expect(d.faults).toHaveLength(1);
+  });
+
+  it('delay: the first attempt waits', async () => {
+    await createEndpoint(h);
+    await fault({ kind: 'delay', delay: '2m', event_type: 'payment_intent.succeeded' });
+    await succeedOne();
+    await h.sb.clock.advance(119_000);
+    expect(h.received).toHaveLength(0);
+    await h.sb.clock.advance(1000);
+    expect(h.received).toHaveLength(1);
+    expect(h.received[0]!.at - T0).toBe(120_000);
+  });
+
+  it('duplicate: the same event (same id) arrives twice', async () => {
+    await createEndpoint(h);
+    await fault({ kind: 'duplicate' });
+    await succeedOne();
+    await h.sb.clock.flush();
+    expect(h.received).toHaveLength(2);
+    expect(JSON.parse(h.received[0]!.body).id).toBe(JSON.parse(h.received[1]!.body).id);
+    const list = await deliveries();
+    expect(list.filter((d) => d.duplicate_of !== null)).toHaveLength(1);
+  });
+
+  it('reorder: events in the window arrive newest first', async () => {
+    await createEndpoint(h);
+    await fault({ kind: 'reorder', window: '10s' });
+    await h.request('PUT', '/_sandbox/scenario', {
+      body: { scenario: 'pending_then_succeed', pending_for: '5s' },
+    });
+    await succeedOne();
+    await h.sb.clock.advance(5000);
+    expect(h.received).toHaveLength(0);
+    await h.sb.clock.advance(5000);
+    expect(h.received.map((r) => JSON.parse(r.body).type)).toEqual([
+      'payment_intent.succeeded',
+      'payment_intent.pending',
+    ]);
+  });
+
+  it('stop: nothing is sent for a matching endpoint until the fault is removed', async () => {
+    const a = await createEndpoint(h);
+    const b = await createEndpoint(h);
+    const f = await fault({ kind: 'stop', endpoint_id: a.id });
+    await succeedOne();
+    await h.sb.clock.advance(86_400_000);
+    expect(h.received).toHaveLength(1);
+    expect((await deliveries(`?endpoint_id=${a.id}`))[0].status).toBe('withheld');
+    expect((await deliveries(`?endpoint_id=${b.id}`))[0].status).toBe('delivered');
+    const removed = await h.request('DELETE', `/_sandbox/faults/${f.id}`);
+    expect(removed.body.deleted).toBe(true);
+    await h.sb.clock.flush();
+    expect(h.received).toHaveLength(2);
+    expect((await deliveries(`?endpoint_id=${a.id}`))[0].status).toBe('delivered');
+  });
+
+  it('faults match by event type and are listed; bad faults get clear errors', async () => {
+    await createEndpoint(h);
+    await fault({ kind: 'stop', event_type: 'payment_intent.failed' });
+    await succeedOne();
+    expect(h.received).toHaveLength(1);
+    expect((await h.request('GET', '/_sandbox/faults')).body.data).toHaveLength(1);
+    for (const [body, param] of [
+      [{ kind: 'explode' }, 'kind'],
+      [{}, 'kind'],
+      [{ kind: 'drop', count: 0 }, 'count'],
+      [{ kind: 'delay' }, 'delay'],
+      [{ kind: 'delay', delay: 'later' }, 'delay'],
+      [{ kind: 'stop', event_type: '' }, 'event_type'],
+    ] as const) {
+      const res = await h.request('POST', '/_sandbox/faults', { body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.param).toBe(param);
+    }
+    expect(
+      (await h.request('POST', '/_sandbox/faults', { body: { kind: 'stop', endpoint_id: 'we_nope' } }))
+        .status,
+    ).toBe(404);
+    expect((await h.request('DELETE', '/_sandbox/faults')).body.deleted).toBe(1);
+  });
+});
