@@ -1,0 +1,170 @@
+/**
+ * The payments service as a Fastify app, laid out like fastify/demo: configuration and the store
+ * come in, app plugins (payments, inbox, jobs) are decorated on the instance, then each
+ * `routes/<resource>/index.ts` is registered. `server.ts` only listens and shuts down.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { createFintocClient, systemClock, type Clock } from '../fintoc/index.js';
+import { serviceCheckoutBackend } from './checkout-adapters.js';
+import { publicConfig, secretsOf, type PublicConfig, type ServiceConfig } from './config.js';
+import type { Database } from './db/database.js';
+import { migrate } from './db/migrations.js';
+import { ServiceError } from './errors.js';
+import type { FintocPort } from './fintoc-port.js';
+import { Inbox } from './inbox.js';
+import { jobHandlers } from './jobs/handlers.js';
+import { JobRunner, type JobRunnerOptions } from './jobs/runner.js';
+import { createLogger } from './logger.js';
+import { PaymentsService } from './payments.js';
+import apiRoutes from './routes/api/index.js';
+import demoRoutes from './routes/demo-registration.js';
+import healthRoutes from './routes/health/index.js';
+import { payRoutes } from './routes/pay/index.js';
+import webhookRoutes from './routes/webhooks/index.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Public configuration only (public key, widget URL, country, shop name): safe for pages. */
+    config: PublicConfig;
+    payments: PaymentsService;
+    inbox: Inbox;
+    jobs: JobRunner;
+    /** The service's clock (injected in tests). */
+    clock: Clock;
+    database: Database;
+  }
+}
+
+export interface BuildOptions {
+  config: ServiceConfig;
+  /** Opened by the caller; the app migrates it and closes it on `app.close()`. */
+  database: Database;
+  /** The business clock (deadlines, timestamps). Default: the system clock. */
+  clock?: Clock;
+  /** Used for calls to Fintoc and notifications to the shop. */
+  fetch?: typeof fetch;
+  /** A ready Fintoc client; default: `createFintocClient` on `FINTOC_API_URL`. */
+  fintoc?: FintocPort;
+  /** Run the job loop in the background (default true; false for an API-only instance or tests that drive jobs). */
+  workers?: boolean;
+  jobOptions?: JobRunnerOptions;
+  /** `false` for silence, or a logger; default: JSON lines on stdout with secrets redacted. */
+  logger?: FastifyBaseLogger | false;
+  /** Serve the demo shop at `/` (only `pasarela dev`). */
+  demo?: boolean;
+}
+
+/** Largest webhook body accepted; Fintoc's events are a few KB. */
+export const WEBHOOK_BODY_LIMIT = 256 * 1024;
+export const API_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Builds the app on an open database (migrating it first).
+ *
+ * @example
+ * const app = await buildApp({ config, database: await openDatabase({ dataDir: config.dataDir }) });
+ * await app.listen({ port: config.port, host: config.host });
+ */
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config, database } = options;
+  const clock = options.clock ?? systemClock;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const loggerInstance =
+    options.logger === false
+      ? createLogger({ secrets: secretsOf(config), level: 'silent' })
+      : (options.logger ??
+        createLogger({ secrets: secretsOf(config), level: process.env.LOG_LEVEL ?? 'info' }));
+
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: API_BODY_LIMIT,
+    disableRequestLogging: false,
+    trustProxy: true,
+    return503OnClosing: true,
+  });
+
+  await migrate(database.db);
+
+  const fintoc =
+    options.fintoc ??
+    createFintocClient({
+      secretKey: config.fintoc.secretKey,
+      baseUrl: config.fintoc.apiUrl,
+      fetch: fetchImpl,
+      maxRetries: 2,
+      timeoutMs: 15_000,
+    });
+  let runner: JobRunner | null = null;
+  const nudge = () => runner?.nudge();
+  const payments = new PaymentsService(database.db, config, fintoc, clock, app.log, nudge);
+  const inbox = new Inbox(database.db, payments, config.fintoc.webhookSecrets, clock, nudge);
+  runner = new JobRunner(
+    database.db,
+    clock,
+    jobHandlers({ db: database.db, config, fintoc, clock, payments, inbox, fetch: fetchImpl, log: app.log }),
+    app.log,
+    options.jobOptions,
+  );
+
+  app.decorate('config', publicConfig(config));
+  app.decorate('payments', payments);
+  app.decorate('inbox', inbox);
+  app.decorate('jobs', runner);
+  app.decorate('clock', clock);
+  app.decorate('database', database);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const e = toServiceError(error);
+    if (e.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(e.status).send(e.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(
+        new ServiceError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`).toJSON(),
+      ),
+  );
+
+  await app.register(healthRoutes);
+  await app.register(apiRoutes, { apiKey: config.apiKey });
+  await app.register(webhookRoutes);
+  await app.register(payRoutes, { backend: serviceCheckoutBackend(app) });
+  // routes/dashboard (issue 5): register here once src/service/routes/dashboard/index.ts exists.
+  if (options.demo)
+    await app.register(demoRoutes, { apiKey: config.apiKey, merchantWebhook: config.merchantWebhook });
+
+  app.addHook('onClose', async () => {
+    await runner.stop();
+    await database.close();
+  });
+  if (options.workers ?? true) app.addHook('onReady', async () => runner.start());
+  return app;
+}
+
+function toServiceError(error: FastifyError): ServiceError {
+  if (error instanceof ServiceError) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ServiceError('payload_too_large', 'The request body is too large.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ServiceError('unsupported_media_type', 'Send Content-Type: application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new ServiceError('invalid_json', 'The body is not valid JSON.');
+  }
+  if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
+    return new ServiceError('invalid_json', 'The body is not valid JSON.');
+  }
+  if (error.statusCode === 413)
+    return new ServiceError('payload_too_large', 'The request body is too large.');
+  if (error.statusCode === 415)
+    return new ServiceError('unsupported_media_type', 'Send Content-Type: application/json.');
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return new ServiceError('invalid_parameter', error.message);
+  }
+  return new ServiceError(
+    'internal_error',
+    'Something went wrong on our side; the request id is in the log.',
+  );
+}

@@ -1,0 +1,278 @@
+import { FINTOC_API_URL, checkKeyPair } from '../fintoc/index.js';
+import { parseDuration } from './duration.js';
+import { DEFAULT_AMOUNT_LIMITS, countryCurrency, type AmountLimits, type Currency } from './money.js';
+
+export type Country = 'cl' | 'mx';
+export type LatePaymentPolicy = 'accept' | 'refund';
+
+/** The whole configuration; secret values stay on the server (see {@link publicConfig}). */
+export interface ServiceConfig {
+  fintoc: {
+    secretKey: string;
+    publicKey: string;
+    /** Several during a rotation; every one is tried. */
+    webhookSecrets: string[];
+    apiUrl: string;
+    widgetUrl: string;
+    mode: 'test' | 'live';
+  };
+  /** `null` means the embedded database under {@link dataDir}. */
+  databaseUrl: string | null;
+  dataDir: string;
+  apiKey: string;
+  paymentTimeoutMs: number;
+  country: Country;
+  defaultCurrency: Currency;
+  latePaymentPolicy: LatePaymentPolicy;
+  merchantWebhook: { url: string; secret: string } | null;
+  port: number;
+  host: string;
+  /** Base of `checkout_url`; defaults to `http://HOST:PORT`. */
+  publicUrl: string;
+  shopName: string;
+  amountLimits: Record<Currency, AmountLimits>;
+}
+
+/** What pages and browsers may see: never a secret. */
+export interface PublicConfig {
+  publicKey: string;
+  widgetUrl: string;
+  country: Country;
+  currency: Currency;
+  shopName: string;
+  mode: 'test' | 'live';
+}
+
+export function publicConfig(config: ServiceConfig): PublicConfig {
+  return {
+    publicKey: config.fintoc.publicKey,
+    widgetUrl: config.fintoc.widgetUrl,
+    country: config.country,
+    currency: config.defaultCurrency,
+    shopName: config.shopName,
+    mode: config.fintoc.mode,
+  };
+}
+
+export type ConfigResult =
+  { ok: true; config: ServiceConfig; warnings: string[] } | { ok: false; errors: string[] };
+
+const OFFICIAL_API_URL = FINTOC_API_URL.replace(/\/+$/, '').replace(/\/v1$/, '');
+
+/**
+ * Reads and validates the configuration from environment variables (DESIGN.md §4.1). Every
+ * problem gives one line naming the variable and the fix; values of secrets never appear.
+ *
+ * @example
+ * const result = loadConfig(process.env);
+ * if (!result.ok) for (const line of result.errors) console.error(line);
+ */
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const get = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const required = (name: string, hint: string): string => {
+    const v = get(name);
+    if (v === undefined) errors.push(`${name} is missing: ${hint}`);
+    return v ?? '';
+  };
+
+  const secretKey = required(
+    'FINTOC_SECRET_KEY',
+    'set it to your Fintoc secret key (sk_test_… or sk_live_…).',
+  );
+  const publicKey = required('FINTOC_PUBLIC_KEY', 'set it to the public key (pk_…) of the same mode.');
+  let mode: 'test' | 'live' = 'test';
+  if (secretKey && publicKey) {
+    const pair = checkKeyPair(secretKey, publicKey);
+    if (pair.ok) mode = pair.mode;
+    else {
+      const variable =
+        pair.code === 'invalid_secret_key'
+          ? 'FINTOC_SECRET_KEY'
+          : pair.code === 'invalid_public_key'
+            ? 'FINTOC_PUBLIC_KEY'
+            : 'FINTOC_SECRET_KEY/FINTOC_PUBLIC_KEY';
+      errors.push(`${variable} (${pair.code}): ${pair.message}`);
+    }
+  }
+
+  const webhookSecrets = (
+    required(
+      'FINTOC_WEBHOOK_SECRET',
+      'set it to the whsec_… secret of your Fintoc webhook endpoint (comma-separated during a rotation).',
+    ) || ''
+  )
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  webhookSecrets.forEach((s, i) => {
+    if (!/^whsec_[A-Za-z0-9_-]+$/.test(s)) {
+      errors.push(
+        `FINTOC_WEBHOOK_SECRET: entry ${i + 1} does not look like whsec_…; copy the endpoint secret from the Fintoc Dashboard.`,
+      );
+    }
+  });
+
+  const apiUrlRaw = get('FINTOC_API_URL') ?? OFFICIAL_API_URL;
+  let apiUrl = apiUrlRaw.replace(/\/+$/, '');
+  if (!isHttpUrl(apiUrlRaw)) {
+    errors.push(`FINTOC_API_URL is not an http(s) URL; use ${OFFICIAL_API_URL} (the default).`);
+  } else {
+    apiUrl = apiUrl.replace(/\/v1$/, '');
+    const official = apiUrl === OFFICIAL_API_URL;
+    if (mode === 'live' && !official) {
+      if (get('FINTOC_ALLOW_UNOFFICIAL_API_URL') === '1') {
+        warnings.push(
+          `LIVE secret key with FINTOC_API_URL=${apiUrl}, not ${OFFICIAL_API_URL}: allowed by FINTOC_ALLOW_UNOFFICIAL_API_URL=1. Live payments will not reach Fintoc unless this is a proxy to it.`,
+        );
+      } else {
+        errors.push(
+          `FINTOC_API_URL: a live secret key must talk to ${OFFICIAL_API_URL}, not ${apiUrl}; remove FINTOC_API_URL (or set FINTOC_ALLOW_UNOFFICIAL_API_URL=1 for a proxy).`,
+        );
+      }
+    }
+  }
+  const widgetUrl = get('FINTOC_WIDGET_URL') ?? 'https://js.fintoc.com/v1/';
+  if (!isHttpUrl(widgetUrl))
+    errors.push('FINTOC_WIDGET_URL is not an http(s) URL; leave it unset for https://js.fintoc.com/v1/.');
+
+  const databaseUrl = get('DATABASE_URL') ?? null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    errors.push(
+      'DATABASE_URL must start with postgres:// or postgresql://; unset it to use the embedded database.',
+    );
+  }
+  const dataDir = get('PASARELA_DATA_DIR') ?? './.pasarela';
+
+  const apiKey = required(
+    'PASARELA_API_KEY',
+    "set it to a long random string; the shop's backend sends it as Authorization: Bearer <key>.",
+  );
+  if (apiKey && apiKey.length < 16) {
+    errors.push(
+      'PASARELA_API_KEY is too short: use at least 16 random characters (e.g. openssl rand -hex 24).',
+    );
+  }
+
+  const timeoutText = get('PAYMENT_TIMEOUT') ?? '10m';
+  const paymentTimeoutMs = parseDuration(timeoutText);
+  if (paymentTimeoutMs === null) {
+    errors.push(`PAYMENT_TIMEOUT: "${timeoutText}" is not a duration; write it like 10m, 90s or 1h.`);
+  } else if (paymentTimeoutMs < 10_000) {
+    errors.push('PAYMENT_TIMEOUT must be at least 10s; Fintoc recommends 10m.');
+  }
+
+  const countryText = (get('PASARELA_COUNTRY') ?? 'cl').toLowerCase();
+  const country: Country = countryText === 'mx' ? 'mx' : 'cl';
+  if (countryText !== 'cl' && countryText !== 'mx') errors.push('PASARELA_COUNTRY must be cl or mx.');
+
+  const policyText = (get('LATE_PAYMENT_POLICY') ?? 'accept').toLowerCase();
+  const latePaymentPolicy: LatePaymentPolicy = policyText === 'refund' ? 'refund' : 'accept';
+  if (policyText !== 'accept' && policyText !== 'refund') {
+    errors.push('LATE_PAYMENT_POLICY must be accept (fulfil the order) or refund (refund through Fintoc).');
+  }
+
+  const merchantUrl = get('MERCHANT_WEBHOOK_URL');
+  const merchantSecret = get('MERCHANT_WEBHOOK_SECRET');
+  let merchantWebhook: ServiceConfig['merchantWebhook'] = null;
+  if (merchantUrl !== undefined) {
+    if (!isHttpUrl(merchantUrl)) errors.push('MERCHANT_WEBHOOK_URL is not an http(s) URL.');
+    if (merchantSecret === undefined) {
+      errors.push(
+        'MERCHANT_WEBHOOK_SECRET is missing: notifications are signed; set a whsec_<base64> secret (e.g. whsec_$(openssl rand -base64 24)).',
+      );
+    } else if (!isStandardWebhookSecret(merchantSecret)) {
+      errors.push('MERCHANT_WEBHOOK_SECRET must be whsec_ followed by base64 of at least 24 bytes.');
+    } else {
+      merchantWebhook = { url: merchantUrl, secret: merchantSecret };
+    }
+  } else if (merchantSecret !== undefined) {
+    warnings.push('MERCHANT_WEBHOOK_SECRET is set without MERCHANT_WEBHOOK_URL: the shop is not notified.');
+  }
+
+  const port = parsePort(get('PORT') ?? '3000');
+  if (port === null) errors.push('PORT must be an integer between 0 and 65535.');
+  const host = get('HOST') ?? '127.0.0.1';
+  const publicUrlRaw = get('PASARELA_PUBLIC_URL');
+  if (publicUrlRaw !== undefined && !isHttpUrl(publicUrlRaw))
+    errors.push('PASARELA_PUBLIC_URL is not an http(s) URL.');
+  const publicUrl = (
+    publicUrlRaw ?? `http://${host.includes(':') ? `[${host}]` : host}:${port ?? 3000}`
+  ).replace(/\/+$/, '');
+
+  const amountLimits = { CLP: { ...DEFAULT_AMOUNT_LIMITS.CLP }, MXN: { ...DEFAULT_AMOUNT_LIMITS.MXN } };
+  for (const currency of ['CLP', 'MXN'] as const) {
+    for (const bound of ['min', 'max'] as const) {
+      const name = `${bound.toUpperCase()}_AMOUNT_${currency}`;
+      const v = get(name);
+      if (v === undefined) continue;
+      if (!/^\d+$/.test(v) || Number(v) <= 0 || !Number.isSafeInteger(Number(v))) {
+        errors.push(`${name} must be a positive integer in minor units.`);
+      } else amountLimits[currency][bound] = Number(v);
+    }
+    if (amountLimits[currency].min > amountLimits[currency].max) {
+      errors.push(`MIN_AMOUNT_${currency} is larger than MAX_AMOUNT_${currency}.`);
+    }
+  }
+
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    warnings,
+    config: {
+      fintoc: { secretKey, publicKey, webhookSecrets, apiUrl, widgetUrl, mode },
+      databaseUrl,
+      dataDir,
+      apiKey,
+      paymentTimeoutMs: paymentTimeoutMs ?? 600_000,
+      country,
+      defaultCurrency: countryCurrency(country),
+      latePaymentPolicy,
+      merchantWebhook,
+      port: port ?? 3000,
+      host,
+      publicUrl,
+      shopName: get('PASARELA_SHOP_NAME') ?? 'Pasarela shop',
+      amountLimits,
+    },
+  };
+}
+
+/** Every secret value in a config, for log redaction. */
+export function secretsOf(config: ServiceConfig): string[] {
+  return [
+    config.fintoc.secretKey,
+    ...config.fintoc.webhookSecrets,
+    config.apiKey,
+    ...(config.merchantWebhook ? [config.merchantWebhook.secret] : []),
+    ...(config.databaseUrl && /:[^:@/]+@/.test(config.databaseUrl)
+      ? [/:([^:@/]+)@/.exec(config.databaseUrl)?.[1] ?? '']
+      : []),
+  ].filter((s) => s.length >= 6);
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function parsePort(text: string): number | null {
+  if (!/^\d+$/.test(text)) return null;
+  const n = Number(text);
+  return n >= 0 && n <= 65535 ? n : null;
+}
+
+export function isStandardWebhookSecret(secret: string): boolean {
+  if (!secret.startsWith('whsec_')) return false;
+  const b64 = secret.slice('whsec_'.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return false;
+  return Buffer.from(b64, 'base64').length >= 24;
+}

@@ -1,0 +1,84 @@
+import { PGlite, types } from '@electric-sql/pglite';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.js';
+
+/** An open store: the embedded database (PGlite) or a PostgreSQL server, behind one Kysely. */
+export interface Database {
+  db: Kysely<DB>;
+  kind: 'embedded' | 'postgres';
+  /** Where it lives, without credentials. */
+  location: string;
+  close(): Promise<void>;
+}
+
+/** int8 (counts, amounts, identities) as numbers on both stores; amounts stay far below 2^53. */
+const INT8_OID = 20;
+
+export type DatabaseOptions =
+  | { url: string; poolSize?: number }
+  | { dataDir: string }
+  /** An already open PGlite (tests load a prepared copy); closed with the database. */
+  | { pglite: PGlite };
+
+/**
+ * Opens the store the configuration names.
+ *
+ * @example
+ * const database = await openDatabase({ dataDir: './.pasarela' });
+ * await database.close();
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if ('url' in options) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID
+            ? (v: string) => Number(v)
+            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client losing its server must not crash the process; the next query reconnects.
+    pool.on('error', () => {});
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', location: redactUrl(options.url), close: () => db.destroy() };
+  }
+  let pglite: PGlite;
+  let location: string;
+  if ('pglite' in options) {
+    pglite = options.pglite;
+    location = 'memory';
+  } else {
+    const dir = resolve(options.dataDir, 'db');
+    mkdirSync(dir, { recursive: true });
+    pglite = await PGlite.create({ dataDir: dir, parsers: pgliteParsers });
+    location = dir;
+  }
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
+  return {
+    db,
+    kind: 'embedded',
+    location,
+    close: async () => {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+/** PGlite parser options giving numbers for int8, as the PostgreSQL pool does. */
+export const pgliteParsers = { [types.INT8]: (v: string) => Number(v) };
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres';
+  }
+}

@@ -1,0 +1,135 @@
+import { sql, type Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+
+/**
+ * One migration set, PostgreSQL's dialect, for both stores. Append only: never edit a migration
+ * that has shipped; add the next one.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        CREATE TABLE payments (
+          id text PRIMARY KEY,
+          order_id text NOT NULL,
+          amount bigint NOT NULL CHECK (amount > 0),
+          currency text NOT NULL,
+          status text NOT NULL,
+          customer_email text,
+          metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+          payment_intent_id text UNIQUE,
+          widget_token text,
+          intent_status text,
+          failure_reason text,
+          paid_after_cancel boolean NOT NULL DEFAULT false,
+          refund_id text,
+          idempotency_key text UNIQUE,
+          request_hash text,
+          expires_at timestamptz NOT NULL,
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL,
+          finalized_at timestamptz
+        )`.execute(db);
+      // An order has at most one open payment; closed ones stay for its history.
+      await sql`CREATE UNIQUE INDEX payments_open_order ON payments (order_id)
+        WHERE status IN ('pending', 'processing')`.execute(db);
+      await sql`CREATE INDEX payments_order ON payments (order_id, created_at DESC)`.execute(db);
+      await sql`
+        CREATE TABLE payment_attempts (
+          id text PRIMARY KEY,
+          payment_id text NOT NULL REFERENCES payments (id),
+          idempotency_key text NOT NULL UNIQUE,
+          payment_intent_id text,
+          error text,
+          created_at timestamptz NOT NULL
+        )`.execute(db);
+      await sql`CREATE INDEX payment_attempts_payment ON payment_attempts (payment_id)`.execute(db);
+      await sql`CREATE INDEX payment_attempts_intent ON payment_attempts (payment_intent_id)`.execute(db);
+      await sql`
+        CREATE TABLE payment_timeline (
+          id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          payment_id text NOT NULL REFERENCES payments (id),
+          at timestamptz NOT NULL,
+          kind text NOT NULL,
+          from_status text,
+          to_status text,
+          cause text NOT NULL,
+          cause_id text,
+          detail jsonb
+        )`.execute(db);
+      await sql`CREATE INDEX payment_timeline_payment ON payment_timeline (payment_id, id)`.execute(db);
+      await sql`
+        CREATE TABLE webhook_inbox (
+          event_id text PRIMARY KEY,
+          type text NOT NULL,
+          intent_id text,
+          body text NOT NULL,
+          received_at timestamptz NOT NULL,
+          applied_at timestamptz,
+          outcome text,
+          attempts integer NOT NULL DEFAULT 0,
+          last_error text
+        )`.execute(db);
+      await sql`CREATE INDEX webhook_inbox_received ON webhook_inbox (received_at DESC)`.execute(db);
+      await sql`CREATE INDEX webhook_inbox_intent ON webhook_inbox (intent_id)`.execute(db);
+      await sql`
+        CREATE TABLE jobs (
+          id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          kind text NOT NULL,
+          ref text NOT NULL,
+          run_at timestamptz NOT NULL,
+          attempts integer NOT NULL DEFAULT 0,
+          locked_until timestamptz,
+          locked_by text,
+          last_error text,
+          created_at timestamptz NOT NULL,
+          UNIQUE (kind, ref)
+        )`.execute(db);
+      await sql`CREATE INDEX jobs_due ON jobs (run_at)`.execute(db);
+      await sql`
+        CREATE TABLE notifications (
+          id text PRIMARY KEY,
+          payment_id text NOT NULL REFERENCES payments (id),
+          type text NOT NULL,
+          payload text NOT NULL,
+          created_at timestamptz NOT NULL,
+          delivered_at timestamptz,
+          attempts integer NOT NULL DEFAULT 0,
+          last_status integer,
+          last_error text
+        )`.execute(db);
+      await sql`CREATE INDEX notifications_payment ON notifications (payment_id)`.execute(db);
+    },
+  },
+};
+
+class StaticProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  }
+}
+
+/**
+ * Applies every pending migration. On PostgreSQL, Kysely holds an advisory lock meanwhile, so
+ * several instances starting at once migrate once.
+ *
+ * @example
+ * const applied = await migrate(db); // ['0001_initial'] on a fresh database, [] after
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema: migrations predate the types
+export async function migrate(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new StaticProvider(),
+    migrationTableName: 'pasarela_migrations',
+    migrationLockTableName: 'pasarela_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(
+      `Database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,355 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type {
+  AttemptRow,
+  DB,
+  InboxRow,
+  NewPayment,
+  NotificationRow,
+  PaymentRow,
+  TimelineRow,
+} from './schema.js';
+
+/** Either the database or an open transaction: every repository function takes one. */
+export type Executor = Kysely<DB> | Transaction<DB>;
+
+/** PostgreSQL's unique_violation, the same code on both stores. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (e.code !== '23505') return false;
+  if (!constraint) return true;
+  return e.constraint === constraint || (typeof e.message === 'string' && e.message.includes(constraint));
+}
+
+// ---------------------------------------------------------------- payments
+
+export async function insertPayment(db: Executor, row: NewPayment): Promise<void> {
+  await db.insertInto('payments').values(row).execute();
+}
+
+export async function findPayment(db: Executor, id: string): Promise<PaymentRow | undefined> {
+  return db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Reads a payment and locks its row until the transaction ends. */
+export async function lockPayment(db: Transaction<DB>, id: string): Promise<PaymentRow | undefined> {
+  return db.selectFrom('payments').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** The payment an intent belongs to: its current intent or one of its earlier attempts'. */
+export async function findPaymentByIntent(db: Executor, intentId: string): Promise<PaymentRow | undefined> {
+  const current = await db
+    .selectFrom('payments')
+    .selectAll()
+    .where('payment_intent_id', '=', intentId)
+    .executeTakeFirst();
+  if (current) return current;
+  return db
+    .selectFrom('payments')
+    .selectAll('payments')
+    .innerJoin('payment_attempts', 'payment_attempts.payment_id', 'payments.id')
+    .where('payment_attempts.payment_intent_id', '=', intentId)
+    .executeTakeFirst();
+}
+
+export async function findPaymentByIdempotencyKey(
+  db: Executor,
+  key: string,
+): Promise<PaymentRow | undefined> {
+  return db.selectFrom('payments').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+}
+
+export async function findOpenPaymentForOrder(
+  db: Executor,
+  orderId: string,
+): Promise<PaymentRow | undefined> {
+  return db
+    .selectFrom('payments')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .where('status', 'in', ['pending', 'processing'])
+    .executeTakeFirst();
+}
+
+/** Newest first. */
+export async function listPaymentsByOrder(db: Executor, orderId: string): Promise<PaymentRow[]> {
+  return db
+    .selectFrom('payments')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+export async function listPayments(
+  db: Executor,
+  opts: { limit: number; status?: string; before?: Date },
+): Promise<PaymentRow[]> {
+  let q = db.selectFrom('payments').selectAll();
+  if (opts.status) q = q.where('status', '=', opts.status);
+  if (opts.before) q = q.where('created_at', '<', opts.before);
+  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+}
+
+export async function updatePayment(
+  db: Executor,
+  id: string,
+  changes: Partial<Omit<PaymentRow, 'id' | 'metadata'>>,
+): Promise<void> {
+  await db.updateTable('payments').set(changes).where('id', '=', id).execute();
+}
+
+export async function countPaymentsByStatus(db: Executor): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('payments')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+// ---------------------------------------------------------------- attempts
+
+export async function insertAttempt(db: Executor, row: AttemptRow): Promise<void> {
+  await db.insertInto('payment_attempts').values(row).execute();
+}
+
+export async function latestAttempt(db: Executor, paymentId: string): Promise<AttemptRow | undefined> {
+  return db
+    .selectFrom('payment_attempts')
+    .selectAll()
+    .where('payment_id', '=', paymentId)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function updateAttempt(
+  db: Executor,
+  id: string,
+  changes: { payment_intent_id?: string | null; error?: string | null },
+): Promise<void> {
+  await db.updateTable('payment_attempts').set(changes).where('id', '=', id).execute();
+}
+
+// ---------------------------------------------------------------- timeline
+
+export interface NewTimelineEntry {
+  payment_id: string;
+  at: Date;
+  kind: 'created' | 'status' | 'ignored' | 'browser' | 'note';
+  from_status?: string | null;
+  to_status?: string | null;
+  cause: string;
+  cause_id?: string | null;
+  detail?: Record<string, unknown> | null;
+}
+
+export async function addTimeline(db: Executor, entry: NewTimelineEntry): Promise<void> {
+  await db
+    .insertInto('payment_timeline')
+    .values({
+      payment_id: entry.payment_id,
+      at: entry.at,
+      kind: entry.kind,
+      from_status: entry.from_status ?? null,
+      to_status: entry.to_status ?? null,
+      cause: entry.cause,
+      cause_id: entry.cause_id ?? null,
+      detail: entry.detail ? JSON.stringify(entry.detail) : null,
+    })
+    .execute();
+}
+
+export async function timeline(db: Executor, paymentId: string): Promise<TimelineRow[]> {
+  return db
+    .selectFrom('payment_timeline')
+    .selectAll()
+    .where('payment_id', '=', paymentId)
+    .orderBy('id', 'asc')
+    .execute();
+}
+
+// ---------------------------------------------------------------- webhook inbox
+
+/**
+ * Stores a verified event under its Fintoc id and queues it for the applier, in one statement.
+ * Returns false when the id was already stored (a duplicate delivery).
+ */
+export async function storeInboxEvent(
+  db: Executor,
+  row: { event_id: string; type: string; intent_id: string | null; body: string; received_at: Date },
+  applyAt: Date | null,
+): Promise<boolean> {
+  if (applyAt === null) {
+    const r = await db
+      .insertInto('webhook_inbox')
+      .values({ ...row, applied_at: null, outcome: null, attempts: 0, last_error: null })
+      .onConflict((oc) => oc.column('event_id').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+  const result = await sql<{ event_id: string }>`
+    WITH stored AS (
+      INSERT INTO webhook_inbox (event_id, type, intent_id, body, received_at)
+      VALUES (${row.event_id}, ${row.type}, ${row.intent_id}, ${row.body}, ${row.received_at})
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING event_id
+    ), queued AS (
+      INSERT INTO jobs (kind, ref, run_at, created_at)
+      SELECT 'apply_event', event_id, ${applyAt}, ${row.received_at} FROM stored
+      ON CONFLICT (kind, ref) DO NOTHING
+    )
+    SELECT event_id FROM stored`.execute(db);
+  return result.rows.length > 0;
+}
+
+export async function findInboxEvent(db: Executor, eventId: string): Promise<InboxRow | undefined> {
+  return db.selectFrom('webhook_inbox').selectAll().where('event_id', '=', eventId).executeTakeFirst();
+}
+
+export async function updateInboxEvent(
+  db: Executor,
+  eventId: string,
+  changes: Partial<Pick<InboxRow, 'applied_at' | 'outcome' | 'attempts' | 'last_error'>>,
+): Promise<void> {
+  await db.updateTable('webhook_inbox').set(changes).where('event_id', '=', eventId).execute();
+}
+
+export async function listInbox(
+  db: Executor,
+  opts: { limit: number; intentId?: string; pendingOnly?: boolean },
+): Promise<InboxRow[]> {
+  let q = db.selectFrom('webhook_inbox').selectAll();
+  if (opts.intentId) q = q.where('intent_id', '=', opts.intentId);
+  if (opts.pendingOnly) q = q.where('applied_at', 'is', null);
+  return q.orderBy('received_at', 'desc').limit(opts.limit).execute();
+}
+
+// ---------------------------------------------------------------- jobs
+
+export type JobKind = 'apply_event' | 'abandon' | 'sync' | 'notify' | 'refund';
+
+export interface ClaimedJob {
+  id: number;
+  kind: JobKind;
+  ref: string;
+  attempts: number;
+  run_at: Date;
+}
+
+/** Queues a job once per (kind, ref); a second call keeps the first. */
+export async function scheduleJob(
+  db: Executor,
+  job: { kind: JobKind; ref: string; runAt: Date; now: Date },
+): Promise<void> {
+  await db
+    .insertInto('jobs')
+    .values({ kind: job.kind, ref: job.ref, run_at: job.runAt, created_at: job.now })
+    .onConflict((oc) => oc.columns(['kind', 'ref']).doNothing())
+    .execute();
+}
+
+/** Queues a job or, when it exists, moves it to run no later than `runAt`. */
+export async function scheduleJobSoon(
+  db: Executor,
+  job: { kind: JobKind; ref: string; runAt: Date; now: Date },
+): Promise<void> {
+  await db
+    .insertInto('jobs')
+    .values({ kind: job.kind, ref: job.ref, run_at: job.runAt, created_at: job.now })
+    .onConflict((oc) =>
+      oc.columns(['kind', 'ref']).doUpdateSet({ run_at: sql`LEAST(jobs.run_at, excluded.run_at)` }),
+    )
+    .execute();
+}
+
+/**
+ * Claims up to `limit` due jobs for `leaseMs`: rows another worker is claiming are skipped
+ * (`FOR UPDATE SKIP LOCKED`), and a claimed job stays invisible until its lease ends, so a crashed
+ * worker's jobs come back by themselves.
+ */
+export async function claimJobs(
+  db: Executor,
+  opts: { now: Date; leaseMs: number; limit: number; worker: string; kinds?: readonly JobKind[] },
+): Promise<ClaimedJob[]> {
+  const until = new Date(opts.now.getTime() + opts.leaseMs);
+  const kinds = opts.kinds && opts.kinds.length > 0 ? opts.kinds : null;
+  const result = await sql<ClaimedJob>`
+    UPDATE jobs SET locked_until = ${until}, locked_by = ${opts.worker}, attempts = attempts + 1
+    WHERE id IN (
+      SELECT id FROM jobs
+      WHERE run_at <= ${opts.now}
+        AND (locked_until IS NULL OR locked_until <= ${opts.now})
+        ${kinds ? sql`AND kind IN (${sql.join(kinds)})` : sql``}
+      ORDER BY run_at
+      LIMIT ${opts.limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, kind, ref, attempts, run_at`.execute(db);
+  return result.rows;
+}
+
+/** Removes a finished job, if this worker still holds it. */
+export async function finishJob(db: Executor, id: number, worker: string): Promise<void> {
+  await db.deleteFrom('jobs').where('id', '=', id).where('locked_by', '=', worker).execute();
+}
+
+export async function rescheduleJob(
+  db: Executor,
+  id: number,
+  worker: string,
+  runAt: Date,
+  error: string | null,
+  resetAttempts = false,
+): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({
+      run_at: runAt,
+      locked_until: null,
+      locked_by: null,
+      last_error: error,
+      ...(resetAttempts ? { attempts: 0 } : {}),
+    })
+    .where('id', '=', id)
+    .where('locked_by', '=', worker)
+    .execute();
+}
+
+export async function countJobs(db: Executor): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('jobs')
+    .select(['kind', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('kind')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
+}
+
+// ---------------------------------------------------------------- notifications
+
+export async function insertNotification(db: Executor, row: NotificationRow): Promise<void> {
+  await db.insertInto('notifications').values(row).execute();
+}
+
+export async function findNotification(db: Executor, id: string): Promise<NotificationRow | undefined> {
+  return db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listNotifications(db: Executor, paymentId: string): Promise<NotificationRow[]> {
+  return db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('payment_id', '=', paymentId)
+    .orderBy('created_at', 'asc')
+    .execute();
+}
+
+export async function updateNotification(
+  db: Executor,
+  id: string,
+  changes: Partial<Pick<NotificationRow, 'delivered_at' | 'attempts' | 'last_status' | 'last_error'>>,
+): Promise<void> {
+  await db.updateTable('notifications').set(changes).where('id', '=', id).execute();
+}

@@ -1,0 +1,103 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** The tables, as Kysely sees them. Times are `timestamptz` (Date); money is `bigint` read as number. */
+export interface PaymentsTable {
+  id: string;
+  order_id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  customer_email: string | null;
+  metadata: ColumnType<Record<string, unknown>, string, string>;
+  payment_intent_id: string | null;
+  widget_token: string | null;
+  /** The last status Fintoc reported for the intent (webhook, GET or expire). */
+  intent_status: string | null;
+  failure_reason: string | null;
+  paid_after_cancel: boolean;
+  refund_id: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  finalized_at: Date | null;
+}
+
+export interface PaymentAttemptsTable {
+  id: string;
+  payment_id: string;
+  /** Sent to Fintoc on create; reused when this attempt is retried, never shared with another. */
+  idempotency_key: string;
+  payment_intent_id: string | null;
+  error: string | null;
+  created_at: Date;
+}
+
+export interface TimelineTable {
+  id: Generated<number>;
+  payment_id: string;
+  at: Date;
+  /** `created`, `status`, `ignored`, `browser`, `note`. */
+  kind: string;
+  from_status: string | null;
+  to_status: string | null;
+  /** `api`, `webhook`, `browser`, `job:abandon`, `job:sync`, `job:refund`. */
+  cause: string;
+  cause_id: string | null;
+  detail: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+}
+
+export interface InboxTable {
+  event_id: string;
+  type: string;
+  intent_id: string | null;
+  body: string;
+  received_at: Date;
+  applied_at: Date | null;
+  /** `applied`, `no_change`, `unknown_type`, `unknown_intent`, `unreadable`. */
+  outcome: string | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  ref: string;
+  run_at: Date;
+  attempts: Generated<number>;
+  locked_until: Date | null;
+  locked_by: string | null;
+  last_error: string | null;
+  created_at: Date;
+}
+
+export interface NotificationsTable {
+  id: string;
+  payment_id: string;
+  type: string;
+  /** The exact body sent, so every retry is byte-identical. */
+  payload: string;
+  created_at: Date;
+  delivered_at: Date | null;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+}
+
+export interface DB {
+  payments: PaymentsTable;
+  payment_attempts: PaymentAttemptsTable;
+  payment_timeline: TimelineTable;
+  webhook_inbox: InboxTable;
+  jobs: JobsTable;
+  notifications: NotificationsTable;
+}
+
+export type PaymentRow = Selectable<PaymentsTable>;
+export type NewPayment = Insertable<PaymentsTable>;
+export type TimelineRow = Selectable<TimelineTable>;
+export type InboxRow = Selectable<InboxTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
+export type AttemptRow = Selectable<PaymentAttemptsTable>;

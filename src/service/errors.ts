@@ -1,0 +1,98 @@
+/**
+ * Every error the service answers with, in one catalogue: HTTP status, what it means and how to
+ * fix it. Responses are `{"error": {"code", "message", "param"?}}`; codes never change meaning.
+ * docs/service.md lists the same codes (a test keeps them in step).
+ */
+export const SERVICE_ERRORS = {
+  unauthorized: {
+    status: 401,
+    fix: 'Send Authorization: Bearer <PASARELA_API_KEY> from the shop backend.',
+  },
+  invalid_json: { status: 400, fix: 'Send a JSON body with Content-Type: application/json.' },
+  missing_parameter: { status: 400, fix: 'Add the parameter named in `param`.' },
+  invalid_parameter: {
+    status: 400,
+    fix: 'Fix the parameter named in `param`; the message says what it accepts.',
+  },
+  invalid_amount: {
+    status: 400,
+    fix: 'Send amount as a positive integer in the minor unit (CLP: pesos; MXN: centavos).',
+  },
+  invalid_currency: { status: 400, fix: 'Send currency CLP or MXN.' },
+  amount_out_of_range: { status: 400, fix: 'Stay within MIN_AMOUNT_<CUR>/MAX_AMOUNT_<CUR>.' },
+  invalid_idempotency_key: { status: 400, fix: 'Use 1 to 255 printable ASCII characters, e.g. a UUID.' },
+  idempotency_key_reused: {
+    status: 422,
+    fix: 'An Idempotency-Key belongs to one request body; use a new key for a different payment.',
+  },
+  order_has_open_payment: {
+    status: 409,
+    fix: 'The order already has a pending payment: send the customer to it, or wait until it ends.',
+  },
+  payment_not_found: { status: 404, fix: 'Check the payment id (pay_…).' },
+  payment_not_retryable: {
+    status: 409,
+    fix: 'Only a failed, expired or canceled payment of an order without an open or successful payment can get a new attempt.',
+  },
+  payment_not_open: {
+    status: 409,
+    fix: 'The payment has ended; create a new payment (or a new attempt) instead.',
+  },
+  not_found: { status: 404, fix: 'Check the method and path.' },
+  payload_too_large: { status: 413, fix: 'Send a smaller body.' },
+  unsupported_media_type: { status: 415, fix: 'Send Content-Type: application/json.' },
+  fintoc_rejected: {
+    status: 502,
+    fix: 'Fintoc refused to create the payment intent; the message carries its reason. The payment is marked failed.',
+  },
+  fintoc_unavailable: {
+    status: 503,
+    fix: 'Fintoc could not be reached; repeat the request with the same Idempotency-Key to complete this payment.',
+  },
+  missing_header: { status: 400, fix: 'Fintoc webhooks carry a Fintoc-Signature header.' },
+  malformed_header: { status: 400, fix: 'The Fintoc-Signature header must be t=<unix seconds>,v1=<hex>.' },
+  timestamp_too_old: {
+    status: 400,
+    fix: 'A stale or replayed webhook; check the clock (NTP) if Fintoc is the sender.',
+  },
+  timestamp_in_future: { status: 400, fix: 'Check the clock (NTP) of this server.' },
+  no_matching_signature: {
+    status: 400,
+    fix: "Set FINTOC_WEBHOOK_SECRET to the endpoint's whsec_… secret (several, comma-separated, while rotating).",
+  },
+  invalid_payload: { status: 400, fix: 'The signed body is not JSON.' },
+  internal_error: { status: 500, fix: 'A bug or an unavailable database; see the service log (request id).' },
+} as const;
+
+export type ServiceErrorCode = keyof typeof SERVICE_ERRORS;
+
+/**
+ * An error with a stable code, answered as `{"error": {"code", "message", "param"?}}`.
+ *
+ * @example
+ * throw new ServiceError('payment_not_found', `No payment ${id}.`);
+ */
+export class ServiceError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ServiceErrorCode,
+    message: string,
+    readonly param?: string,
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ServiceError';
+    this.status = SERVICE_ERRORS[code].status;
+  }
+
+  toJSON(): { error: Record<string, unknown> } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.param ? { param: this.param } : {}),
+        ...(this.extra ?? {}),
+      },
+    };
+  }
+}

@@ -1,0 +1,209 @@
+import type { Kysely } from 'kysely';
+import { verify, WebhookSignatureError, type Clock, type FintocEvent } from '../fintoc/index.js';
+import * as repo from './db/repositories.js';
+import type { DB, InboxRow } from './db/schema.js';
+import { ServiceError } from './errors.js';
+import type { PaymentsService } from './payments.js';
+import { eventForIntentStatus } from './state.js';
+
+export type IntakeResult =
+  | { stored: true; eventId: string; type: string }
+  | { stored: false; duplicate: true; eventId: string; type: string };
+
+/** What applying one stored event did. `retry` asks the job runner to try again later. */
+export type ApplyOutcome =
+  | {
+      outcome: 'applied' | 'no_change' | 'unknown_type' | 'unreadable' | 'already_applied';
+      retry?: undefined;
+    }
+  | { outcome: 'unknown_intent'; retry: boolean };
+
+/** Events about intents this service does not know are retried for about a day, then kept unapplied. */
+export const UNKNOWN_INTENT_MAX_ATTEMPTS = 20;
+
+/**
+ * The webhook inbox (STYLE.md item 9): verify the signature on the raw body, store the event once
+ * under its Fintoc id, answer at once; the applier ({@link apply}) changes the payment later in a
+ * transaction, and only then marks the event applied.
+ */
+export class Inbox {
+  readonly counters = { received: 0, stored: 0, duplicates: 0, rejected: new Map<string, number>() };
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly payments: PaymentsService,
+    private readonly secrets: readonly string[],
+    private readonly clock: Clock,
+    private readonly nudge: () => void = () => {},
+  ) {}
+
+  /** Verifies and stores one delivery. Throws {@link ServiceError} (4xx) for forged, stale or broken ones. */
+  async receive(body: Buffer, header: string | undefined): Promise<IntakeResult> {
+    this.counters.received++;
+    const now = new Date(this.clock.now());
+    let event: FintocEvent;
+    try {
+      event = verify({ body, header, secrets: this.secrets, now });
+    } catch (err) {
+      if (err instanceof WebhookSignatureError) {
+        if (err.code === 'invalid_payload') {
+          // Signed by the holder of our secret but not an event we can read: keep it if it has an id.
+          const kept = await this.keepUnreadable(body, now);
+          if (kept) return kept;
+        }
+        this.countRejected(err.code);
+        const code =
+          err.code === 'missing_secret' || err.code === 'body_not_raw' ? 'internal_error' : err.code;
+        throw new ServiceError(code, err.message);
+      }
+      throw err;
+    }
+    const intentId = intentIdOf(event);
+    const stored = await repo.storeInboxEvent(
+      this.db,
+      {
+        event_id: event.id,
+        type: event.type,
+        intent_id: intentId,
+        body: body.toString('utf8'),
+        received_at: now,
+      },
+      now,
+    );
+    if (!stored) {
+      this.counters.duplicates++;
+      return { stored: false, duplicate: true, eventId: event.id, type: event.type };
+    }
+    this.counters.stored++;
+    this.nudge();
+    return { stored: true, eventId: event.id, type: event.type };
+  }
+
+  private async keepUnreadable(body: Buffer, now: Date): Promise<IntakeResult | null> {
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      return null;
+    }
+    const o = json as { id?: unknown; type?: unknown };
+    if (typeof o !== 'object' || o === null || typeof o.id !== 'string' || o.id === '') return null;
+    const type = typeof o.type === 'string' ? o.type : 'unknown';
+    const stored = await repo.storeInboxEvent(
+      this.db,
+      { event_id: o.id, type, intent_id: null, body: body.toString('utf8'), received_at: now },
+      null,
+    );
+    if (stored) {
+      await repo.updateInboxEvent(this.db, o.id, { outcome: 'unreadable', last_error: 'schema mismatch' });
+      this.counters.stored++;
+      return { stored: true, eventId: o.id, type };
+    }
+    this.counters.duplicates++;
+    return { stored: false, duplicate: true, eventId: o.id, type };
+  }
+
+  private countRejected(code: string): void {
+    this.counters.rejected.set(code, (this.counters.rejected.get(code) ?? 0) + 1);
+  }
+
+  /** Applies one stored event (called by the `apply_event` job). */
+  async apply(eventId: string, attempt: number): Promise<ApplyOutcome> {
+    const row = await repo.findInboxEvent(this.db, eventId);
+    if (!row) return { outcome: 'unreadable' };
+    if (row.applied_at !== null) return { outcome: 'already_applied' };
+    const now = new Date(this.clock.now());
+    let event: {
+      type: string;
+      data?: { id?: unknown; object?: unknown; status?: unknown; error_reason?: unknown };
+    };
+    try {
+      event = JSON.parse(row.body) as typeof event;
+    } catch {
+      await repo.updateInboxEvent(this.db, eventId, { outcome: 'unreadable', attempts: attempt });
+      return { outcome: 'unreadable' };
+    }
+    const data = event.data;
+    if (
+      !event.type.startsWith('payment_intent.') ||
+      typeof data?.id !== 'string' ||
+      typeof data.status !== 'string'
+    ) {
+      await repo.updateInboxEvent(this.db, eventId, {
+        applied_at: now,
+        outcome: 'unknown_type',
+        attempts: attempt,
+      });
+      return { outcome: 'unknown_type' };
+    }
+    const paymentEvent = eventForIntentStatus(
+      data.status,
+      typeof data.error_reason === 'string' ? data.error_reason : null,
+    );
+    const payment = await this.payments.getByIntent(data.id);
+    if (!payment || paymentEvent === null) {
+      const retry = attempt < UNKNOWN_INTENT_MAX_ATTEMPTS && paymentEvent !== null;
+      await repo.updateInboxEvent(this.db, eventId, {
+        outcome: paymentEvent === null ? 'unknown_type' : 'unknown_intent',
+        attempts: attempt,
+        last_error:
+          paymentEvent === null ? `unknown intent status ${data.status}` : `no payment for ${data.id}`,
+      });
+      if (paymentEvent === null) return { outcome: 'unknown_type' };
+      return { outcome: 'unknown_intent', retry };
+    }
+    let outcome: 'applied' | 'no_change' = 'no_change';
+    await this.payments
+      .applyEvent(
+        payment.id,
+        paymentEvent,
+        { cause: 'webhook', causeId: eventId, detail: { fintoc_event_type: event.type } },
+        {
+          intentStatus: data.status,
+          inTx: async (trx, t) => {
+            const fresh = await trx
+              .selectFrom('webhook_inbox')
+              .select('applied_at')
+              .where('event_id', '=', eventId)
+              .forUpdate()
+              .executeTakeFirst();
+            if (fresh?.applied_at) throw new AlreadyApplied();
+            outcome = t.changed ? 'applied' : 'no_change';
+            await repo.updateInboxEvent(trx, eventId, {
+              applied_at: now,
+              outcome,
+              attempts: attempt,
+              last_error: null,
+            });
+          },
+        },
+      )
+      .catch((err: unknown) => {
+        if (err instanceof AlreadyApplied) return null;
+        throw err;
+      });
+    return { outcome };
+  }
+
+  async list(opts: { limit?: number; intentId?: string; pendingOnly?: boolean } = {}): Promise<InboxRow[]> {
+    return repo.listInbox(this.db, {
+      limit: Math.min(opts.limit ?? 50, 500),
+      ...(opts.intentId ? { intentId: opts.intentId } : {}),
+      ...(opts.pendingOnly ? { pendingOnly: true } : {}),
+    });
+  }
+
+  async get(eventId: string): Promise<InboxRow | undefined> {
+    return repo.findInboxEvent(this.db, eventId);
+  }
+}
+
+class AlreadyApplied extends Error {}
+
+function intentIdOf(event: FintocEvent): string | null {
+  const data = event.data as { object?: unknown; id?: unknown } | null | undefined;
+  if (data && typeof data === 'object' && data.object === 'payment_intent' && typeof data.id === 'string') {
+    return data.id;
+  }
+  return null;
+}

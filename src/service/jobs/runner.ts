@@ -1,0 +1,181 @@
+import type { Kysely } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../fintoc/index.js';
+import * as repo from '../db/repositories.js';
+import type { ClaimedJob, JobKind } from '../db/repositories.js';
+import type { DB } from '../db/schema.js';
+import type { Logger } from '../payments.js';
+
+/** What a handler asks for: done (the job row goes), or another run at `retryAt` (epoch ms). */
+export type JobResult =
+  { done: true } | { done: false; retryAt: number; error?: string; resetAttempts?: boolean };
+export type JobHandler = (job: ClaimedJob) => Promise<JobResult>;
+
+export interface JobRunnerOptions {
+  /** Jobs claimed per round. */
+  batchSize?: number;
+  /** Jobs of one batch run at once. */
+  concurrency?: number;
+  /** How long a claimed job stays invisible to other workers; a crashed worker's jobs return after it. */
+  leaseMs?: number;
+  /** Wait between empty polls of the background loop. */
+  pollMs?: number;
+}
+
+/** Backoff for a job whose handler threw: 5 s doubling to 10 min. */
+export function jobBackoffMs(attempts: number): number {
+  return Math.min(600_000, 5_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Runs durable jobs from the `jobs` table. Several runners (processes or instances) can share one
+ * database: claims skip locked rows and hold a lease, so each job runs on one worker at a time and
+ * a crash loses nothing (the lease ends and another worker takes the job).
+ */
+export class JobRunner {
+  readonly worker = `w_${randomBytes(6).toString('hex')}`;
+  readonly counters = { done: 0, retried: 0, failed: 0 };
+  private readonly batchSize: number;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private nudged = false;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly clock: Clock,
+    private readonly handlers: Record<JobKind, JobHandler>,
+    private readonly log: Logger,
+    options: JobRunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 100;
+    this.concurrency = options.concurrency ?? 16;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.pollMs = options.pollMs ?? 500;
+  }
+
+  /** Claims and runs one batch of due jobs; resolves to how many ran. */
+  async runBatch(kinds?: readonly JobKind[]): Promise<number> {
+    const jobs = await repo.claimJobs(this.db, {
+      now: new Date(this.clock.now()),
+      leaseMs: this.leaseMs,
+      limit: this.batchSize,
+      worker: this.worker,
+      ...(kinds ? { kinds } : {}),
+    });
+    if (jobs.length === 0) return 0;
+    let next = 0;
+    const lane = async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++]!;
+        await this.runOne(job);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, jobs.length) }, lane));
+    return jobs.length;
+  }
+
+  private async runOne(job: ClaimedJob): Promise<void> {
+    const handler = this.handlers[job.kind];
+    let result: JobResult;
+    try {
+      result = handler
+        ? await handler(job)
+        : { done: false, retryAt: this.clock.now() + 3_600_000, error: `no handler for ${job.kind}` };
+    } catch (err) {
+      this.counters.failed++;
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.warn(
+        { job: job.kind, ref: job.ref, attempts: job.attempts, err: message },
+        'job failed; will retry',
+      );
+      result = {
+        done: false,
+        retryAt: this.clock.now() + jobBackoffMs(job.attempts),
+        error: message.slice(0, 500),
+      };
+    }
+    try {
+      if (result.done) {
+        this.counters.done++;
+        await repo.finishJob(this.db, job.id, this.worker);
+      } else {
+        this.counters.retried++;
+        const retryAt = Math.max(result.retryAt, this.clock.now() + 1_000);
+        await repo.rescheduleJob(
+          this.db,
+          job.id,
+          this.worker,
+          new Date(retryAt),
+          result.error ?? null,
+          result.resetAttempts ?? false,
+        );
+      }
+    } catch (err) {
+      // The lease will end and the job runs again; handlers are safe to repeat.
+      this.log.error({ job: job.kind, ref: job.ref, err: String(err) }, 'could not record job result');
+    }
+  }
+
+  /**
+   * Runs every job that is due now, batch after batch, until none is left. Tests call this after
+   * moving their clock; it is also what the background loop does each round.
+   */
+  async runDue(kinds?: readonly JobKind[]): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.runBatch(kinds);
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
+  /** Wakes the background loop now (new work was queued by this process). */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  /** Starts the background loop (real time: polls every `pollMs`). */
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = (async () => {
+      while (!this.stopping) {
+        this.nudged = false;
+        let n = 0;
+        try {
+          n = await this.runBatch();
+        } catch (err) {
+          this.log.error({ err: String(err) }, 'job loop error');
+        }
+        if (this.stopping) break;
+        if (n > 0 || this.nudged) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, this.pollMs);
+          function done() {
+            clearTimeout(timer);
+            resolve();
+          }
+          this.wake = done;
+        });
+        this.wake = null;
+      }
+    })();
+  }
+
+  /** Stops the loop and waits for the batch in flight. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  get running(): boolean {
+    return this.loop !== null;
+  }
+}

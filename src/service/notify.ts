@@ -1,0 +1,42 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * Standard Webhooks signature (https://www.standardwebhooks.com): `v1,<base64 HMAC-SHA256 of
+ * "<id>.<timestamp>.<body>">` keyed with the base64-decoded part of a `whsec_` secret.
+ *
+ * @example
+ * const headers = standardWebhookHeaders({ id: 'msg_1', timestamp: 1700000000, body, secret: 'whsec_…' });
+ */
+export function standardWebhookSignature(opts: {
+  id: string;
+  timestamp: number;
+  body: string;
+  secret: string;
+}): string {
+  const key = Buffer.from(opts.secret.replace(/^whsec_/, ''), 'base64');
+  const mac = createHmac('sha256', key).update(`${opts.id}.${opts.timestamp}.${opts.body}`).digest('base64');
+  return `v1,${mac}`;
+}
+
+export function standardWebhookHeaders(opts: {
+  id: string;
+  timestamp: number;
+  body: string;
+  secret: string;
+}): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'pasarela',
+    'webhook-id': opts.id,
+    'webhook-timestamp': String(opts.timestamp),
+    'webhook-signature': standardWebhookSignature(opts),
+  };
+}
+
+/** Retry delay after the n-th failed delivery (1-based): 5 s doubling, capped at 1 h. */
+export function notificationBackoffMs(attempts: number): number {
+  return Math.min(3_600_000, 5_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+/** Notifications are retried this long after they were created, then left undelivered (visible). */
+export const NOTIFICATION_RETRY_WINDOW_MS = 3 * 86_400_000;

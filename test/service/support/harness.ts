@@ -1,0 +1,201 @@
+/**
+ * The service wired to the sandbox as its Fintoc, for end-to-end tests. The service calls the
+ * sandbox over HTTP on 127.0.0.1 (like Fintoc); the sandbox's webhook deliveries reach the service
+ * through `app.inject` (no port needed). One clock: the sandbox's test clock drives both, so a test
+ * moves time with `advance()` and never sleeps.
+ */
+import type { FastifyInstance } from 'fastify';
+import {
+  createFintocClient,
+  PAYMENT_INTENT_EVENT_TYPES,
+  type FintocClient,
+} from '../../../src/fintoc/index.js';
+import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
+import { buildApp, loadConfig, type Database, type ServiceConfig } from '../../../src/service/index.js';
+import { freshEmbedded } from './db.js';
+
+export const API_KEY = 'test_api_key_0123456789abcdef';
+export const MERCHANT_SECRET = `whsec_${Buffer.from('merchant-secret-for-tests-0123456789').toString('base64')}`;
+export const MERCHANT_URL = 'http://shop.test/notifications';
+
+export interface ShopDelivery {
+  headers: Record<string, string>;
+  body: string;
+  status: number;
+}
+
+export interface Harness {
+  sb: RunningSandbox;
+  app: FastifyInstance;
+  config: ServiceConfig;
+  fintoc: FintocClient;
+  webhookSecret: string;
+  database: Database;
+  /** What the shop received; `shopAnswers` decides the next status codes (default 200). */
+  shop: ShopDelivery[];
+  shopAnswers: number[];
+  /** Calls the service made to Fintoc (method + path). */
+  fintocCalls: string[];
+  /** Make the next n calls to Fintoc fail as if the network were down. */
+  failFintoc(n: number, match?: RegExp): void;
+  /** POST /api/payments with the API key. */
+  createPayment(
+    body: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; json: Record<string, unknown> }>;
+  getPayment(id: string, expand?: boolean): Promise<Record<string, unknown>>;
+  simulate(intentId: string, action: string, extra?: Record<string, unknown>): Promise<void>;
+  sandbox(method: string, path: string, body?: unknown): Promise<unknown>;
+  /** Moves the shared clock, lets the sandbox deliver what fell due, then runs the service's due jobs, until quiet. */
+  advance(ms: number): Promise<void>;
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  opts: { env?: Record<string, string>; database?: Database; merchant?: boolean } = {},
+): Promise<Harness> {
+  const ref: { app?: FastifyInstance } = {};
+  const shop: ShopDelivery[] = [];
+  const shopAnswers: number[] = [];
+  const fintocCalls: string[] = [];
+  let failures = 0;
+  let failMatch: RegExp | undefined;
+
+  const sb = await startSandbox({
+    intentTimeoutMs: null,
+    fetch: async (url, init) => {
+      if (!ref.app) return new Response('not ready', { status: 503 });
+      const res = await ref.app.inject({
+        method: 'POST',
+        url: new URL(String(url)).pathname,
+        headers: init?.headers as Record<string, string>,
+        payload: init?.body as string,
+      });
+      return new Response(res.body, {
+        status: res.statusCode,
+        headers: { 'content-type': 'application/json' },
+      });
+    },
+  });
+  const fintoc = createFintocClient({ secretKey: sb.secretKey, baseUrl: sb.url, maxRetries: 0 });
+  const endpoint = await fintoc.webhookEndpoints.create({
+    url: 'http://127.0.0.1:1/webhooks/fintoc',
+    enabled_events: [...PAYMENT_INTENT_EVENT_TYPES],
+  });
+  const webhookSecret = endpoint.secret as string;
+
+  const result = loadConfig({
+    FINTOC_SECRET_KEY: sb.secretKey,
+    FINTOC_PUBLIC_KEY: sb.publicKey,
+    FINTOC_WEBHOOK_SECRET: webhookSecret,
+    FINTOC_API_URL: sb.url,
+    PASARELA_API_KEY: API_KEY,
+    PASARELA_PUBLIC_URL: 'http://pay.test',
+    ...(opts.merchant === false
+      ? {}
+      : { MERCHANT_WEBHOOK_URL: MERCHANT_URL, MERCHANT_WEBHOOK_SECRET: MERCHANT_SECRET }),
+    ...opts.env,
+  });
+  if (!result.ok) throw new Error(result.errors.join('\n'));
+  const config = result.config;
+  const database = opts.database ?? (await freshEmbedded());
+
+  const serviceFetch: typeof fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (url.startsWith('http://shop.test')) {
+      const status = shopAnswers.shift() ?? 200;
+      shop.push({ headers: init?.headers as Record<string, string>, body: String(init?.body), status });
+      return new Response('{}', { status });
+    }
+    const u = new URL(url);
+    const call = `${init?.method ?? 'GET'} ${u.pathname}`;
+    fintocCalls.push(call);
+    if (failures > 0 && (!failMatch || failMatch.test(call))) {
+      failures--;
+      throw new TypeError('fetch failed (simulated network failure)');
+    }
+    return fetch(input, init);
+  };
+
+  const theApp = await buildApp({
+    config,
+    database,
+    clock: sb.clock,
+    fetch: serviceFetch,
+    fintoc: createFintocClient({
+      secretKey: config.fintoc.secretKey,
+      baseUrl: config.fintoc.apiUrl,
+      fetch: serviceFetch,
+      maxRetries: 0,
+    }),
+    workers: false,
+    logger: false,
+  });
+  ref.app = theApp;
+
+  const sandbox = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${sb.url}${path}`, {
+      method,
+      headers: { authorization: sb.secretKey, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await res.json()) as unknown;
+    if (!res.ok) throw new Error(`sandbox ${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) {
+      const r = await sb.clock.flush();
+      const n = await theApp.jobs.runDue();
+      if (r.tasksRun === 0 && n === 0) return;
+    }
+  };
+
+  return {
+    sb,
+    app: theApp,
+    config,
+    fintoc,
+    webhookSecret,
+    database,
+    shop,
+    shopAnswers,
+    fintocCalls,
+    failFintoc(n, match) {
+      failures = n;
+      failMatch = match;
+    },
+    async createPayment(body, headers = {}) {
+      const res = await theApp.inject({
+        method: 'POST',
+        url: '/api/payments',
+        headers: { authorization: `Bearer ${API_KEY}`, ...headers },
+        payload: body,
+      });
+      return { status: res.statusCode, json: res.json() };
+    },
+    async getPayment(id, expand = false) {
+      const res = await theApp.inject({
+        method: 'GET',
+        url: `/api/payments/${id}${expand ? '?expand=timeline' : ''}`,
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+      return res.json();
+    },
+    async simulate(intentId, action, extra = {}) {
+      await sandbox('POST', `/_sandbox/payment_intents/${intentId}/simulate`, { action, ...extra });
+    },
+    sandbox,
+    async advance(ms) {
+      await sb.clock.advance(ms);
+      await settle();
+    },
+    settle,
+    async close() {
+      await theApp.close();
+      await sb.close();
+    },
+  };
+}
