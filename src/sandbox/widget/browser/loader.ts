@@ -112,6 +112,8 @@ function create(options: Record<string, unknown> = {}): FintocWidget {
       // Opening an open widget is a no-op, as it is for the customer who sees it already.
       if (destroyed || iframe.style.display !== 'none') return;
       iframe.style.display = 'block';
+      // A modal: keyboard focus goes into the widget, as it does for a mouse user's eyes.
+      iframe.focus();
       if (ready) send({ type: 'open' });
       else openPending = true;
     },
