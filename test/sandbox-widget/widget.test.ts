@@ -253,6 +253,32 @@ describe.skipIf(skipWithoutChromium('sandbox widget in the browser'))('sandbox w
     expect(intent).toMatchObject({ status: 'failed', errorReason: 'insufficient_funds' });
   });
 
+  it('a pending payment counts as created: payment_created, onSuccess, "Pago en proceso"', async () => {
+    const { frame, intent } = await start('script-tag', { scenario: 'pending' });
+    await reachAuthorize(frame);
+    await frame.getByTestId('authorize-approve').click();
+    await waitForLog(page, 'success');
+    expect(await frame.locator('h1').textContent()).toBe('Pago en proceso');
+    expect(await frame.getByTestId('payment-status').textContent()).toBe('pending');
+    expect((await logNames(page)).slice(-3)).toEqual([
+      'event:validating_payment',
+      'event:payment_created',
+      'success',
+    ]);
+    expect(intent.status).toBe('pending');
+  });
+
+  it('the sandbox unreachable: network_error on the error screen, then closed and onExit', async () => {
+    await page.route('**/widget/sessions', (route) => route.abort('connectionrefused'));
+    const { frame } = await start('script-tag');
+    await frame.getByTestId('screen-error').waitFor();
+    expect(await frame.getByTestId('error-code').textContent()).toBe('network_error');
+    expect(await frame.getByTestId('error-message').textContent()).toContain('No pudimos conectar');
+    await frame.getByTestId('widget-close').click();
+    await waitForLog(page, 'exit');
+    expect(await logNames(page)).toEqual(['event:opened', 'event:on_error', 'event:closed', 'exit']);
+  });
+
   it('authorize in the bank app and close the tab: the intent moves, the page hears nothing more', async () => {
     const { frame, intent } = await start('script-tag');
     await reachAuthorize(frame);
