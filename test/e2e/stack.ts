@@ -1,0 +1,119 @@
+/**
+ * The dev stack for browser tests, in-process on 127.0.0.1: the sandbox, and the payments service
+ * (embedded database, demo shop, dashboard) configured against it the way `pasarela dev` does, with
+ * the sandbox's test clock as the service's clock, so one `advance()` moves both.
+ */
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import type { FastifyInstance } from 'fastify';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import { buildApp, loadConfig, openDatabase, pgliteParsers } from '../../src/service/index.js';
+
+export interface Stack {
+  sandbox: RunningSandbox;
+  service: FastifyInstance;
+  /** The service's origin, e.g. http://127.0.0.1:41234. */
+  url: string;
+  apiKey: string;
+  /** Moves the shared test clock and lets the service run whatever fell due. */
+  advance(ms: number): Promise<void>;
+  /** The service's API, as the shop backend calls it. */
+  api<T = Record<string, unknown>>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
+  /** The sandbox's API and control API, with the secret key. */
+  sandboxApi<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StackOptions {
+  country?: 'cl' | 'mx';
+  /** The widget script the service names; default the sandbox's. */
+  widgetUrl?: (sandboxUrl: string) => string;
+  shopName?: string;
+}
+
+/**
+ * Starts sandbox + service.
+ *
+ * @example
+ * const stack = await startStack();
+ * await stack.close();
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const sandbox = await startSandbox();
+  const call = async <T>(base: string, auth: string, method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : {}) as T;
+  };
+  const sandboxApi = <T>(method: string, path: string, body?: unknown) =>
+    call<T>(sandbox.url, sandbox.secretKey, method, path, body);
+
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const endpoint = await sandboxApi<{ secret: string }>('POST', '/v1/webhook_endpoints', {
+    url: `${url}/webhooks/fintoc`,
+    enabled_events: ['*'],
+  });
+  const apiKey = randomBytes(24).toString('hex');
+  const result = loadConfig({
+    FINTOC_SECRET_KEY: sandbox.secretKey,
+    FINTOC_PUBLIC_KEY: sandbox.publicKey,
+    FINTOC_WEBHOOK_SECRET: endpoint.secret,
+    FINTOC_API_URL: sandbox.url,
+    FINTOC_WIDGET_URL: options.widgetUrl ? options.widgetUrl(sandbox.url) : `${sandbox.url}/widget.js`,
+    PASARELA_API_KEY: apiKey,
+    PASARELA_COUNTRY: options.country ?? 'cl',
+    PASARELA_SHOP_NAME: options.shopName ?? 'Café Pasarela',
+    PAYMENT_TIMEOUT: '10m',
+    MERCHANT_WEBHOOK_URL: `${url}/demo/notifications`,
+    MERCHANT_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  });
+  if (!result.ok) throw new Error(`stack config: ${result.errors.join('; ')}`);
+  const database = await openDatabase({ pglite: await PGlite.create({ parsers: pgliteParsers }) });
+  const service = await buildApp({
+    config: result.config,
+    database,
+    clock: sandbox.clock,
+    logger: false,
+    demo: true,
+    jobOptions: { pollMs: 100 },
+  });
+  await service.listen({ port, host: '127.0.0.1' });
+
+  return {
+    sandbox,
+    service,
+    url,
+    apiKey,
+    async advance(ms) {
+      await sandbox.clock.advance(ms);
+      await service.jobs.runDue();
+    },
+    api: (method, path, body) => call(url, `Bearer ${apiKey}`, method, path, body),
+    sandboxApi: (method, path, body) => sandboxApi(method, path, body),
+    async close() {
+      await service.close();
+      await sandbox.close();
+    },
+  };
+}
