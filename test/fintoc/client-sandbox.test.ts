@@ -1,0 +1,156 @@
+// The client against the sandbox (STYLE 12): every resource method round-trips through the schemas,
+// errors come back as the right classes, and delivered webhooks verify with `verify`.
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createFintocClient,
+  FintocInvalidRequestError,
+  isPaymentIntentEvent,
+  parseEvent,
+  verify,
+} from '../../src/fintoc/index.js';
+import type { FintocClient, FintocError } from '../../src/fintoc/index.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { RunningSandbox } from '../../src/sandbox/index.js';
+
+let sb: RunningSandbox;
+let client: FintocClient;
+let hook: Server;
+let hookUrl: string;
+const received: { body: string; header: string | undefined }[] = [];
+let onReceived: (() => void) | undefined;
+
+beforeAll(async () => {
+  sb = await startSandbox();
+  client = createFintocClient({ secretKey: sb.secretKey, baseUrl: sb.url });
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      const h = req.headers['fintoc-signature'];
+      received.push({ body, header: typeof h === 'string' ? h : undefined });
+      res.writeHead(200).end();
+      onReceived?.();
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/webhooks/fintoc`;
+});
+afterAll(async () => {
+  await sb?.close();
+  hook?.closeAllConnections();
+  await new Promise((resolve) => hook?.close(resolve));
+});
+
+const rejection = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.fail('expected a rejection'),
+    (e: unknown) => e as FintocError,
+  );
+
+describe('client × sandbox', () => {
+  it('whoami answers the mode of the key', async () => {
+    expect((await client.whoami()).mode).toBe(client.mode);
+  });
+
+  it('payment intents: create (with widget_token), get (without), idempotent replay, expire', async () => {
+    const key = `order-${Date.now()}`;
+    const pi = await client.paymentIntents.create(
+      { amount: 5000, currency: 'CLP', metadata: { order: '1' } },
+      { idempotencyKey: key },
+    );
+    expect(pi).toMatchObject({ object: 'payment_intent', amount: 5000, currency: 'CLP', status: 'created' });
+    expect(pi.widget_token).toEqual(expect.any(String));
+    const again = await client.paymentIntents.create(
+      { amount: 5000, currency: 'CLP', metadata: { order: '1' } },
+      { idempotencyKey: key },
+    );
+    expect(again.id).toBe(pi.id);
+    const got = await client.paymentIntents.get(pi.id);
+    expect(got.widget_token).toBeNull();
+    expect(got.sender_account).toBeNull();
+    expect(got.error_reason).toBeNull();
+    // Expiry rules differ by API version (created vs in_progress); either answer must come back typed.
+    const expired = await client.paymentIntents.expire(pi.id).catch((e: unknown) => e);
+    if (expired instanceof Error) expect(expired).toBeInstanceOf(FintocInvalidRequestError);
+    else expect((expired as { status: string }).status).toBe('expired');
+  });
+
+  it('lists page through the Link header', async () => {
+    for (let i = 0; i < 5; i++) await client.paymentIntents.create({ amount: 100 + i, currency: 'CLP' });
+    const pages = new Set<string>();
+    const ids: string[] = [];
+    for await (const pi of client.paymentIntents.list({ per_page: 2 })) {
+      ids.push(pi.id);
+      pages.add(pi.id);
+    }
+    expect(ids.length).toBeGreaterThanOrEqual(5);
+    expect(pages.size).toBe(ids.length);
+    const requests = (await client.request('GET', '/_sandbox/requests')) as {
+      data: { path?: string; url?: string }[];
+    };
+    const listCalls = requests.data
+      .map((r) => r.path ?? r.url ?? '')
+      .filter((p) => p.startsWith('/v1/payment_intents?'));
+    expect(listCalls.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('checkout sessions: create, get, expire', async () => {
+    const cs = await client.checkoutSessions.create({
+      amount: 2000,
+      currency: 'CLP',
+      success_url: 'https://shop.example/ok',
+      cancel_url: 'https://shop.example/cancel',
+    });
+    expect((await client.checkoutSessions.get(cs.id)).id).toBe(cs.id);
+    expect((await client.checkoutSessions.expire(cs.id)).status).toBe('expired');
+  });
+
+  it('errors come back as their classes with Fintoc fields', async () => {
+    const missing = await rejection(client.paymentIntents.get('pi_doesnotexist'));
+    expect(missing).toBeInstanceOf(FintocInvalidRequestError);
+    expect(missing).toMatchObject({ status: 404, type: 'invalid_request_error' });
+    expect(missing.raw).toContain('"error"');
+    const invalid = await rejection(client.paymentIntents.create({ amount: -1, currency: 'CLP' }));
+    expect(invalid).toBeInstanceOf(FintocInvalidRequestError);
+    expect(invalid.status).toBe(400);
+  });
+
+  it('webhook endpoints: create (secret once), list, get, update, test delivers a payload verify() accepts', async () => {
+    const we = await client.webhookEndpoints.create({
+      url: hookUrl,
+      enabled_events: ['payment_intent.succeeded'],
+    });
+    expect(we.secret).toMatch(/^whsec_/);
+    expect((await client.webhookEndpoints.get(we.id)).secret).toBeNull();
+    const all: string[] = [];
+    for await (const e of client.webhookEndpoints.list()) all.push(e.id);
+    expect(all).toContain(we.id);
+    expect((await client.webhookEndpoints.update(we.id, { description: 'shop' })).description).toBe('shop');
+
+    const got = new Promise<void>((resolve) => (onReceived = resolve));
+    const pi = await client.paymentIntents.create({ amount: 3000, currency: 'CLP' });
+    await client.request('POST', `/_sandbox/payment_intents/${pi.id}/simulate`, {
+      body: { action: 'succeed' },
+    });
+    await sb.clock.advance(0);
+    await got;
+    const delivery = received.at(-1)!;
+    const event = verify({
+      body: delivery.body,
+      header: delivery.header,
+      secrets: we.secret!,
+      now: new Date(sb.clock.now()),
+    });
+    expect(isPaymentIntentEvent(event) && event.data.id).toBe(pi.id);
+
+    // Every event the sandbox produced parses with the shared schemas.
+    const events = (await client.request('GET', '/_sandbox/events')) as { data: unknown[] };
+    for (const e of events.data) expect(() => parseEvent(e)).not.toThrow();
+
+    await client.webhookEndpoints.delete(we.id);
+    expect((await rejection(client.webhookEndpoints.get(we.id))).status).toBe(404);
+  });
+});
