@@ -1,0 +1,242 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the official SDK's resources are untyped objects */
+/**
+ * Conformance: the official `fintoc` npm SDK, unchanged but for its base URL, against the sandbox
+ * listening on 127.0.0.1 — and, with the same cases, against Fintoc's real test mode when
+ * FINTOC_TEST_SECRET_KEY is set (cases that need the sandbox's control API or a reachable webhook
+ * receiver are skipped there, each with its reason).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Fintoc, WebhookSignature } from 'fintoc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+
+interface Target {
+  name: string;
+  /** Only the sandbox can drive intents (control API) and reach a 127.0.0.1 receiver. */
+  sandbox: boolean;
+  setup(): Promise<{ fintoc: Fintoc; key: string; url: string; close(): Promise<void>; sb?: RunningSandbox }>;
+}
+
+const realKey = process.env.FINTOC_TEST_SECRET_KEY;
+
+/** The class name of the error a call rejects with (the SDK does not export its error classes). */
+async function errorClass(call: Promise<unknown>): Promise<string> {
+  const err = await call.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  return err === null ? 'no error' : ((err as object).constructor?.name ?? 'unknown');
+}
+const targets: Array<Target & { skip: string | null }> = [
+  {
+    name: 'sandbox',
+    sandbox: true,
+    skip: null,
+    async setup() {
+      const sb = await startSandbox({ port: 0, host: '127.0.0.1' });
+      const fintoc = new Fintoc(sb.secretKey);
+      (fintoc.paymentIntents as any)._client.baseUrl = sb.url;
+      return { fintoc, key: sb.secretKey, url: sb.url, sb, close: () => sb.close() };
+    },
+  },
+  {
+    name: 'Fintoc test mode',
+    sandbox: false,
+    skip: realKey ? null : 'FINTOC_TEST_SECRET_KEY is not set, so the suite does not run against real Fintoc',
+    async setup() {
+      const fintoc = new Fintoc(realKey as string);
+      return { fintoc, key: realKey as string, url: 'https://api.fintoc.com', close: async () => {} };
+    },
+  },
+];
+
+for (const target of targets) {
+  if (target.skip) console.info(`conformance [${target.name}] skipped: ${target.skip}`);
+
+  describe.skipIf(target.skip !== null)(`conformance with the official SDK: ${target.name}`, () => {
+    let env: Awaited<ReturnType<Target['setup']>>;
+    let receiver: Server;
+    let receiverUrl = '';
+    const received: Array<{ body: string; signature: string | undefined }> = [];
+
+    beforeAll(async () => {
+      env = await target.setup();
+      receiver = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          received.push({
+            body: Buffer.concat(chunks).toString('utf8'),
+            signature: req.headers['fintoc-signature'] as string | undefined,
+          });
+          res.writeHead(200).end('ok');
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/fintoc`;
+    });
+    afterAll(async () => {
+      await env?.close();
+      await new Promise((resolve) => receiver?.close(resolve));
+    });
+
+    /** The sandbox's control API (plain HTTP, same key). */
+    const control = async (path: string, body: unknown) => {
+      const res = await fetch(`${env.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: env.key, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.ok).toBe(true);
+      return res.json() as Promise<any>;
+    };
+
+    it('creates, gets and expires a payment intent', async () => {
+      const pi: any = await env.fintoc.paymentIntents.create({
+        amount: 5000,
+        currency: 'clp',
+        customer_email: 'buyer@example.cl',
+        metadata: { order_id: 'c-1' },
+      });
+      expect(pi.id).toMatch(/^pi_/);
+      expect(pi.status).toBe('created');
+      expect(pi.currency).toBe('CLP');
+      expect(typeof pi.widget_token).toBe('string');
+      expect(pi.widget_token.startsWith(`${pi.id}_sec_`)).toBe(true);
+      const got: any = await env.fintoc.paymentIntents.get(pi.id);
+      expect(got.id).toBe(pi.id);
+      expect(got.widget_token).toBeNull();
+      expect(got.error_reason).toBeNull();
+      const expired: any = await env.fintoc.paymentIntents.expire(pi.id);
+      expect(expired.status).toBe('expired');
+      expect(expired.error_reason).toBe('manually_expired');
+    });
+
+    it('lists across pages by following the Link header', async () => {
+      const made: string[] = [];
+      for (let i = 0; i < 35; i++)
+        made.push(
+          ((await env.fintoc.paymentIntents.create({ amount: 1000 + i, currency: 'CLP' })) as any).id,
+        );
+      const all = (await env.fintoc.paymentIntents.list({ lazy: false })) as any[];
+      const ids = new Set(all.map((p) => p.id));
+      for (const id of made) expect(ids.has(id)).toBe(true);
+      const small = (await env.fintoc.paymentIntents.list({ lazy: false, per_page: 7 })) as any[];
+      expect(small.length).toBe(all.length);
+      const lazy = await env.fintoc.paymentIntents.list({ per_page: 10 });
+      let n = 0;
+      for await (const _ of lazy as AsyncIterable<unknown>) n++;
+      expect(n).toBe(all.length);
+    });
+
+    it('raises the SDK error classes on errors', async () => {
+      expect(await errorClass(env.fintoc.paymentIntents.get('pi_doesNotExist000'))).toBe(
+        'InvalidRequestError',
+      );
+      expect(await errorClass(env.fintoc.paymentIntents.create({ amount: -5, currency: 'CLP' }))).toBe(
+        'InvalidRequestError',
+      );
+      const wrong = new Fintoc('sk_test_x');
+      (wrong.paymentIntents as any)._client.baseUrl = env.url;
+      expect(await errorClass(wrong.paymentIntents.get('pi_x'))).toBe('AuthenticationError');
+    });
+
+    it('manages webhook endpoints: create (secret once), get, list, update, test, delete', async () => {
+      const url = target.sandbox ? receiverUrl : 'https://example.com/pasarela-conformance';
+      const we: any = await env.fintoc.webhookEndpoints.create({
+        url,
+        enabled_events: ['payment_intent.succeeded'],
+        description: 'conformance',
+      });
+      expect(we.id).toMatch(/^we_/);
+      expect(we.secret).toMatch(/^whsec_/);
+      const got: any = await env.fintoc.webhookEndpoints.get(we.id);
+      expect(got.secret ?? null).toBeNull();
+      expect(got.status).toBe('enabled');
+      const listed = (await env.fintoc.webhookEndpoints.list({ lazy: false })) as any[];
+      expect(listed.some((e) => e.id === we.id)).toBe(true);
+      const updated: any = await env.fintoc.webhookEndpoints.update(we.id, {
+        enabled_events: ['payment_intent.succeeded', 'payment_intent.failed'],
+        description: 'conformance (updated)',
+      });
+      expect(updated.enabled_events).toEqual(['payment_intent.succeeded', 'payment_intent.failed']);
+      // SDK 1.15 has no webhookEndpoints.test(); its own transport sends the documented request.
+      const client = (env.fintoc.webhookEndpoints as any)._client;
+      const tested = await client.request({
+        path: `/v1/webhook_endpoints/${we.id}/test`,
+        method: 'post',
+        json: { type: 'payment_intent.succeeded' },
+      });
+      expect(tested.type).toBe('payment_intent.succeeded');
+      if (target.sandbox) {
+        await env.sb!.clock.flush();
+        expect(received.length).toBeGreaterThanOrEqual(1);
+        for (const r of received)
+          expect(() => WebhookSignature.verifyHeader(r.body, r.signature as string, we.secret)).not.toThrow();
+      }
+      expect(await env.fintoc.webhookEndpoints.delete(we.id)).toBe(we.id);
+      expect(await errorClass(env.fintoc.webhookEndpoints.get(we.id))).toBe('InvalidRequestError');
+    });
+
+    it.skipIf(!target.sandbox)(
+      'delivers every payment event to a 127.0.0.1 receiver, each verified by WebhookSignature.verifyHeader',
+      async () => {
+        received.length = 0;
+        const we: any = await env.fintoc.webhookEndpoints.create({ url: receiverUrl, enabled_events: ['*'] });
+        const scenarios = ['succeed', 'reject', 'fail', 'pending_then_succeed'];
+        for (const scenario of scenarios) {
+          const pi: any = await env.fintoc.paymentIntents.create({ amount: 5000, currency: 'CLP' });
+          await control(`/_sandbox/payment_intents/${pi.id}/scenario`, { scenario, pending_for: '1s' });
+          await control(`/_sandbox/payment_intents/${pi.id}/simulate`, { action: 'run' });
+        }
+        const expiring: any = await env.fintoc.paymentIntents.create({ amount: 5000, currency: 'CLP' });
+        await env.fintoc.paymentIntents.expire(expiring.id);
+        await control('/_sandbox/clock/advance', { by: '1s' });
+        await env.sb!.clock.flush();
+        const types = received.map((r) => JSON.parse(r.body).type).sort();
+        expect(types).toEqual(
+          [
+            'payment_intent.succeeded',
+            'payment_intent.rejected',
+            'payment_intent.failed',
+            'payment_intent.pending',
+            'payment_intent.succeeded',
+            'payment_intent.expired',
+          ].sort(),
+        );
+        for (const r of received) WebhookSignature.verifyHeader(r.body, r.signature as string, we.secret);
+      },
+    );
+
+    it.skipIf(!target.sandbox)('creates, gets, lists and cancels refunds', async () => {
+      const pi: any = await env.fintoc.paymentIntents.create({ amount: 9000, currency: 'CLP' });
+      await control(`/_sandbox/payment_intents/${pi.id}/simulate`, { action: 'run' });
+      const refund: any = await env.fintoc.refunds.create({
+        resource_type: 'payment_intent',
+        resource_id: pi.id,
+        amount: 3000,
+      });
+      expect(refund.id).toMatch(/^re_/);
+      expect(refund.status).toBe('created');
+      expect(((await env.fintoc.refunds.get(refund.id)) as any).amount).toBe(3000);
+      const list = (await env.fintoc.refunds.list({ lazy: false })) as any[];
+      expect(list.some((r) => r.id === refund.id)).toBe(true);
+      const canceled: any = await env.fintoc.refunds.cancel(refund.id);
+      expect(canceled.status).toBe('canceled');
+    });
+
+    it('creates, gets and expires a checkout session', async () => {
+      const cs: any = await env.fintoc.checkoutSessions.create({
+        amount: 5000,
+        currency: 'CLP',
+        success_url: 'https://shop.example/ok',
+        cancel_url: 'https://shop.example/ko',
+      });
+      expect(cs.id).toMatch(/^cs_/);
+      expect(typeof cs.redirect_url).toBe('string');
+      expect(((await env.fintoc.checkoutSessions.get(cs.id)) as any).status).toBe('created');
+      expect(((await env.fintoc.checkoutSessions.expire(cs.id)) as any).status).toBe('expired');
+    });
+  });
+}
