@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { FRAME_CSP, FRAME_HTML, browserBundles, loaderScript } from './assets.js';
-import { CUSTOMER_ACTIONS, type WidgetBridge } from './bridge.js';
+import { CUSTOMER_ACTIONS, type WidgetBridge, type WidgetSessionResult } from './bridge.js';
 
 export interface WidgetRouteOptions {
   /**
@@ -17,8 +17,11 @@ const ActionBody = z.object({ action: z.enum(CUSTOMER_ACTIONS) });
 
 type ErrorType = 'invalid_request_error' | 'authentication_error';
 
+type SessionErrorCode =
+  Extract<WidgetSessionResult, { ok: false }>['code'] | 'invalid_request' | 'invalid_country';
+
 /** HTTP status and Fintoc error type for each code the session route can answer. */
-const SESSION_ERRORS: Record<string, [number, ErrorType]> = {
+export const SESSION_ERRORS: Readonly<Record<SessionErrorCode, [number, ErrorType]>> = {
   invalid_request: [400, 'invalid_request_error'],
   invalid_country: [400, 'invalid_request_error'],
   invalid_product: [400, 'invalid_request_error'],

@@ -18,6 +18,7 @@ import {
   type Institution,
   type TestAccount,
 } from './bank.js';
+import { ERROR_TEXT, REASON_TEXT } from './copy.js';
 import { CHANNEL, isToFrame, type Payload, type ToParent } from './protocol.js';
 
 interface Session {
@@ -197,26 +198,6 @@ function hint(text: string, testId: string): HTMLElement {
 }
 
 // ---- errors ----
-
-const ERROR_TEXT: Record<string, string> = {
-  invalid_product: 'Este widget no está configurado para pagos: product debe ser "payments".',
-  invalid_public_key: 'La llave pública (publicKey) no corresponde a este pago.',
-  invalid_widget_token: 'El token del pago (widgetToken) no existe o no es válido.',
-  widget_token_spent: 'Este pago ya se usó o terminó. Vuelve al comercio e inicia el pago de nuevo.',
-  mode_mismatch: 'La llave pública y el pago son de modos distintos (prueba y producción).',
-  invalid_holder_type: 'Para pagos, holderType debe ser "individual".',
-  invalid_country: 'El país (country) debe ser "cl" o "mx".',
-  network_error: 'No pudimos conectar con Fintoc. Revisa tu conexión e inténtalo de nuevo.',
-};
-
-const REASON_TEXT: Record<string, string> = {
-  insufficient_funds: 'La cuenta no tiene fondos suficientes.',
-  amount_limit_reached: 'El monto supera el límite de transferencias de tu banco.',
-  bank_not_available: 'El banco no está disponible en este momento.',
-  bank_connection_error: 'No pudimos conectar con el banco.',
-  mfa_invalid_authorization: 'La autorización no fue válida.',
-  mfa_authorization_timeout: 'La autorización tardó demasiado.',
-};
 
 /** A widget or flow error (`on_error`): the customer can only close. */
 function fail(code: string, message: string): void {
