@@ -192,6 +192,19 @@ describe('requests', () => {
     expect(JSON.parse(calls[7]!.body!)).toEqual({ disabled: true });
     expect(JSON.parse(calls[9]!.body!)).toEqual({ type: 'payment_intent.succeeded' });
   });
+  it('reach any other endpoint through request(), with the same rules', async () => {
+    const { client, calls } = setup([json(200, { ok: true })]);
+    expect(
+      await client.request('GET', '/v1/payouts/po_1/resources?resource_type=refund', { query: { page: 2 } }),
+    ).toEqual({
+      ok: true,
+    });
+    await client.request('POST', '/v1/payment_intents/check_eligibility', { body: { amount: 1 } });
+    expect(calls[0]!.url).toBe(
+      'https://api.fintoc.com/v1/payouts/po_1/resources?resource_type=refund&page=2',
+    );
+    expect(calls[1]!.headers['idempotency-key']).toMatch(UUID);
+  });
   it('send POST bodies as JSON, an empty object when there are no params', async () => {
     const { client, calls } = setup([
       json(201, paymentIntent({ status: 'expired', error_reason: 'manually_expired' })),

@@ -24,6 +24,12 @@ export const DEFAULT_MAX_RETRIES = 3;
 export const DEFAULT_REQUESTS_PER_SECOND = 100;
 const USER_AGENT = 'pasarela-fintoc/0.1';
 
+/**
+ * Options of {@link createFintocClient}; only `secretKey` is required.
+ *
+ * @example
+ * const opts: FintocClientOptions = { secretKey: 'sk_test_…', baseUrl: 'http://127.0.0.1:4010', maxRetries: 0 };
+ */
 export interface FintocClientOptions {
   /** `sk_test_…` or `sk_live_…`. */
   secretKey: string;
@@ -57,6 +63,12 @@ export interface AccountParams {
   type: string;
   institution_id: string;
 }
+/**
+ * The body of `POST /v1/payment_intents`; unknown keys are sent as given.
+ *
+ * @example
+ * const params: PaymentIntentCreateParams = { amount: 5000, currency: 'CLP', customer_email: 'ana@example.com' };
+ */
 export interface PaymentIntentCreateParams {
   /** Integer minor units (CLP has none: 5000 = $5.000 CLP; MXN centavos). */
   amount: number;
@@ -111,6 +123,12 @@ export interface RefundCreateParams {
   [key: string]: unknown;
 }
 
+/**
+ * What {@link createFintocClient} returns. Lists are lazy async iterators; everything else a Promise.
+ *
+ * @example
+ * const pi = await client.paymentIntents.get('pi_2vKOKniSGXRhXTKrJ67VXZ');
+ */
 export interface FintocClient {
   /** The mode of the secret key. */
   readonly mode: KeyMode;
@@ -474,7 +492,8 @@ export function createFintocClient(opts: FintocClientOptions): FintocClient {
     request: async (method, path, o = {}) => {
       if (!path.startsWith('/'))
         throw fail('invalid_argument', `path must start with "/", got ${JSON.stringify(path)}.`);
-      const p = path + queryString(o.query);
+      const qs = queryString(o.query);
+      const p = path + (qs && path.includes('?') ? `&${qs.slice(1)}` : qs);
       return parseBody(await send(method, origin + p, o.body, o.idempotencyKey), `${method} ${path}`);
     },
   };

@@ -8,7 +8,11 @@
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
-  /** Resolves after `ms`; resolves early (and frees its timer) when `signal` aborts. */
+  /**
+   * Resolves once `ms` have passed on this clock, never sooner: the client arms its per-request
+   * timeout with it, so a fake that resolves at once would time every request out. Resolves early
+   * (and frees its timer) when `signal` aborts.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 

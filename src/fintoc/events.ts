@@ -16,6 +16,7 @@ export const CHECKOUT_SESSION_EVENT_TYPES = [
   'checkout_session.finished',
   'checkout_session.expired',
 ] as const;
+/** Refund events; Fintoc documents `in_progress` and `succeeded`, the other two are inferred. */
 export const REFUND_EVENT_TYPES = [
   'refund.in_progress',
   'refund.succeeded',
@@ -44,6 +45,12 @@ interface EventBase {
   created_at: string;
   [key: string]: unknown;
 }
+/**
+ * A `payment_intent.*` event: `data` is the whole payment intent at the time of the event.
+ *
+ * @example
+ * if (isPaymentIntentEvent(event) && event.data.status === 'succeeded') markPaid(event.data.id);
+ */
 export interface PaymentIntentEvent extends EventBase {
   type: PaymentIntentEventType;
   data: PaymentIntent;
@@ -67,6 +74,13 @@ export interface GenericFintocEvent {
   [key: string]: unknown;
 }
 export type KnownFintocEvent = PaymentIntentEvent | CheckoutSessionEvent | RefundEvent;
+/**
+ * What {@link parseEvent} and `verify` return: a typed known event or a generic one. Narrow it with
+ * `isPaymentIntentEvent` & co. (a `type` comparison alone cannot rule out the generic case).
+ *
+ * @example
+ * const event: FintocEvent = parseEvent(json);
+ */
 export type FintocEvent = KnownFintocEvent | GenericFintocEvent;
 
 /**

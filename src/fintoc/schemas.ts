@@ -8,6 +8,7 @@ const Timestamp = z.iso.datetime({ offset: true });
 const TimeOrUnix = z.union([Timestamp, z.int()]);
 const Metadata = z.record(z.string(), z.unknown());
 
+/** `test` or `live`: every Fintoc object lives in exactly one mode. @example ModeSchema.parse('test'); */
 export const ModeSchema = z.enum(['test', 'live']);
 
 /**
