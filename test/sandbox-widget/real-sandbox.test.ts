@@ -81,9 +81,10 @@ describe.skipIf(skipWithoutChromium('sandbox widget on the real sandbox'))(
     });
 
     afterEach(async () => {
+      // Read every body while the page is alive; a closed context can leave a body unreadable.
+      const texts = await Promise.all(traffic);
       await context.close();
       // No secret key ever reaches the browser, in either direction.
-      const texts = await Promise.all(traffic);
       expect(texts.some((text) => text.includes('/widget/sessions'))).toBe(true);
       for (const text of texts) expect(text).not.toContain(sb.secretKey);
     });
