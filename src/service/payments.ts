@@ -65,8 +65,8 @@ export interface Cause {
 }
 
 const CreateBody = z.strictObject({
-  amount: z.unknown(),
-  currency: z.unknown(),
+  amount: z.unknown().optional(),
+  currency: z.unknown().optional(),
   order_id: z
     .string({ error: 'order_id must be a string.' })
     .min(1, 'order_id must not be empty.')

@@ -34,10 +34,12 @@ export interface Harness {
   /** What the shop received; `shopAnswers` decides the next status codes (default 200). */
   shop: ShopDelivery[];
   shopAnswers: number[];
+  /** The fetch the service uses (Fintoc calls are recorded, the shop is simulated). */
+  serviceFetch: typeof fetch;
   /** Calls the service made to Fintoc (method + path). */
   fintocCalls: string[];
-  /** Make the next n calls to Fintoc fail as if the network were down. */
-  failFintoc(n: number, match?: RegExp): void;
+  /** Make the next n calls to Fintoc fail as if the network were down, or answer `response` instead. */
+  failFintoc(n: number, match?: RegExp, response?: { status: number; body: unknown }): void;
   /** POST /api/payments with the API key. */
   createPayment(
     body: Record<string, unknown>,
@@ -61,6 +63,7 @@ export async function startHarness(
   const fintocCalls: string[] = [];
   let failures = 0;
   let failMatch: RegExp | undefined;
+  let failResponse: { status: number; body: unknown } | undefined;
 
   const sb = await startSandbox({
     intentTimeoutMs: null,
@@ -113,6 +116,12 @@ export async function startHarness(
     fintocCalls.push(call);
     if (failures > 0 && (!failMatch || failMatch.test(call))) {
       failures--;
+      if (failResponse) {
+        return new Response(JSON.stringify(failResponse.body), {
+          status: failResponse.status,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
       throw new TypeError('fetch failed (simulated network failure)');
     }
     return fetch(input, init);
@@ -162,10 +171,12 @@ export async function startHarness(
     database,
     shop,
     shopAnswers,
+    serviceFetch,
     fintocCalls,
-    failFintoc(n, match) {
+    failFintoc(n, match, response) {
       failures = n;
       failMatch = match;
+      failResponse = response;
     },
     async createPayment(body, headers = {}) {
       const res = await theApp.inject({

@@ -26,6 +26,8 @@ export default async function apiRoutes(app: FastifyInstance, opts: { apiKey: st
 
   await app.register(async (api) => {
     api.addHook('onRequest', authenticate);
+    // JSON only: a form or text body is a client mistake, answered 415 rather than guessed at.
+    api.removeContentTypeParser('text/plain');
 
     api.post('/api/payments', async (request, reply) => {
       const key = request.headers['idempotency-key'];

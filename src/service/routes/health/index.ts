@@ -11,12 +11,10 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
       await sql`SELECT 1`.execute(app.database.db);
       return { ok: true, database: app.database.kind, workers: app.jobs.running };
     } catch {
-      return reply
-        .code(503)
-        .send({
-          ok: false,
-          error: { code: 'database_unavailable', message: 'The database does not answer.' },
-        });
+      return reply.code(503).send({
+        ok: false,
+        error: { code: 'database_unavailable', message: 'The database does not answer.' },
+      });
     }
   });
 

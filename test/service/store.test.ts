@@ -1,0 +1,153 @@
+/**
+ * The data layer on both stores from one loop (STYLE.md item 12): the embedded database (PGlite)
+ * and a throwaway PostgreSQL server. Skipped stores print their reason.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { migrate, repositories as repo, type Database } from '../../src/service/index.js';
+import { STORES } from './support/db.js';
+
+const T0 = new Date('2026-01-01T00:00:00Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+
+function paymentRow(id: string, orderId: string, status = 'pending') {
+  return {
+    id,
+    order_id: orderId,
+    amount: 4_000_000_000, // above int4: int8 must come back as a number
+    currency: 'CLP',
+    status,
+    customer_email: null,
+    metadata: JSON.stringify({ a: 'b' }),
+    payment_intent_id: null,
+    widget_token: null,
+    intent_status: null,
+    failure_reason: null,
+    paid_after_cancel: false,
+    refund_id: null,
+    idempotency_key: null,
+    request_hash: null,
+    expires_at: at(600_000),
+    created_at: T0,
+    updated_at: T0,
+    finalized_at: null,
+  };
+}
+
+for (const store of STORES) {
+  describe.skipIf(store.skip !== null)(`store: ${store.name}`, () => {
+    let database: Database;
+    beforeAll(async () => {
+      await store.setup();
+    }, 120_000);
+    afterAll(async () => {
+      await store.teardown();
+    });
+    beforeEach(async () => {
+      database = await store.fresh();
+    });
+    afterEach(async () => {
+      await database.close();
+    });
+
+    it('migrates once: a second run applies nothing', async () => {
+      expect(await migrate(database.db)).toEqual([]);
+    });
+
+    it('stores a payment and reads money and jsonb back as numbers and objects', async () => {
+      await repo.insertPayment(database.db, paymentRow('pay_1', 'o1'));
+      const row = await repo.findPayment(database.db, 'pay_1');
+      expect(row).toMatchObject({ amount: 4_000_000_000, metadata: { a: 'b' }, expires_at: at(600_000) });
+      expect(typeof row?.amount).toBe('number');
+      expect(await repo.countPaymentsByStatus(database.db)).toEqual({ pending: 1 });
+    });
+
+    it('lets an order have one open payment, and any number of closed ones', async () => {
+      await repo.insertPayment(database.db, paymentRow('pay_a', 'o2', 'failed'));
+      await repo.insertPayment(database.db, paymentRow('pay_b', 'o2', 'canceled'));
+      await repo.insertPayment(database.db, paymentRow('pay_c', 'o2'));
+      const err = await repo
+        .insertPayment(database.db, paymentRow('pay_d', 'o2', 'processing'))
+        .catch((e: unknown) => e);
+      expect(repo.isUniqueViolation(err, 'payments_open_order')).toBe(true);
+      expect((await repo.listPaymentsByOrder(database.db, 'o2')).map((p) => p.id).sort()).toEqual([
+        'pay_a',
+        'pay_b',
+        'pay_c',
+      ]);
+    });
+
+    it('stores an inbox event once and queues it in the same statement', async () => {
+      const row = {
+        event_id: 'evt_1',
+        type: 'payment_intent.succeeded',
+        intent_id: 'pi_1',
+        body: '{}',
+        received_at: T0,
+      };
+      expect(await repo.storeInboxEvent(database.db, row, T0)).toBe(true);
+      expect(await repo.storeInboxEvent(database.db, row, T0)).toBe(false);
+      expect(await repo.countJobs(database.db)).toEqual({ apply_event: 1 });
+    });
+
+    it('claims only due jobs, hides claimed ones until the lease ends, and keeps one job per (kind, ref)', async () => {
+      await repo.scheduleJob(database.db, { kind: 'abandon', ref: 'pay_1', runAt: at(1000), now: T0 });
+      await repo.scheduleJob(database.db, { kind: 'abandon', ref: 'pay_1', runAt: at(5), now: T0 });
+      await repo.scheduleJob(database.db, { kind: 'sync', ref: 'pay_1', runAt: at(2000), now: T0 });
+      expect(
+        await repo.claimJobs(database.db, { now: at(999), leaseMs: 100, limit: 10, worker: 'a' }),
+      ).toEqual([]);
+      const claimed = await repo.claimJobs(database.db, {
+        now: at(1000),
+        leaseMs: 100,
+        limit: 10,
+        worker: 'a',
+      });
+      expect(claimed.map((j) => [j.kind, j.ref, j.attempts])).toEqual([['abandon', 'pay_1', 1]]);
+      expect(
+        await repo.claimJobs(database.db, { now: at(1050), leaseMs: 100, limit: 10, worker: 'b' }),
+      ).toEqual([]);
+      // The holder died: after the lease another worker takes it.
+      const again = await repo.claimJobs(database.db, {
+        now: at(1100),
+        leaseMs: 100,
+        limit: 10,
+        worker: 'b',
+      });
+      expect(again.map((j) => [j.ref, j.attempts])).toEqual([['pay_1', 2]]);
+      // The first worker's late "done" does not remove the job the second holds.
+      await repo.finishJob(database.db, claimed[0]!.id, 'a');
+      expect(await repo.countJobs(database.db)).toEqual({ abandon: 1, sync: 1 });
+      await repo.finishJob(database.db, claimed[0]!.id, 'b');
+      expect(await repo.countJobs(database.db)).toEqual({ sync: 1 });
+    });
+
+    it('moves a job earlier with scheduleJobSoon, never later', async () => {
+      await repo.scheduleJob(database.db, { kind: 'sync', ref: 'p', runAt: at(10_000), now: T0 });
+      await repo.scheduleJobSoon(database.db, { kind: 'sync', ref: 'p', runAt: at(20_000), now: T0 });
+      expect(
+        await repo.claimJobs(database.db, { now: at(10_000), leaseMs: 3_600_000, limit: 5, worker: 'w' }),
+      ).toHaveLength(1);
+      await repo.scheduleJob(database.db, { kind: 'sync', ref: 'q', runAt: at(90_000), now: T0 });
+      await repo.scheduleJobSoon(database.db, { kind: 'sync', ref: 'q', runAt: at(50_000), now: T0 });
+      expect(
+        (await repo.claimJobs(database.db, { now: at(50_000), leaseMs: 1, limit: 5, worker: 'w' })).map(
+          (j) => j.ref,
+        ),
+      ).toEqual(['q']);
+    });
+
+    it('gives concurrent claimers disjoint jobs', async () => {
+      for (let i = 0; i < 60; i++) {
+        await repo.scheduleJob(database.db, { kind: 'notify', ref: `m${i}`, runAt: T0, now: T0 });
+      }
+      const claims = await Promise.all(
+        ['a', 'b', 'c'].map((worker) =>
+          repo.claimJobs(database.db, { now: T0, leaseMs: 60_000, limit: 25, worker }),
+        ),
+      );
+      const refs = claims.flat().map((j) => j.ref);
+      expect(refs).toHaveLength(new Set(refs).size);
+      expect(refs.length).toBe(60);
+    });
+  });
+}
