@@ -16,6 +16,20 @@ import { controlRoutes } from './routes/control.js';
 import { pageRoutes } from './routes/pages.js';
 import { registerWidget, type WidgetBridge } from './widget/index.js';
 
+/** Random bytes drawn from a larger buffer, so ids do not each pay for a call into the CSPRNG. */
+function randomPool(): () => Uint8Array {
+  let pool = randomBytes(8192);
+  let at = 0;
+  return () => {
+    if (at + 32 > pool.length) {
+      pool = randomBytes(8192);
+      at = 0;
+    }
+    at += 32;
+    return pool.subarray(at - 32, at);
+  };
+}
+
 export interface SandboxOptions {
   /** Base time source of the test clock (sandbox time = base + offset). Default: the real clock. */
   clock?: TimeSource;
@@ -82,7 +96,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   });
   const core = new SandboxCore({
     clock,
-    random: options.random ?? (() => randomBytes(32)),
+    random: options.random ?? randomPool(),
     fetch: options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args)),
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10_000,
     intentTimeoutMs: options.intentTimeoutMs === undefined ? 3_600_000 : options.intentTimeoutMs,

@@ -136,7 +136,12 @@ export class SandboxClock implements Clock {
           if (next.at > now) this.#offset += next.at - now;
           const batch = this.#takeDue(this.now(), Infinity);
           tasksRun += batch.length;
-          await Promise.all(batch.map((t) => this.#run(t)));
+          // Tasks due at the same instant run together, at most maxConcurrent at a time.
+          let cursor = 0;
+          const worker = async () => {
+            while (cursor < batch.length) await this.#run(batch[cursor++] as Task);
+          };
+          await Promise.all(Array.from({ length: Math.min(this.#maxConcurrent, batch.length) }, worker));
         }
         const now = this.now();
         if (target > now) this.#offset += target - now;

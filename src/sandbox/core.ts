@@ -282,7 +282,8 @@ export class SandboxCore {
         }
       });
     }
-    return { ...structuredClone(object), widget_token: widgetToken };
+    // Nested objects are never mutated after creation (changes replace them), so a shallow copy is a snapshot.
+    return { ...object, widget_token: widgetToken };
   }
 
   intent(space: Space, id: string): IntentRecord {
@@ -325,7 +326,7 @@ export class SandboxCore {
       );
     }
     this.move(space, record, 'expired', { error_reason: 'manually_expired', cause: 'api: expire' });
-    return structuredClone(record.object);
+    return { ...record.object };
   }
 
   /** The customer submitted bank credentials: `created → in_progress` (idempotent once started). */

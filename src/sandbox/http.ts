@@ -90,11 +90,15 @@ export function idempotent(
       );
     }
     reply.header('idempotent-replayed', 'true');
+    reply.type('application/json; charset=utf-8');
     return { status: seen.status, body: seen.body };
   }
   const result = exec();
-  space.idempotency.set(key, { fingerprint, status: result.status, body: result.body, atMs: now });
-  return result;
+  // Stored as the serialized text: later changes to the object must not leak into a replay.
+  const text = JSON.stringify(result.body);
+  space.idempotency.set(key, { fingerprint, status: result.status, body: text, atMs: now });
+  reply.type('application/json; charset=utf-8');
+  return { status: result.status, body: text };
 }
 
 export function origin(request: FastifyRequest, fixed: string | null): string {

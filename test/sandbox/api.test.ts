@@ -286,6 +286,16 @@ describe('idempotency', () => {
     expect((await h.request('GET', '/v1/payment_intents')).body).toHaveLength(1);
   });
 
+  it('replays the response as it was, even after the intent moved on', async () => {
+    const headers = { 'idempotency-key': 'snapshot-1' };
+    const body = { amount: 5000, currency: 'CLP' };
+    const a = await h.request('POST', '/v1/payment_intents', { body, headers });
+    await simulate(h, a.body.id, 'run');
+    const b = await h.request('POST', '/v1/payment_intents', { body, headers });
+    expect(b.body).toMatchObject({ id: a.body.id, status: 'created', widget_token: a.body.widget_token });
+    expect(b.headers['content-type']).toMatch(/^application\/json/);
+  });
+
   it('replays errors too', async () => {
     const headers = { 'idempotency-key': 'bad-1' };
     const a = await h.request('POST', '/v1/payment_intents', {
