@@ -152,6 +152,19 @@ export class Inbox {
       if (paymentEvent === null) return { outcome: 'unknown_type' };
       return { outcome: 'unknown_intent', retry };
     }
+    if (
+      payment.payment_intent_id !== null &&
+      payment.payment_intent_id !== data.id &&
+      paymentEvent.type !== 'intent_succeeded'
+    ) {
+      // An earlier attempt's intent (replaced by a new one): only money moving on it matters.
+      await repo.updateInboxEvent(this.db, eventId, {
+        applied_at: now,
+        outcome: 'superseded_intent',
+        attempts: attempt,
+      });
+      return { outcome: 'no_change' };
+    }
     let outcome: 'applied' | 'no_change' = 'no_change';
     await this.payments
       .applyEvent(

@@ -248,6 +248,7 @@ export class PaymentsService {
           created_at: now,
           updated_at: now,
           finalized_at: null,
+          expire_requested_at: null,
         });
         await repo.insertAttempt(trx, {
           id: attemptId,
@@ -571,6 +572,11 @@ export class PaymentsService {
     }
   }
 
+  /** Records that the service is about to ask Fintoc to expire the payment's intent. */
+  async markExpireRequested(id: string): Promise<void> {
+    await repo.updatePayment(this.db, id, { expire_requested_at: this.now() });
+  }
+
   /** Adds a note to a payment's timeline. */
   async note(id: string, cause: Cause['cause'], detail: Record<string, unknown>): Promise<void> {
     await repo.addTimeline(this.db, { payment_id: id, at: this.now(), kind: 'note', cause, detail });
@@ -625,7 +631,11 @@ export class PaymentsService {
     intentStatus: string | null,
   ): Promise<Transition> {
     const now = this.now();
-    const t = transition(row.status as PaymentStatus, event);
+    // An expiry this service asked for (at the deadline) is its own cancellation, whichever
+    // arrives first: the expire answer or Fintoc's payment_intent.expired webhook.
+    const effective: PaymentEvent =
+      event.type === 'intent_expired' && row.expire_requested_at !== null ? { type: 'timeout' } : event;
+    const t = transition(row.status as PaymentStatus, effective);
     const changes: Partial<PaymentRow> = { updated_at: now };
     if (intentStatus !== null && (!isIntentFinal(row.intent_status) || isIntentFinal(intentStatus))) {
       changes.intent_status = intentStatus;
@@ -646,7 +656,7 @@ export class PaymentsService {
       cause: cause.cause,
       cause_id: cause.causeId ?? null,
       detail: {
-        event: event.type,
+        event: effective.type,
         ...(intentStatus ? { intent_status: intentStatus } : {}),
         ...(t.changed ? {} : { why: t.why }),
         ...(t.changed && t.paidAfterCancel ? { paid_after_cancel: true } : {}),

@@ -30,6 +30,7 @@ function paymentRow(id: string, orderId: string, status = 'pending') {
     created_at: T0,
     updated_at: T0,
     finalized_at: null,
+    expire_requested_at: null,
   };
 }
 

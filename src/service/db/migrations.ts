@@ -28,7 +28,8 @@ export const MIGRATIONS: Record<string, Migration> = {
           expires_at timestamptz NOT NULL,
           created_at timestamptz NOT NULL,
           updated_at timestamptz NOT NULL,
-          finalized_at timestamptz
+          finalized_at timestamptz,
+          expire_requested_at timestamptz
         )`.execute(db);
       // An order has at most one open payment; closed ones stay for its history.
       await sql`CREATE UNIQUE INDEX payments_open_order ON payments (order_id)

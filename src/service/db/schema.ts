@@ -22,6 +22,8 @@ export interface PaymentsTable {
   created_at: Date;
   updated_at: Date;
   finalized_at: Date | null;
+  /** Set when this service asked Fintoc to expire the intent: the expiry that follows is our cancellation. */
+  expire_requested_at: Date | null;
 }
 
 export interface PaymentAttemptsTable {

@@ -68,6 +68,7 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> {
       const intentId = payment.payment_intent_id;
       let intent: PaymentIntent | null = null;
       let expired = false;
+      await payments.markExpireRequested(payment.id);
       try {
         intent = await fintoc.paymentIntents.expire(intentId, {
           idempotencyKey: `pasarela_expire_${payment.id}`,
