@@ -186,7 +186,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     });
     api.addHook('onResponse', async (request, reply) => {
       const space = spaces.get(request);
-      if (!space) return;
+      // The log is of API traffic (what a certification run inspects), not of the control API.
+      if (!space || request.url.startsWith('/_sandbox')) return;
       const key = request.headers['idempotency-key'];
       space.requests.push({
         at: new Date(core.now()).toISOString(),

@@ -133,6 +133,21 @@ describe('delivery', () => {
     }
   });
 
+  it('signs with real time instead of sandbox time once settings say so', async () => {
+    const we = await createEndpoint(h);
+    await h.sb.clock.advance(3_600_000 * 5);
+    const set = await h.request('PATCH', '/_sandbox/settings', { body: { sign_with: 'wall' } });
+    expect(set.body).toMatchObject({ sign_with: 'wall' });
+    await h.request('POST', '/v1/events/trigger', { body: { type: 'payment_intent.succeeded' } });
+    await h.sb.clock.flush();
+    const header = h.received[0]!.headers['fintoc-signature']!;
+    const t = Number(/t=(\d+)/.exec(header)![1]);
+    expect(Math.abs(t - Date.now() / 1000)).toBeLessThan(60);
+    expect(() => verify({ body: h.received[0]!.body, header, secrets: we.secret })).not.toThrow();
+    const bad = await h.request('PATCH', '/_sandbox/settings', { body: { sign_with: 'sometimes' } });
+    expect(bad.body.error.param).toBe('sign_with');
+  });
+
   it('endpoint test sends a sample of the given type to that endpoint only', async () => {
     const a = await createEndpoint(h, ['payment_intent.failed']);
     await createEndpoint(h);

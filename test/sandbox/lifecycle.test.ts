@@ -91,6 +91,22 @@ describe('state transitions', () => {
   });
 });
 
+describe('settings', () => {
+  it('intent_timeout can be changed or turned off for new intents', async () => {
+    const set = await h.request('PATCH', '/_sandbox/settings', { body: { intent_timeout: '10m' } });
+    expect(set.body.intent_timeout_ms).toBe(600_000);
+    const a = await createIntent(h);
+    await h.request('PATCH', '/_sandbox/settings', { body: { intent_timeout: 'never' } });
+    const b = await createIntent(h);
+    await h.sb.clock.advance(86_400_000);
+    expect((await status(a.id)).status).toBe('expired');
+    expect((await status(b.id)).status).toBe('created');
+    expect(
+      (await h.request('PATCH', '/_sandbox/settings', { body: { intent_timeout: 'later' } })).status,
+    ).toBe(400);
+  });
+});
+
 describe('scenarios', () => {
   it('succeed (the default)', async () => {
     const pi = await createIntent(h);
@@ -330,6 +346,7 @@ describe('control API listings', () => {
       (r: any) => `${r.method} ${r.path} ${r.status}`,
     );
     expect(reqs).toContain('POST /v1/payment_intents 201');
+    expect(reqs.some((r: string) => r.includes('/_sandbox'))).toBe(false);
   });
 
   it('reads and advances the clock by a duration or seconds', async () => {

@@ -98,6 +98,49 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return { ...clockView(), advanced_ms: r.to - r.from, tasks_run: r.tasksRun };
   });
 
+  // Settings (sandbox-wide, like the clock)
+  const settingsView = () => ({
+    sign_with: core.o.signWith,
+    intent_timeout_ms: core.o.intentTimeoutMs,
+  });
+  app.get('/_sandbox/settings', async (request) => {
+    ctx.spaceOf(request);
+    return settingsView();
+  });
+  app.patch('/_sandbox/settings', async (request) => {
+    ctx.spaceOf(request);
+    const body = bodyOf(request);
+    let signWith = core.o.signWith;
+    let timeout = core.o.intentTimeoutMs;
+    if (body.sign_with !== undefined) {
+      if (body.sign_with !== 'clock' && body.sign_with !== 'wall') {
+        throw invalid(
+          'invalid_params',
+          'sign_with must be "clock" (sandbox time) or "wall" (real time).',
+          'sign_with',
+        );
+      }
+      signWith = body.sign_with;
+    }
+    if (body.intent_timeout !== undefined) {
+      const ms =
+        body.intent_timeout === null || body.intent_timeout === 'never'
+          ? null
+          : parseDuration(body.intent_timeout);
+      if (ms === null && body.intent_timeout !== null && body.intent_timeout !== 'never') {
+        throw invalid(
+          'invalid_params',
+          'intent_timeout must be a duration such as "10m", or "never".',
+          'intent_timeout',
+        );
+      }
+      timeout = ms;
+    }
+    core.o.signWith = signWith;
+    core.o.intentTimeoutMs = timeout;
+    return settingsView();
+  });
+
   // Scenarios
   app.get('/_sandbox/scenario', async (request) => ctx.spaceOf(request).defaultScenario);
   const setDefault = async (request: FastifyRequest) => {
