@@ -78,7 +78,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance,
     bodyLimit: API_BODY_LIMIT,
-    disableRequestLogging: false,
     trustProxy: true,
     return503OnClosing: true,
   });

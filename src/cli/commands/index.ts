@@ -1,9 +1,18 @@
 import type { Command } from 'commander';
+import { devCommand } from './dev.js';
+import { migrateCommand } from './migrate.js';
 import { sandboxCommand } from './sandbox.js';
+import { serveCommand } from './serve.js';
 import { triggerCommand } from './trigger.js';
 
 /**
  * Every command of `pasarela`, each a factory returning its commander definition. A command's
  * module keeps its heavy imports inside its action, so listing them all here costs little.
  */
-export const commands: Array<() => Command> = [sandboxCommand, triggerCommand];
+export const commands: Array<() => Command> = [
+  sandboxCommand,
+  triggerCommand,
+  serveCommand,
+  migrateCommand,
+  devCommand,
+];

@@ -1,0 +1,154 @@
+import { Command } from 'commander';
+
+/** What `pasarela dev` keeps between runs, in `<data dir>/dev.json`: keys stay the same, data stays. */
+interface DevState {
+  secretKey: string;
+  apiKey: string;
+  merchantSecret: string;
+}
+
+/**
+ * `pasarela dev` (what `npm start` runs): the sandbox as Fintoc, the payments service on the
+ * embedded database under `.pasarela/`, the demo shop; the service's webhook endpoint registered in
+ * the sandbox; URLs and keys printed. A second start reuses the data and the keys. Ctrl-C stops both.
+ */
+export function devCommand(): Command {
+  return new Command('dev')
+    .description('Run the sandbox, the payments service (embedded database) and the demo shop, all local.')
+    .option('-p, --port <port>', 'service port', process.env.PORT ?? '3000')
+    .option('--sandbox-port <port>', 'sandbox port', '4010')
+    .option(
+      '--data-dir <dir>',
+      'where the database and dev.json live',
+      process.env.PASARELA_DATA_DIR ?? './.pasarela',
+    )
+    .option('--json', 'print one JSON line with URLs and keys when ready')
+    .action(async (opts: { port: string; sandboxPort: string; dataDir: string; json?: boolean }) => {
+      const started = Date.now();
+      const [{ startSandbox, newSecretKey }, service, { createFintocClient, PAYMENT_INTENT_EVENT_TYPES }] =
+        await Promise.all([
+          import('../../sandbox/index.js'),
+          import('../../service/index.js'),
+          import('../../fintoc/index.js'),
+        ]);
+      const { mkdirSync, readFileSync, writeFileSync, existsSync } = await import('node:fs');
+      const { join, resolve } = await import('node:path');
+      const { randomBytes } = await import('node:crypto');
+
+      const port = Number(opts.port);
+      const sandboxPort = Number(opts.sandboxPort);
+      for (const [name, value] of [
+        ['--port', port],
+        ['--sandbox-port', sandboxPort],
+      ] as const) {
+        if (!Number.isInteger(value) || value < 0 || value > 65535)
+          throw new Error(`${name} must be 0–65535`);
+      }
+      const dataDir = resolve(opts.dataDir);
+      mkdirSync(dataDir, { recursive: true });
+      const statePath = join(dataDir, 'dev.json');
+      let state: DevState;
+      if (existsSync(statePath)) {
+        state = JSON.parse(readFileSync(statePath, 'utf8')) as DevState;
+      } else {
+        state = {
+          secretKey: newSecretKey('test'),
+          apiKey: `dev_${randomBytes(18).toString('hex')}`,
+          merchantSecret: `whsec_${randomBytes(24).toString('base64')}`,
+        };
+        writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+      }
+
+      const sb = await startSandbox({ port: sandboxPort, host: '127.0.0.1', secretKey: state.secretKey });
+      let server: Awaited<ReturnType<typeof service.startServer>> | undefined;
+      try {
+        const serviceUrl = `http://127.0.0.1:${port}`;
+        const fintoc = createFintocClient({ secretKey: sb.secretKey, baseUrl: sb.url });
+        const endpoint = await fintoc.webhookEndpoints.create({
+          url: `${serviceUrl}/webhooks/fintoc`,
+          enabled_events: [...PAYMENT_INTENT_EVENT_TYPES],
+          description: 'pasarela dev',
+        });
+        const result = service.loadConfig({
+          ...process.env,
+          FINTOC_SECRET_KEY: sb.secretKey,
+          FINTOC_PUBLIC_KEY: sb.publicKey,
+          FINTOC_WEBHOOK_SECRET: String(endpoint.secret),
+          FINTOC_API_URL: sb.url,
+          FINTOC_WIDGET_URL: `${sb.url}/widget.js`,
+          PASARELA_API_KEY: state.apiKey,
+          PASARELA_DATA_DIR: dataDir,
+          MERCHANT_WEBHOOK_URL: `${serviceUrl}/demo/notifications`,
+          MERCHANT_WEBHOOK_SECRET: state.merchantSecret,
+          DATABASE_URL: '',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+        });
+        if (!result.ok) {
+          for (const line of result.errors) process.stderr.write(`pasarela dev: ${line}\n`);
+          process.exitCode = 1;
+          await sb.close();
+          return;
+        }
+        const logger = service.createLogger({
+          secrets: service.secretsOf(result.config),
+          level: process.env.LOG_LEVEL ?? 'warn',
+        });
+        server = await service.startServer(result.config, { demo: true, logger });
+      } catch (err) {
+        await sb.close();
+        throw err;
+      }
+      const running = server;
+      const info = {
+        shop: `${running.url}/`,
+        api: `${running.url}/api/payments`,
+        sandbox: sb.url,
+        apiKey: state.apiKey,
+        secretKey: sb.secretKey,
+        publicKey: sb.publicKey,
+        dataDir,
+        readyMs: Date.now() - started,
+      };
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(info)}\n`);
+      } else {
+        process.stdout.write(
+          [
+            `Pasarela is running (test mode, ready in ${info.readyMs} ms)`,
+            `  demo shop     ${info.shop}`,
+            `  service API   ${info.api}   (Authorization: Bearer ${info.apiKey})`,
+            `  sandbox       ${info.sandbox}   (secret key ${info.secretKey}, public key ${info.publicKey})`,
+            `  data          ${dataDir}`,
+            '',
+            '  Try it:',
+            `    curl -s ${info.api} -H 'Authorization: Bearer ${info.apiKey}' -H 'Content-Type: application/json' \\`,
+            `      -d '{"amount": 12990, "currency": "CLP", "order_id": "order-1"}'`,
+            `    curl -s ${sb.url}/_sandbox/payment_intents/<payment_intent_id>/simulate -H 'Authorization: ${info.secretKey}' \\`,
+            `      -H 'Content-Type: application/json' -d '{"action": "authorize"}'`,
+            `    curl -s ${running.url}/api/payments/<id> -H 'Authorization: Bearer ${info.apiKey}'`,
+            '',
+            'Ctrl-C stops everything.',
+            '',
+          ].join('\n'),
+        );
+      }
+      await new Promise<void>((resolveStop) => {
+        let stopping = false;
+        const stop = () => {
+          if (stopping) return;
+          stopping = true;
+          running
+            .close()
+            .then(() => sb.close())
+            .then(resolveStop, (err: unknown) => {
+              process.stderr.write(`pasarela dev: error while stopping: ${String(err)}\n`);
+              process.exitCode = 1;
+              resolveStop();
+            });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

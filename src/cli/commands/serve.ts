@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+
+/**
+ * `pasarela serve`: the payments service for production, configured by environment variables
+ * (docs/service.md). Exits 1 with one line per configuration problem; stops cleanly on SIGINT/SIGTERM.
+ */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('Run the payments service (configuration from environment variables; see docs/service.md).')
+    .option('-p, --port <port>', 'port to listen on (default: PORT or 3000)')
+    .option('-H, --host <host>', 'address to listen on (default: HOST or 127.0.0.1)')
+    .option('--no-workers', 'serve requests only; run no background jobs (another instance runs them)')
+    .action(async (opts: { port?: string; host?: string; workers: boolean }) => {
+      const { loadConfig, startServer, closeOnSignals } = await import('../../service/index.js');
+      const env = {
+        ...process.env,
+        ...(opts.port !== undefined ? { PORT: opts.port } : {}),
+        ...(opts.host !== undefined ? { HOST: opts.host } : {}),
+      };
+      const result = loadConfig(env);
+      if (!result.ok) {
+        for (const line of result.errors) process.stderr.write(`pasarela serve: ${line}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      for (const line of result.warnings) process.stderr.write(`pasarela serve: WARNING: ${line}\n`);
+      const server = await startServer(result.config, { workers: opts.workers });
+      server.app.log.info(
+        { url: server.url, mode: result.config.fintoc.mode, database: server.app.database.kind },
+        'pasarela service listening',
+      );
+      for (const line of result.warnings) server.app.log.warn({}, line);
+      closeOnSignals(server);
+      await new Promise<void>((resolve) => server.app.addHook('onClose', async () => resolve()));
+    });
+}
