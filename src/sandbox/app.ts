@@ -43,7 +43,7 @@ export interface SandboxOptions {
   intentTimeoutMs?: number | null;
   /** Refunds go `created → in_progress → succeeded`, one step every this long. Default 60 s. */
   refundStepMs?: number;
-  /** The `t` of `Fintoc-Signature`: sandbox time (`clock`, default) or real time (`wall`). */
+  /** The `t` of `Fintoc-Signature`: real time (`wall`, default, what receivers check against) or sandbox time (`clock`). */
   signWith?: 'clock' | 'wall';
   /** Used to POST webhooks (injected in tests). Default: global fetch. */
   fetch?: typeof fetch;
@@ -101,7 +101,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10_000,
     intentTimeoutMs: options.intentTimeoutMs === undefined ? 3_600_000 : options.intentTimeoutMs,
     refundStepMs: options.refundStepMs ?? 60_000,
-    signWith: options.signWith ?? 'clock',
+    signWith: options.signWith ?? 'wall',
   });
   const bridge = createBridge(core);
   const fixedOrigin = options.publicUrl ? new URL(options.publicUrl).origin : null;

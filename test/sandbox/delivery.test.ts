@@ -133,6 +133,15 @@ describe('delivery', () => {
     }
   });
 
+  it('signs with real time by default, so advancing the clock never makes a webhook look forged', async () => {
+    const plain = build({ signWith: undefined });
+    try {
+      expect((await plain.request('GET', '/_sandbox/settings')).body.sign_with).toBe('wall');
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('signs with real time instead of sandbox time once settings say so', async () => {
     const we = await createEndpoint(h);
     await h.sb.clock.advance(3_600_000 * 5);

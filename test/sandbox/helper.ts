@@ -55,7 +55,8 @@ export function build(options: Parameters<typeof createSandbox>[0] = {}): Harnes
     const nullBody = answer.status === 204 || answer.status === 304;
     return new Response(nullBody ? null : (answer.body ?? ''), { status: answer.status });
   }) as typeof fetch;
-  h.sb = createSandbox({ clock: { now: () => T0 }, fetch: fakeFetch, ...options });
+  // Signatures on sandbox time, so tests can check `t` exactly.
+  h.sb = createSandbox({ clock: { now: () => T0 }, fetch: fakeFetch, signWith: 'clock', ...options });
   h.request = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     const key = opts.key === undefined ? TEST_KEY : opts.key;

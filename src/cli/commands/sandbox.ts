@@ -22,7 +22,7 @@ export function sandboxCommand(): Command {
     .addOption(
       new Option('--sign-with <clock>', 'time in webhook signatures: sandbox clock or real time')
         .choices(['clock', 'wall'])
-        .default('clock'),
+        .default('wall'),
     )
     .option(
       '--intent-timeout <duration>',
