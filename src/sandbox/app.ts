@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerO
 import { SandboxClock, type TimeSource } from './clock.js';
 import { SandboxCore } from './core.js';
 import { createBridge } from './bridge.js';
-import { ApiError, invalid } from './errors.js';
+import { ApiError, invalid, type SandboxErrorCode } from './errors.js';
 import { authenticate, origin } from './http.js';
 import type { Space } from './records.js';
 import { apiRoutes, type RouteContext } from './routes/api.js';
@@ -62,7 +62,7 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-function fastifyCode(err: { code?: string }): { code: string; message?: string } {
+function fastifyCode(err: { code?: string }): { code: SandboxErrorCode; message?: string } {
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {

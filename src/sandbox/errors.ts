@@ -19,11 +19,56 @@ const DOC_URL: Record<ErrorType, string> = {
   institution_error: 'https://fintoc.com/docs#institution-error',
 };
 
+/**
+ * Every `error.code` the sandbox answers with, its HTTP status and how to fix it. Fintoc's own codes
+ * where they are known (`missing_parameter`, `missing_resource`, `unrecognized_request`,
+ * `invalid_api_key`, `invalid_amount`, `invalid_currency`, …); the sandbox's choices otherwise
+ * (docs/sandbox.md, "Features and limitations"). A test keeps this list and the docs in step.
+ */
+export const SANDBOX_ERRORS = {
+  invalid_api_key: { status: 401, fix: 'Send a secret key sk_test_…/sk_live_… in the Authorization header.' },
+  missing_parameter: { status: 400, fix: 'Add the parameter named in param.' },
+  invalid_params: { status: 400, fix: 'Fix the parameter named in param as the message says.' },
+  invalid_amount: { status: 400, fix: 'Send a positive integer in the currency’s smallest unit.' },
+  invalid_currency: { status: 400, fix: 'Send CLP or MXN.' },
+  invalid_url: { status: 400, fix: 'Use an https:// URL (http:// only to 127.0.0.1, localhost or [::1]).' },
+  invalid_json: { status: 400, fix: 'Send a JSON object as the body.' },
+  invalid_content_type: { status: 400, fix: 'Send the body with Content-Type: application/json.' },
+  body_too_large: { status: 413, fix: 'Send a body under 1 MiB.' },
+  invalid_request: { status: 400, fix: 'See the message.' },
+  invalid_idempotency_key: { status: 400, fix: 'Use an Idempotency-Key of at most 255 characters.' },
+  idempotency_key_reused: {
+    status: 400,
+    fix: 'Use a new Idempotency-Key for a new request; reuse one only to retry the same request.',
+  },
+  invalid_payment_intent_status: {
+    status: 400,
+    fix: 'Check the payment intent’s status first; this action needs another one.',
+  },
+  invalid_checkout_session_status: {
+    status: 400,
+    fix: 'Only a created checkout session can be expired or paid.',
+  },
+  invalid_refund_status: { status: 400, fix: 'Only a created refund can be canceled.' },
+  invalid_status_transition: {
+    status: 400,
+    fix: 'The state machine does not allow this move; see docs/sandbox.md.',
+  },
+  missing_resource: {
+    status: 404,
+    fix: 'Check the id, and that the key is of the same organisation and mode.',
+  },
+  unrecognized_request: { status: 404, fix: 'Check the method and path against docs/sandbox.md.' },
+  internal_server: { status: 500, fix: 'A sandbox bug: see its log and report it.' },
+} as const satisfies Record<string, { status: number; fix: string }>;
+
+export type SandboxErrorCode = keyof typeof SANDBOX_ERRORS;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly type: ErrorType,
-    readonly code: string,
+    readonly code: SandboxErrorCode,
     message: string,
     readonly param: string | null = null,
   ) {
@@ -45,7 +90,7 @@ export class ApiError extends Error {
 }
 
 /** 400 `invalid_request_error`. */
-export function invalid(code: string, message: string, param: string | null = null): ApiError {
+export function invalid(code: SandboxErrorCode, message: string, param: string | null = null): ApiError {
   return new ApiError(400, 'invalid_request_error', code, message, param);
 }
 
