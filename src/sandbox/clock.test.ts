@@ -86,6 +86,15 @@ describe('SandboxClock', () => {
     await clock.close();
   });
 
+  it('runs due work by itself as real time passes (no advance needed)', async () => {
+    const clock = new SandboxClock(); // the real clock
+    const ran = new Promise<number>((resolve) =>
+      clock.schedule(clock.now(), 'now', () => resolve(clock.now())),
+    );
+    expect(typeof (await ran)).toBe('number');
+    await clock.close();
+  });
+
   it('refuses to go backwards', async () => {
     const clock = new SandboxClock({ base: frozen(0) });
     expect(() => clock.advance(-1)).toThrow(RangeError);

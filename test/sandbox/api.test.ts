@@ -475,6 +475,35 @@ describe('checkout sessions (v1)', () => {
     expect(types).toEqual(['checkout_session.finished', 'payment_intent.succeeded']);
   });
 
+  it('a rejected payment and "back to the shop" both go to cancel_url', async () => {
+    await h.request('PUT', '/_sandbox/scenario', { body: { scenario: 'reject' } });
+    const make = async () =>
+      (
+        await h.request('POST', '/v1/checkout_sessions', {
+          body: {
+            amount: 7000,
+            currency: 'CLP',
+            success_url: 'https://shop.example/ok',
+            cancel_url: 'https://shop.example/ko',
+          },
+        })
+      ).body;
+    const a = await make();
+    const paid = await h.sb.app.inject({ method: 'POST', url: `/payment/${a.id}/pay` });
+    expect(paid.headers.location).toBe('https://shop.example/ko');
+    expect(
+      (await h.request('GET', `/v1/checkout_sessions/${a.id}`)).body.payment_resource.payment_intent.status,
+    ).toBe('rejected');
+    const b = await make();
+    const back = await h.sb.app.inject({ method: 'POST', url: `/payment/${b.id}/cancel` });
+    expect(back.statusCode).toBe(303);
+    expect(back.headers.location).toBe('https://shop.example/ko');
+    expect((await h.request('GET', `/v1/checkout_sessions/${b.id}`)).body.status).toBe('created');
+    expect(
+      (await h.sb.app.inject({ method: 'GET', url: '/payment?checkout_session=cs_nope' })).statusCode,
+    ).toBe(404);
+  });
+
   it('expires only while created; requires https success and cancel URLs', async () => {
     const cs = (
       await h.request('POST', '/v1/checkout_sessions', {

@@ -158,6 +158,17 @@ describe('scenarios', () => {
     ]);
   });
 
+  it('each event keeps the object as it was when emitted', async () => {
+    await setScenario({ scenario: 'pending_then_succeed' });
+    const pi = await createIntent(h);
+    await simulate(h, pi.id, 'run');
+    await h.sb.clock.advance(60_000);
+    const [pending, succeeded] = await events();
+    expect(pending.data).toMatchObject({ status: 'pending', sender_account: expect.any(Object) });
+    expect(succeeded.data.status).toBe('succeeded');
+    expect(succeeded.created_at > pending.created_at).toBe(true);
+  });
+
   it('pending_then_fail ends failed with unresolved_final_status by default', async () => {
     await setScenario({ scenario: 'pending_then_fail' });
     const pi = await createIntent(h);
