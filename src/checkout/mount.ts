@@ -134,15 +134,22 @@ export function mount(options: MountOptions): MountedCheckout {
   let phase: Phase = 'ready';
   let notice: string | null = null;
   let widget: FintocWidgetLike | null = null;
+  /** The last widget visit ended on `on_error` (e.g. a token Fintoc no longer takes): retry needs a new intent. */
+  let widgetFailed = false;
   let destroyed = false;
   let reported = false;
   let pollTimer: ReturnType<typeof setTimeout> | null = null;
   const queue: QueuedEvent[] = [];
   let flushing: Promise<void> | null = null;
 
+  let rendered = '';
   const render = () => {
     if (destroyed || !session) return;
-    root.innerHTML = renderView({ session, phase, notice });
+    // Polls mostly change nothing; re-drawing anyway would refetch the button image each time.
+    const html = renderView({ session, phase, notice });
+    if (html === rendered && root.firstChild) return;
+    rendered = html;
+    root.innerHTML = html;
     root.querySelectorAll<HTMLImageElement>('img.fintoc-button-image').forEach(watchImage);
   };
 
@@ -273,7 +280,8 @@ export function mount(options: MountOptions): MountedCheckout {
     try {
       const fintoc = await resolveFintoc();
       if (destroyed) return;
-      let succeeded = false;
+      // The widget reached its own end (paid, or the bank said no): leaving it now is not "leaving".
+      let ended = false;
       widget = fintoc.create({
         product: config.product,
         holderType: config.holderType,
@@ -282,10 +290,13 @@ export function mount(options: MountOptions): MountedCheckout {
         country: config.country,
         onEvent: (name: unknown, metadata?: { timestamp?: unknown }) => {
           const timestamp = typeof metadata?.timestamp === 'number' ? metadata.timestamp : Date.now();
+          if (name === 'payment_error') ended = true;
+          if (name === 'on_error') widgetFailed = true;
+          if (name === 'opened') widgetFailed = false;
           report({ type: 'event', name: String(name), timestamp });
         },
         onSuccess: () => {
-          succeeded = true;
+          ended = true;
           report({ type: 'success', timestamp: Date.now() });
           if (phase !== 'final') phase = 'confirming';
           render();
@@ -293,10 +304,11 @@ export function mount(options: MountOptions): MountedCheckout {
         },
         onExit: () => {
           report({ type: 'exit', timestamp: Date.now() });
-          closeWidget();
+          // The widget hid itself; it stays, so "try again" reopens it (Fintoc: open() after close()).
+          if (phase === 'final' || ended || widgetFailed) closeWidget();
           if (phase === 'final') return render();
-          // Leaving after the bank said yes is not leaving: keep confirming until the service knows.
-          phase = succeeded ? 'confirming' : 'exited';
+          // Closing after the bank answered is not leaving: wait for the service to know the outcome.
+          phase = ended ? 'confirming' : 'exited';
           render();
           void poll().then(schedule);
         },
@@ -310,14 +322,28 @@ export function mount(options: MountOptions): MountedCheckout {
     }
   }
 
+  /**
+   * Try again after leaving: the same widget opens again on the same payment intent, as Fintoc
+   * documents for a hidden widget. Only when the widget failed (its token refused) does the service
+   * start a new attempt with a new intent (`POST /pay/:id/attempts`).
+   */
   async function retry() {
     if (!session) return;
+    notice = null;
+    if (widget && !widgetFailed) {
+      phase = 'widget';
+      render();
+      widget.open();
+      return;
+    }
+    if (!widgetFailed) return openWidget();
     phase = 'widget';
     render();
     try {
+      closeWidget();
       session = await request<CheckoutSession>('/attempts', { method: 'POST', body: '{}' });
+      widgetFailed = false;
       phase = phaseOf(session, 'ready');
-      notice = null;
       if (phase === 'ready') return openWidget();
       render();
     } catch (error) {

@@ -40,7 +40,15 @@ describe('statusCopy', () => {
     expect(statusCopy('succeeded', null).title).toBe('¡Pago recibido!');
     expect(statusCopy('failed', 'rejected').detail).toBe('El banco rechazó la transferencia.');
     expect(statusCopy('failed', 'some_new_reason').detail).toBe('Motivo: some_new_reason.');
+    expect(statusCopy('failed', 'rejected: insufficient_funds').detail).toBe(
+      'La cuenta no tenía saldo suficiente.',
+    );
+    expect(statusCopy('failed', 'rejected: brand_new').detail).toBe('El banco rechazó la transferencia.');
     expect(statusCopy('canceled', null).detail).toMatch(/no se completó a tiempo/);
+    expect(statusCopy('canceled', 'payment_timeout').detail).toMatch(/dentro del plazo/);
+    expect(statusCopy('failed', 'mfa_invalid_authorization').detail).toBe(
+      'El banco no aceptó la autorización de la transferencia.',
+    );
     expect(statusCopy('expired', null).title).toBe('El pago expiró');
   });
 

@@ -79,20 +79,41 @@ export interface StatusCopy {
   detail: string;
 }
 
+// Fintoc's documented `error_reason`s (an open set) and the service's own, in the customer's words.
 const FAILURE_REASONS: Record<string, string> = {
   rejected: 'El banco rechazó la transferencia.',
+  amount_limit_reached: 'La transferencia supera el monto máximo que permite tu banco.',
+  bank_account_locked: 'Tu cuenta bancaria está bloqueada.',
+  bank_connection_error: 'No pudimos conectarnos con tu banco.',
+  bank_not_available: 'Tu banco no está disponible en este momento.',
   insufficient_funds: 'La cuenta no tenía saldo suficiente.',
-  invalid_credentials: 'No se pudo ingresar al banco con los datos entregados.',
-  authorization_failed: 'No se pudo autorizar la transferencia en el banco.',
+  login_credentials_locked: 'Tus claves del banco están bloqueadas.',
+  login_invalid_credentials: 'Los datos de ingreso al banco no son correctos.',
+  manually_expired: 'El pago fue anulado antes de completarse.',
+  maximum_amount_error: 'El monto supera el máximo permitido.',
+  mfa_authorization_timeout: 'No autorizaste la transferencia a tiempo.',
+  mfa_invalid_authorization: 'El banco no aceptó la autorización de la transferencia.',
+  mfa_locked: 'Tu segundo factor de autenticación está bloqueado.',
+  mfa_unavailable: 'Tu segundo factor de autenticación no está disponible.',
+  new_contact_amount_limit_reached: 'El monto supera el límite para un destinatario nuevo.',
+  new_contact_transfer_number_limit_reached: 'Superaste el número de transferencias a destinatarios nuevos.',
+  recipient_account_not_allowed: 'El banco no permite transferir a esta cuenta.',
+  unresolved_final_status: 'El banco no confirmó el resultado de la transferencia.',
+  payment_timeout: 'El pago no se completó dentro del plazo, así que lo cancelamos. No se hizo ningún cargo.',
   timeout: 'El pago no se completó a tiempo.',
-  abandoned: 'El pago no se completó a tiempo.',
   expired: 'El plazo para pagar terminó.',
 };
 
 /** A failure reason from the service in words; unknown reasons are shown as they came. */
 export function describeReason(reason: string | null | undefined): string | null {
   if (!reason) return null;
-  return FAILURE_REASONS[reason] ?? `Motivo: ${reason}.`;
+  // The service may qualify Fintoc's reason with the intent status: "rejected: mfa_invalid_authorization".
+  const parts = reason.split(/:\s*/);
+  for (const part of [reason, ...parts.slice(1), parts[0] ?? '']) {
+    const text = FAILURE_REASONS[part];
+    if (text) return text;
+  }
+  return `Motivo: ${reason}.`;
 }
 
 /**

@@ -204,7 +204,7 @@ describe.skipIf(skip)('browser module (fake service, real browser)', () => {
     expect(await text.textContent()).toBe('Paga con tu banco');
   });
 
-  it('offers a retry after the customer leaves, and retrying opens a new attempt', async () => {
+  it('offers a retry after the customer leaves, and retrying reopens the same widget', async () => {
     const fake = makePayment('pay_exit000000000000000000');
     await page.goto(`${origin}/pay/pay_exit000000000000000000`);
     await page.getByTestId('fintoc-button').click();
@@ -215,13 +215,42 @@ describe.skipIf(skip)('browser module (fake service, real browser)', () => {
     await expect.poll(() => fake.events.map((e) => e.type)).toEqual(['exit']);
 
     await page.getByTestId('retry-button').click();
-    await page.waitForFunction(() => (window as unknown as { __widgets: unknown[] }).__widgets.length === 2);
-    const token = await page.evaluate(
+    await page.waitForFunction(
       () =>
-        (window as unknown as { __widgets: Array<{ plain: { widgetToken: string } }> }).__widgets[1]?.plain
-          .widgetToken,
+        (window as unknown as { __widgets: Array<{ w: { opened: number } }> }).__widgets[0]?.w.opened === 2,
     );
-    expect(token).toBe('pi_pay_exit000000000000000000_sec_2');
+    expect(await page.evaluate(() => (window as unknown as { __widgets: unknown[] }).__widgets.length)).toBe(
+      1,
+    );
+    expect(fake.attempts).toBe(1);
+  });
+
+  it('starts a new attempt (new widget token) when the widget refused the last one', async () => {
+    const fake = makePayment('pay_error00000000000000000');
+    await page.goto(`${origin}/pay/pay_error00000000000000000`);
+    await page.getByTestId('fintoc-button').click();
+    await page.waitForFunction(() => (window as unknown as { __widgets: unknown[] }).__widgets.length === 1);
+    await page.evaluate(() => {
+      const drive = (window as unknown as { __drive: { event(n: string): void; exit(): void } }).__drive;
+      drive.event('opened');
+      drive.event('on_error');
+      drive.exit();
+    });
+    await page.getByTestId('retry-button').click();
+    await page.waitForFunction(() => (window as unknown as { __widgets: unknown[] }).__widgets.length === 2);
+    const second = await page.evaluate(
+      () =>
+        (
+          window as unknown as {
+            __widgets: Array<{ plain: { widgetToken: string }; w: { destroyed: boolean } }>;
+          }
+        ).__widgets,
+    );
+    expect(second.map((w) => w.plain.widgetToken)).toEqual([
+      'pi_pay_error00000000000000000_sec_1',
+      'pi_pay_error00000000000000000_sec_2',
+    ]);
+    expect(second[0]?.w.destroyed).toBe(true);
     expect(fake.attempts).toBe(2);
   });
 

@@ -3,6 +3,10 @@
  * a customer pays in the demo shop through the hosted checkout and the simulated Fintoc widget.
  * The payment's truth is read back from the service API and the dashboard, never from the page alone.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium, skipWithoutChromium } from '../support/chromium.js';
@@ -17,7 +21,12 @@ interface ApiPayment {
   timeline?: Array<{ kind: string; cause: string; cause_id: string | null; to_status: string | null }>;
 }
 
-const CL_LOGIN = { institution: 'cl_banco_de_chile', username: '41614850-3', password: 'jonsnow', account: '813990168' };
+const CL_LOGIN = {
+  institution: 'cl_banco_de_chile',
+  username: '41614850-3',
+  password: 'jonsnow',
+  account: '813990168',
+};
 
 /** The Chilean bank flow in the simulated widget, up to the authorize screen. */
 async function reachAuthorize(frame: FrameLocator): Promise<void> {
@@ -32,99 +41,333 @@ async function reachAuthorize(frame: FrameLocator): Promise<void> {
   await frame.getByTestId('screen-authorize').waitFor();
 }
 
-describe.skipIf(skipWithoutChromium('checkout end to end'))('checkout end to end (dev stack, Chromium)', () => {
-  let stack: Stack;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  /** Every request and response body the browser saw, to prove no secret reaches it. */
-  let traffic: Array<Promise<string>>;
-
-  beforeAll(async () => {
-    stack = await startStack();
-    browser = await launchChromium();
+/** Fintoc's official loader bundled for a page: it defines `window.getFintoc`. */
+async function fintocJsBundle(): Promise<string> {
+  const result = await build({
+    stdin: {
+      contents: "import { getFintoc } from '@fintoc/fintoc-js'; window.getFintoc = getFintoc;",
+      resolveDir: fileURLToPath(new URL('../..', import.meta.url)),
+      loader: 'js',
+    },
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    logLevel: 'silent',
   });
+  return result.outputFiles[0]?.text ?? '';
+}
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
-
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 390, height: 800 } });
-    // Fintoc's button images are not reachable offline; the approved copy shows instead.
-    await context.route('https://assets.fintoc.com/**', (route) => route.abort());
-    page = await context.newPage();
-    traffic = [];
-    page.on('request', (request) => traffic.push(Promise.resolve(`${request.url()} ${request.postData() ?? ''}`)));
-    page.on('response', (response) => traffic.push(response.text().catch(() => '')));
-  });
-
-  afterEach(async () => {
-    await context.close();
-    const texts = await Promise.all(traffic);
-    for (const text of texts) {
-      expect(text).not.toContain(stack.sandbox.secretKey);
-      expect(text).not.toContain(stack.apiKey);
-      expect(text).not.toMatch(/whsec_/);
-    }
-  });
-
-  /** Demo shop → "Paga con tu banco" → hosted checkout; returns the payment id. */
-  async function buyInShop(p: Page = page): Promise<string> {
-    await p.goto(`${stack.url}/`);
-    await p.getByTestId('demo-pay').click();
-    await p.waitForURL(/\/pay\/pay_[A-Za-z0-9]+$/);
-    const id = new URL(p.url()).pathname.split('/').pop() ?? '';
-    await p.getByTestId('checkout-amount').waitFor();
-    return id;
-  }
-
-  async function payment(id: string): Promise<ApiPayment> {
-    return stack.api<ApiPayment>('GET', `/api/payments/${id}?expand=timeline`);
-  }
-
-  async function orderStatus(p: Page, orderId: string): Promise<string | null> {
-    await p.goto(`${stack.url}/demo/orders/${orderId}`);
-    return p.getByTestId('order-status').getAttribute('data-status');
-  }
-
-  it('(1) pays and succeeds: the widget gets the payment options, the page confirms what the service says', async () => {
-    const id = await buyInShop();
-    expect(await page.getByTestId('checkout-amount').textContent()).toBe('$12.990 CLP');
-    expect(await page.getByTestId('checkout-shop').textContent()).toBe('Café Pasarela');
-    expect(await page.getByTestId('fintoc-button').getAttribute('aria-label')).toBe('Paga con tu banco');
-
-    await page.getByTestId('fintoc-button').click();
-    const frame = page.frameLocator('iframe[data-fintoc-widget]');
-    await reachAuthorize(frame);
-    await frame.getByTestId('authorize-approve').click();
-    await page.getByText('¡Pago recibido!').waitFor();
-
-    const paid = await payment(id);
-    expect(paid.status).toBe('succeeded');
-    const { data: sessions } = await stack.sandboxApi<{ data: Array<{ options: Record<string, unknown>; ok: boolean }> }>(
-      'GET',
-      '/_sandbox/widget_sessions',
-    );
-    const intent = await stack.sandboxApi<{ widget_token: string }>('GET', `/_sandbox/payment_intents/${paid.payment_intent_id}`);
-    expect(sessions.at(-1)).toMatchObject({
-      ok: true,
-      options: {
-        product: 'payments',
-        holderType: 'individual',
-        publicKey: stack.sandbox.publicKey,
-        widgetToken: intent.widget_token,
-        country: 'cl',
-      },
+/** A shop's web server on 127.0.0.1: fixed pages, everything else passed through to the service. */
+async function startShopServer(
+  serviceUrl: string,
+  pages: Record<string, [string, string]>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const own = pages[req.url ?? ''];
+    if (own) return void res.writeHead(200, { 'content-type': own[0] }).end(own[1]);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+      fetch(`${serviceUrl}${req.url ?? '/'}`, {
+        method: req.method ?? 'GET',
+        headers: req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {},
+        ...(body ? { body } : {}),
+      })
+        .then(async (response) => {
+          res.writeHead(response.status, {
+            'content-type': response.headers.get('content-type') ?? 'text/plain',
+          });
+          res.end(Buffer.from(await response.arrayBuffer()));
+        })
+        .catch(() => res.writeHead(502).end());
     });
-    const causes = (paid.timeline ?? []).map((t) => `${t.cause}:${t.cause_id ?? ''}`);
-    expect(causes).toContain('browser:opened');
-    expect(causes).toContain('browser:success');
-    const change = paid.timeline?.find((t) => t.to_status === 'succeeded');
-    expect(change?.cause).toBe('webhook');
-
-    // The shop learned it from its signed notification.
-    await expect.poll(() => orderStatus(page, paid.order_id)).toBe('paid');
   });
-});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+describe.skipIf(skipWithoutChromium('checkout end to end'))(
+  'checkout end to end (dev stack, Chromium)',
+  () => {
+    let stack: Stack;
+    let browser: Browser;
+    let context: BrowserContext;
+    let page: Page;
+    /** Every request and response body the browser saw, to prove no secret reaches it. */
+    let traffic: Array<Promise<string>>;
+    /** The payment of each scenario, for the dashboard scenario at the end. */
+    const scenarios: Record<string, string> = {};
+
+    beforeAll(async () => {
+      stack = await startStack();
+      browser = await launchChromium();
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await stack?.close();
+    });
+
+    beforeEach(async () => {
+      context = await browser.newContext({ viewport: { width: 390, height: 800 } });
+      // A step that cannot happen fails at that step, well before the test's own timeout.
+      context.setDefaultTimeout(10_000);
+      // Fintoc's button images are not reachable offline; the approved copy shows instead.
+      await context.route('https://assets.fintoc.com/**', (route) => route.abort());
+      page = await context.newPage();
+      traffic = [];
+      page.on('request', (request) =>
+        // The sign-in form carries the key the user typed; nothing else may.
+        traffic.push(
+          Promise.resolve(
+            request.url().endsWith('/dashboard/login')
+              ? request.url()
+              : `${request.url()} ${request.postData() ?? ''}`,
+          ),
+        ),
+      );
+      page.on('response', (response) => traffic.push(response.text().catch(() => '')));
+    });
+
+    afterEach(async () => {
+      await context.close();
+      const texts = await Promise.all(traffic);
+      for (const text of texts) {
+        expect(text).not.toContain(stack.sandbox.secretKey);
+        expect(text).not.toContain(stack.apiKey);
+        expect(text).not.toMatch(/whsec_/);
+      }
+    });
+
+    /** Demo shop → "Paga con tu banco" → hosted checkout; returns the payment id. */
+    async function buyInShop(p: Page = page): Promise<string> {
+      await p.goto(`${stack.url}/`);
+      await p.getByTestId('demo-pay').click();
+      await p.waitForURL(/\/pay\/pay_[A-Za-z0-9]+$/);
+      const id = new URL(p.url()).pathname.split('/').pop() ?? '';
+      await p.getByTestId('checkout-amount').waitFor();
+      return id;
+    }
+
+    async function payment(id: string): Promise<ApiPayment> {
+      return stack.api<ApiPayment>('GET', `/api/payments/${id}?expand=timeline`);
+    }
+
+    async function orderStatus(p: Page, orderId: string): Promise<string | null> {
+      await p.goto(`${stack.url}/demo/orders/${orderId}`);
+      return p.getByTestId('order-status').getAttribute('data-status');
+    }
+
+    it('(1) pays and succeeds: the widget gets the payment options, the page confirms what the service says', async () => {
+      const id = await buyInShop();
+      expect(await page.getByTestId('checkout-amount').textContent()).toBe('$12.990 CLP');
+      expect(await page.getByTestId('checkout-shop').textContent()).toBe('Café Pasarela');
+      expect(await page.getByTestId('fintoc-button').getAttribute('aria-label')).toBe('Paga con tu banco');
+
+      await page.getByTestId('fintoc-button').click();
+      const frame = page.frameLocator('iframe[data-fintoc-widget]');
+      await reachAuthorize(frame);
+      await frame.getByTestId('authorize-approve').click();
+      await page.getByText('¡Pago recibido!').waitFor();
+
+      const paid = await payment(id);
+      expect(paid.status).toBe('succeeded');
+      const { data: sessions } = await stack.sandboxApi<{
+        data: Array<{ options: Record<string, unknown>; ok: boolean }>;
+      }>('GET', '/_sandbox/widget_sessions');
+      const intent = await stack.sandboxApi<{ widget_token: string }>(
+        'GET',
+        `/_sandbox/payment_intents/${paid.payment_intent_id}`,
+      );
+      expect(sessions.at(-1)).toMatchObject({
+        ok: true,
+        options: {
+          product: 'payments',
+          holderType: 'individual',
+          publicKey: stack.sandbox.publicKey,
+          widgetToken: intent.widget_token,
+          country: 'cl',
+        },
+      });
+      const causes = (paid.timeline ?? []).map((t) => `${t.cause}:${t.cause_id ?? ''}`);
+      expect(causes).toContain('browser:opened');
+      expect(causes).toContain('browser:success');
+      const change = paid.timeline?.find((t) => t.to_status === 'succeeded');
+      expect(change?.cause).toBe('webhook');
+
+      // The shop learned it from its signed notification.
+      await expect.poll(() => orderStatus(page, paid.order_id)).toBe('paid');
+      scenarios.succeeded = id;
+    });
+
+    it('(2) leaves before authorizing: the page offers a retry; past the timeout the payment is canceled', async () => {
+      const id = await buyInShop();
+      const frame = page.frameLocator('iframe[data-fintoc-widget]');
+      await page.getByTestId('fintoc-button').click();
+      await frame.getByTestId('screen-institutions').waitFor();
+      await frame.getByTestId('widget-close').click();
+      await page.getByText('No terminaste el pago').waitFor();
+      const { order_id: orderId, payment_intent_id: intentId } = await payment(id);
+      expect(await page.getByTestId('back-to-shop').getAttribute('href')).toBe(`/demo/orders/${orderId}`);
+
+      // Retry: the widget opens again on the same, still open payment.
+      await page.getByTestId('retry-button').click();
+      await frame.getByTestId('screen-institutions').waitFor();
+      await frame.getByTestId('widget-close').click();
+      await page.getByTestId('retry-button').waitFor();
+      const { data: sessions } = await stack.sandboxApi<{
+        data: Array<{ payment_intent_id: string | null }>;
+      }>('GET', '/_sandbox/widget_sessions');
+      const mine = await payment(id);
+      const intents = new Set([intentId, mine.payment_intent_id]);
+      expect(sessions.filter((s) => intents.has(s.payment_intent_id)).length).toBe(2);
+      expect(mine.status).toBe('pending');
+      await expect
+        .poll(
+          async () =>
+            (await payment(id)).timeline?.filter((t) => t.cause === 'browser' && t.cause_id === 'exit')
+              .length,
+        )
+        .toBe(2);
+
+      // Ten minutes (and a little) pass on the test clocks: the service gives up.
+      await stack.advance(11 * 60_000);
+      await expect.poll(async () => (await payment(id)).status).toBe('canceled');
+      await page.getByText('Pago cancelado').waitFor();
+      expect(await page.getByTestId('checkout-status-detail').textContent()).toMatch(/dentro del plazo/);
+
+      // Opening the link after the end shows the final state, not a widget.
+      const late = await context.newPage();
+      await late.goto(`${stack.url}/pay/${id}`);
+      expect(await late.getByTestId('checkout-status').getAttribute('data-status')).toBe('canceled');
+      expect(await late.locator('script, iframe').count()).toBe(0);
+      expect(await late.getByTestId('fintoc-button').count()).toBe(0);
+      await expect.poll(() => orderStatus(late, orderId)).toBe('payment_canceled');
+      scenarios.canceled = id;
+    });
+
+    it('(3) authorizes in the bank app and closes the tab: succeeded by webhook alone, and the shop knows', async () => {
+      const id = await buyInShop();
+      const frame = page.frameLocator('iframe[data-fintoc-widget]');
+      await page.getByTestId('fintoc-button').click();
+      await reachAuthorize(frame);
+      await frame.getByTestId('authorize-approve-and-close').click();
+      await frame.getByTestId('screen-tab-closed').waitFor();
+      const { order_id: orderId } = await payment(id);
+      await page.close();
+
+      await expect.poll(async () => (await payment(id)).status).toBe('succeeded');
+      const paid = await payment(id);
+      expect(paid.timeline?.some((t) => t.cause === 'browser' && t.cause_id === 'success')).toBe(false);
+      expect(paid.timeline?.find((t) => t.to_status === 'succeeded')?.cause).toBe('webhook');
+      const shop = await context.newPage();
+      await expect.poll(() => orderStatus(shop, orderId)).toBe('paid');
+      scenarios.tabClosed = id;
+    });
+
+    it('(4) the bank rejects: the page says so and why, and never offers the widget again', async () => {
+      const id = await buyInShop();
+      const frame = page.frameLocator('iframe[data-fintoc-widget]');
+      await page.getByTestId('fintoc-button').click();
+      await reachAuthorize(frame);
+      await frame.getByTestId('authorize-reject').click();
+      await frame.getByTestId('screen-payment-error').waitFor();
+      await frame.getByTestId('payment-error-close').click();
+      await page.getByText('El pago no se completó').waitFor();
+      expect(await page.getByTestId('checkout-status-detail').textContent()).toBe(
+        'El banco no aceptó la autorización de la transferencia.',
+      );
+      expect(await page.getByTestId('retry-button').count()).toBe(0);
+      const failed = await payment(id);
+      expect(failed.status).toBe('failed');
+      expect(failed.failure_reason).toMatch(/mfa_invalid_authorization/);
+      await expect.poll(() => orderStatus(page, failed.order_id)).toBe('payment_failed');
+      scenarios.rejected = id;
+    });
+
+    it("(5) on the shop's own page through @fintoc/fintoc-js, with js.fintoc.com routed to the sandbox", async () => {
+      const created = await stack.api<{ id: string; checkout_url: string }>('POST', '/api/payments', {
+        amount: 4990,
+        currency: 'CLP',
+        order_id: `embedded-${Date.now()}`,
+      });
+      const routed: string[] = [];
+      await context.route(/^https:\/\/js\.fintoc\.com\/v1\/?(\?.*)?$/, async (route) => {
+        routed.push(route.request().url());
+        await route.fulfill({ response: await route.fetch({ url: `${stack.sandbox.url}/v1/` }) });
+      });
+      // The shop's own server: its page, and /pay/* passed through to the service (same origin for
+      // the module). A real local server, as Chromium lets only local pages frame a local sandbox.
+      const fintocJs = await fintocJsBundle();
+      const shopPage =
+        '<!doctype html><html lang="es"><head><meta charset="utf-8"><link rel="stylesheet" href="/pay/assets/checkout.css"></head>' +
+        '<body><main><div id="pay"></div></main><script src="/fintoc-js.js"></script><script src="/pay/assets/checkout.js"></script>' +
+        `<script>window.results = []; Pasarela.mount({ paymentId: ${JSON.stringify(created.id)}, element: '#pay',` +
+        ' fintoc: window.getFintoc, pollMs: 500, onResult: (r) => window.results.push(r) });</script></body></html>';
+      const shop = await startShopServer(stack.url, {
+        '/shop/checkout': ['text/html', shopPage],
+        '/fintoc-js.js': ['text/javascript', fintocJs],
+      });
+      await page.goto(`${shop.url}/shop/checkout`);
+      await page.getByTestId('fintoc-button').click();
+      const frame = page.frameLocator('iframe[data-fintoc-widget]');
+      await reachAuthorize(frame);
+      await frame.getByTestId('authorize-approve').click();
+      await page.waitForFunction(() => (window as unknown as { results: unknown[] }).results.length > 0);
+      expect(await page.evaluate(() => (window as unknown as { results: unknown[] }).results)).toEqual([
+        {
+          paymentId: created.id,
+          orderId: expect.stringMatching(/^embedded-/),
+          status: 'succeeded',
+          failureReason: null,
+        },
+      ]);
+      expect(routed.length).toBeGreaterThan(0);
+      // The loader, not the service's widget URL, brought Fintoc in.
+      const urls = await Promise.all(traffic);
+      expect(urls.some((u) => u.startsWith(`${stack.sandbox.url}/widget.js`))).toBe(false);
+      expect((await payment(created.id)).status).toBe('succeeded');
+      await shop.close();
+      scenarios.fintocJs = created.id;
+    });
+
+    it('(6) the dashboard shows each payment and its timeline', async () => {
+      await page.goto(`${stack.url}/dashboard`);
+      await page.waitForURL(/\/dashboard\/login$/);
+      await page.getByTestId('dashboard-secret').fill(stack.apiKey);
+      await page.getByTestId('dashboard-login').click();
+      await page.getByTestId('payments-table').waitFor();
+      const expected: Record<string, { status: string; causes: string[] }> = {
+        succeeded: { status: 'succeeded', causes: ['api', 'browser', 'webhook'] },
+        canceled: { status: 'canceled', causes: ['api', 'browser', 'job:abandon'] },
+        tabClosed: { status: 'succeeded', causes: ['api', 'browser', 'webhook'] },
+        rejected: { status: 'failed', causes: ['api', 'browser', 'webhook'] },
+        fintocJs: { status: 'succeeded', causes: ['api', 'browser', 'webhook'] },
+      };
+      for (const [name, want] of Object.entries(expected)) {
+        const id = scenarios[name];
+        expect(id, `scenario ${name} ran`).toBeDefined();
+        const row = page.locator(`[data-testid="payment-row"][data-payment-id="${id}"]`);
+        expect(await row.locator('.badge').textContent(), name).toBe(want.status);
+      }
+      for (const [name, want] of Object.entries(expected)) {
+        await page.goto(`${stack.url}/dashboard/payments/${scenarios[name]}`);
+        expect(await page.getByTestId('payment-status').textContent(), name).toBe(want.status);
+        const causes = await page
+          .getByTestId('timeline-row')
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cause') ?? ''));
+        for (const cause of want.causes) expect(causes, `${name} timeline`).toContain(cause);
+      }
+    });
+  },
+);

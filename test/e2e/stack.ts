@@ -9,6 +9,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { buildApp, loadConfig, openDatabase, pgliteParsers } from '../../src/service/index.js';
+import { dashboardDataFromDb, dashboardRoutes } from '../../src/service/routes/dashboard/index.js';
 
 export interface Stack {
   sandbox: RunningSandbox;
@@ -21,7 +22,11 @@ export interface Stack {
   /** The service's API, as the shop backend calls it. */
   api<T = Record<string, unknown>>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
   /** The sandbox's API and control API, with the secret key. */
-  sandboxApi<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T>;
+  sandboxApi<T = Record<string, unknown>>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body?: unknown,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -52,8 +57,15 @@ export interface StackOptions {
  * await stack.close();
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const sandbox = await startSandbox();
-  const call = async <T>(base: string, auth: string, method: string, path: string, body?: unknown): Promise<T> => {
+  // The service runs on the sandbox's clock, so webhooks are signed with that clock too.
+  const sandbox = await startSandbox({ signWith: 'clock' });
+  const call = async <T>(
+    base: string,
+    auth: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T> => {
     const response = await fetch(`${base}${path}`, {
       method,
       headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -98,6 +110,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     demo: true,
     jobOptions: { pollMs: 100 },
   });
+  // Until app.ts registers the dashboard itself, wire it here exactly as it would be.
+  if (!service.hasRoute({ method: 'GET', url: '/dashboard' })) {
+    await service.register(dashboardRoutes, {
+      backend: {
+        data: dashboardDataFromDb(database.db),
+        secrets: [apiKey],
+        secureCookies: false,
+        now: () => sandbox.clock.now(),
+      },
+    });
+  }
   await service.listen({ port, host: '127.0.0.1' });
 
   return {
