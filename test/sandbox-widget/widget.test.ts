@@ -373,8 +373,12 @@ describe.skipIf(skipWithoutChromium('sandbox widget in the browser'))('sandbox w
     await page.evaluate(() => (window as unknown as { widget: { open(): void } }).widget.open());
     await iframe.waitFor({ state: 'visible' });
     await frame.getByTestId('screen-login').waitFor();
-    await waitForLog(page, 'event:opened');
-    expect((await logNames(page)).filter((name) => name === 'event:opened')).toHaveLength(2);
+    // The second `opened` answers the page's `open` message asynchronously: wait for it, then flush
+    // so that nothing else the frame sent is still on its way.
+    const opened = async () => (await logNames(page)).filter((name) => name === 'event:opened');
+    await expect.poll(async () => (await opened()).length).toBeGreaterThanOrEqual(2);
+    await flushFrame(page);
+    expect(await opened()).toHaveLength(2);
     expect(await logNames(page)).not.toContain('exit');
 
     await page.evaluate(() => (window as unknown as { widget: { destroy(): void } }).widget.destroy());

@@ -573,8 +573,11 @@ async function userClose(): Promise<void> {
 function finish(exit: boolean): void {
   phase = 'closed';
   visit += 1;
-  emit('closed');
+  // Hidden before the page hears `closed`: messages arrive in order, so a page that calls `open()`
+  // from `onEvent('closed')` (or anything after it) finds the widget closed and reopens it, instead
+  // of a no-op on a still-visible widget that the late `hide` then hides.
   post({ type: 'hide' });
+  emit('closed');
   if (exit) post({ type: 'exit' });
 }
 
