@@ -4,7 +4,12 @@
  * `startSandbox()` (./server.ts) or `app.listen()`; tests use `app.inject()`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { SandboxClock, type TimeSource } from './clock.js';
 import { SandboxCore } from './core.js';
 import { createBridge } from './bridge.js';
@@ -88,7 +93,26 @@ function fastifyCode(err: { code?: string }): { code: SandboxErrorCode; message?
  * await clock.advance(3000);
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
-  const app = Fastify({ logger: options.logger ?? false, trustProxy: true, bodyLimit: 1 << 20 });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: true,
+    bodyLimit: 1 << 20,
+    maxParamLength: 1000,
+    // Errors the router raises before any route (bad URL encoding, over-long ids): same envelope.
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.statusCode ?? 400;
+      void (reply as unknown as FastifyReply)
+        .code(status)
+        .send(
+          new ApiError(
+            status,
+            'invalid_request_error',
+            'invalid_request',
+            err.message.slice(0, 300),
+          ).toJSON(),
+        );
+    },
+  });
   const clock = new SandboxClock({
     ...(options.clock ? { base: options.clock } : {}),
     maxConcurrent: options.maxConcurrentDeliveries ?? 64,

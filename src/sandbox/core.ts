@@ -219,6 +219,13 @@ export class SandboxCore {
     const data = sampleData(type, space.mode, this.now(), (p) => this.id(p)) as Record<string, unknown>;
     for (const [path, value] of Object.entries((overrides ?? {}) as Record<string, unknown>)) {
       const keys = path.replace(/^data\./, '').split('.');
+      if (keys.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype')) {
+        throw invalid(
+          'invalid_params',
+          `overrides has an invalid path ${JSON.stringify(path.slice(0, 100))}: use dot paths into the event data, e.g. "metadata.order_id".`,
+          'overrides',
+        );
+      }
       let target: Record<string, unknown> = data;
       for (const k of keys.slice(0, -1)) {
         const next = target[k];

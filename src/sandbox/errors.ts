@@ -101,7 +101,13 @@ export function missing(param: string): ApiError {
 
 /** 404 `missing_resource`, worded as Fintoc words it. */
 export function notFound(resource: string, id: string): ApiError {
-  return new ApiError(404, 'invalid_request_error', 'missing_resource', `No such ${resource}: ${id}`, 'id');
+  return new ApiError(
+    404,
+    'invalid_request_error',
+    'missing_resource',
+    `No such ${resource}: ${id.slice(0, 200)}`,
+    'id',
+  );
 }
 
 /** 401 `invalid_api_key`. */
