@@ -6,7 +6,7 @@
 import { newId } from '../fintoc/index.js';
 import type { SandboxClock } from './clock.js';
 import { Deliverer } from './delivery.js';
-import { ApiError, invalid, missing, notFound } from './errors.js';
+import { invalid, missing, notFound } from './errors.js';
 import {
   canMove,
   eventTypeFor,
@@ -76,8 +76,6 @@ const COLLECT: Record<'cl' | 'mx', BankAccount> = {
 
 const SANDBOX_PREFIXES = new Set(['pi', 'evt', 'we', 'whsec', 're', 'cs']);
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-export type EmitTarget = EndpointRecord | undefined;
 
 /** `https://…` anywhere, or `http://` to this machine only (documented in docs/sandbox.md). */
 export function checkUrl(value: unknown, param: string): string {
@@ -664,5 +662,3 @@ export class SandboxCore {
     return record;
   }
 }
-
-export { ApiError };
