@@ -68,6 +68,7 @@ export class Deliverer {
       faults: [],
       attempts: [],
       dropRemaining: 0,
+      loseRemaining: 0,
       duplicates: 0,
       cancel: null,
     };
@@ -83,6 +84,9 @@ export class Deliverer {
       switch (fault.kind) {
         case 'drop':
           delivery.dropRemaining += fault.count ?? 1;
+          break;
+        case 'lose_response':
+          delivery.loseRemaining += fault.count ?? 1;
           break;
         case 'delay':
           delay += fault.delay_ms ?? 0;
@@ -166,6 +170,14 @@ export class Deliverer {
       attempt.error = 'dropped by a sandbox fault (the receiver never saw this attempt)';
     } else {
       await this.#post(endpoint, event, attempt);
+      if (delivery.loseRemaining > 0) {
+        delivery.loseRemaining -= 1;
+        if (attempt.outcome === 'delivered') {
+          attempt.outcome = 'failed';
+          attempt.error =
+            'the answer was lost by a sandbox fault (the receiver got the event; it will come again)';
+        }
+      }
     }
     if (attempt.outcome === 'delivered') {
       delivery.status = 'delivered';

@@ -159,12 +159,14 @@ export interface Delivery {
   attempts: Attempt[];
   /** Internal: attempts a `drop` fault still has to eat. */
   dropRemaining: number;
+  /** Internal: answers a `lose_response` fault still has to discard. */
+  loseRemaining: number;
   /** Internal: duplicates still to send after delivery. */
   duplicates: number;
   cancel: (() => void) | null;
 }
 
-export type FaultKind = 'drop' | 'delay' | 'duplicate' | 'reorder' | 'stop';
+export type FaultKind = 'drop' | 'lose_response' | 'delay' | 'duplicate' | 'reorder' | 'stop';
 
 export interface Fault {
   id: string;
@@ -172,7 +174,7 @@ export interface Fault {
   kind: FaultKind;
   endpoint_id: string | null;
   event_type: string | null;
-  /** `drop`: attempts eaten per delivery; `duplicate`: extra copies per delivery. */
+  /** `drop`, `lose_response`: attempts affected per delivery; `duplicate`: extra copies per delivery. */
   count: number | null;
   /** `delay`: added before the first attempt; `reorder`: how long deliveries are held. */
   delay_ms: number | null;

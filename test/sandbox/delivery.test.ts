@@ -216,6 +216,22 @@ describe('faults', () => {
     expect(d.faults).toHaveLength(1);
   });
 
+  it('lose_response: the receiver gets the event and answers 200, but the answer is lost, so it comes again', async () => {
+    await createEndpoint(h);
+    await fault({ kind: 'lose_response', count: 1 });
+    await succeedOne();
+    expect(h.received).toHaveLength(1);
+    await h.sb.clock.advance(3000);
+    expect(h.received).toHaveLength(2);
+    expect(h.received[0]!.body).toBe(h.received[1]!.body);
+    const [d] = await deliveries();
+    expect(d.attempts.map((a: any) => `${a.outcome}:${a.status_code}`)).toEqual([
+      'failed:200',
+      'delivered:200',
+    ]);
+    expect(d.status).toBe('delivered');
+  });
+
   it('delay: the first attempt waits', async () => {
     await createEndpoint(h);
     await fault({ kind: 'delay', delay: '2m', event_type: 'payment_intent.succeeded' });

@@ -11,7 +11,7 @@ import { DEFAULT_ERROR_REASON, SCENARIOS, scenario, type Scenario, type Scenario
 import { isoSeconds, type Fault, type FaultKind, type IntentRecord } from '../records.js';
 import { bodyOf, type RouteContext } from './api.js';
 
-const FAULT_KINDS: readonly FaultKind[] = ['drop', 'delay', 'duplicate', 'reorder', 'stop'];
+const FAULT_KINDS: readonly FaultKind[] = ['drop', 'lose_response', 'delay', 'duplicate', 'reorder', 'stop'];
 export const SIMULATE_ACTIONS = [
   'run',
   'start',
@@ -281,7 +281,7 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): void {
       );
     }
     let count: number | null = null;
-    if (kind === 'drop' || kind === 'duplicate') {
+    if (kind === 'drop' || kind === 'lose_response' || kind === 'duplicate') {
       count = body.count === undefined ? 1 : (body.count as number);
       if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1 || count > 1000) {
         throw invalid('invalid_params', 'count must be an integer from 1 to 1000.', 'count');
