@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../test/fintoc/fake-clock.js';
+import { paymentIntentJson as paymentIntent } from '../../test/fintoc/payment-intent.js';
 import {
   FintocApiError,
   FintocConnectionError,
@@ -12,26 +13,6 @@ import type { FintocClientOptions } from './client.js';
 
 const KEY = 'sk_test_9c8d8CeyBTx1VcJzuDgpm4H';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-const paymentIntent = (over: Record<string, unknown> = {}) => ({
-  id: 'pi_2vKOKniSGXRhXTKrJ67VXZ',
-  object: 'payment_intent',
-  amount: 5000,
-  currency: 'CLP',
-  created_at: '2026-01-01T00:00:00Z',
-  customer_email: null,
-  error_reason: null,
-  metadata: {},
-  mode: 'test',
-  recipient_account: null,
-  reference_id: null,
-  sender_account: null,
-  status: 'created',
-  transaction_date: null,
-  widget_token: 'pi_2vKOKniSGXRhXTKrJ67VXZ_sec_a4xK32BanKWYn',
-  business_profile: null,
-  ...over,
-});
 
 interface Call {
   url: string;

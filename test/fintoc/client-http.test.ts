@@ -6,26 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFintocClient, FintocConnectionError, FintocError } from '../../src/fintoc/index.js';
 import { FakeClock } from './fake-clock.js';
+import { paymentIntentJson } from './payment-intent.js';
 
 const KEY = 'sk_test_local';
-const pi = (id: string) => ({
-  id,
-  object: 'payment_intent',
-  amount: 5000,
-  currency: 'CLP',
-  created_at: '2026-01-01T00:00:00.000Z',
-  customer_email: null,
-  error_reason: null,
-  metadata: {},
-  mode: 'test',
-  recipient_account: null,
-  reference_id: null,
-  sender_account: null,
-  status: 'created',
-  transaction_date: null,
-  widget_token: null,
-  business_profile: null,
-});
+const pi = (id: string) => paymentIntentJson({ id, widget_token: null });
 
 interface Seen {
   method: string;
@@ -147,6 +131,21 @@ describe('client over HTTP on 127.0.0.1', () => {
     expect(err).toBeInstanceOf(FintocConnectionError);
     expect((err as FintocError).code).toBe('timeout');
     expect(seen).toHaveLength(2);
+  });
+
+  it('refuses a redirect instead of following it with the key', async () => {
+    // Node's fetch follows redirects unless told not to: only a real fetch shows the client tells it.
+    const { origin, seen } = await serve((req, res, o) => {
+      if (req.url === '/v1/payment_intents/pi_1') {
+        res.writeHead(302, { location: `${o}/elsewhere` });
+        res.end();
+      } else send(res, 200, pi('pi_1'));
+    });
+    const client = createFintocClient({ secretKey: KEY, baseUrl: origin, clock: new FakeClock() });
+    const err = await client.paymentIntents.get('pi_1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FintocError);
+    expect((err as FintocError).status).toBe(302);
+    expect(seen.map((s) => s.url)).toEqual(['/v1/payment_intents/pi_1']);
   });
 
   it('reports a refused connection after retrying', async () => {
