@@ -36,6 +36,20 @@ function autoMount() {
   });
 }
 
-if (document.readyState === 'loading')
-  document.addEventListener('DOMContentLoaded', autoMount, { once: true });
-else autoMount();
+/** Fintoc's button images elsewhere on the page (a shop's cart): show the approved copy if one cannot load. */
+function fallbackButtons() {
+  document.querySelectorAll<HTMLImageElement>('.fintoc-button img.fintoc-button-image').forEach((img) => {
+    const button = img.closest('.fintoc-button');
+    const fallback = () => button?.classList.add('fintoc-button-fallback');
+    if (img.complete && img.naturalWidth === 0) fallback();
+    else img.addEventListener('error', fallback, { once: true });
+  });
+}
+
+function start() {
+  autoMount();
+  fallbackButtons();
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+else start();

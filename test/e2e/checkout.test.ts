@@ -152,6 +152,8 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
     /** Demo shop → "Paga con tu banco" → hosted checkout; returns the payment id. */
     async function buyInShop(p: Page = page): Promise<string> {
       await p.goto(`${stack.url}/`);
+      // Fintoc's button image is unreachable here: the shop's button shows the approved copy instead.
+      await p.locator('[data-testid="demo-pay"].fintoc-button-fallback').waitFor();
       await p.getByTestId('demo-pay').click();
       await p.waitForURL(/\/pay\/pay_[A-Za-z0-9]+$/);
       const id = new URL(p.url()).pathname.split('/').pop() ?? '';

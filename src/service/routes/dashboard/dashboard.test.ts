@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../db/database.js';
 import { migrate } from '../../db/migrations.js';
 import { dashboardDataFromDb, dashboardRoutes, issueSession, validSession } from './index.js';
-import { parseFilter } from './index.js';
+import { detailHtml, parseFilter } from './index.js';
 
 const API_KEY = 'test_api_key_0123456789abcdef';
 const NOW = Date.UTC(2026, 2, 10, 12, 0, 0);
@@ -226,6 +226,14 @@ describe('dashboard', () => {
     expect(parseFilter({ status: 'drop table', from: 'yesterday' })).toEqual({ limit: 100 });
   });
 
+  it('shows timeline details as short key/value pairs, whole values in the tooltip', () => {
+    const html = detailHtml({ type: 'event', data: { name: 'opened', user_agent: 'x'.repeat(60) } });
+    expect(html).toContain('<b>type</b> event');
+    expect(html).toContain('<b>name</b> opened');
+    expect(html).toContain(`title="${'x'.repeat(60)}"`);
+    expect(detailHtml({ note: '<script>' })).toContain('&lt;script&gt;');
+  });
+
   it("shows a payment's timeline with its causes and the webhook events of its intent", async () => {
     const res = await app.inject({
       url: `/dashboard/payments/${P1}`,
@@ -235,7 +243,7 @@ describe('dashboard', () => {
     const rows = [...res.body.matchAll(/data-testid="timeline-row" data-cause="(\w+)"/g)].map((m) => m[1]);
     expect(rows).toEqual(['api', 'browser', 'webhook']);
     expect(res.body).toContain('<code>evt_123</code>');
-    expect(res.body).toContain('whd_9');
+    expect(res.body).toContain('<b>delivery</b> whd_9');
     expect(res.body).not.toContain('evt_bad');
     const missing = await app.inject({ url: '/dashboard/payments/pay_nope', headers: { cookie } });
     expect(missing.statusCode).toBe(404);

@@ -56,6 +56,7 @@ code{font-size:12px}a{color:#0a4bd8}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600}
 tr.late td{background:#fff1f1}.late-flag{color:#c62828;font-weight:700}
 .muted{color:#697386}.error{color:#c62828}
+.kv{display:inline-block;margin:0 10px 2px 0;font-size:12px}.kv b{color:#697386;font-weight:600}
 .login{max-width:360px;margin:80px auto;background:#fff;border:1px solid #e3e6ee;border-radius:12px;padding:24px}
 .login input{width:100%;margin:8px 0 12px}.login button{width:100%}
 dl.dash-facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.dash-facts dt{color:#697386}dl.dash-facts dd{margin:0}
@@ -161,12 +162,31 @@ function jobsTable(jobs: DashJob[], now: number): string {
   return `<table data-testid="jobs-table"><thead><tr><th>Job</th><th>For</th><th>Runs at</th><th></th><th>Tries</th><th>Last error</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** A timeline entry's detail as `key: value` pairs (nested objects flattened); long values cut, whole in the tooltip. */
+export function detailHtml(detail: Record<string, unknown>): string {
+  const pairs: Array<[string, string]> = [];
+  const walk = (prefix: string, value: unknown) => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) walk(prefix && prefix !== 'data' ? `${prefix}.${k}` : k, v);
+    } else if (value !== null && value !== undefined) {
+      pairs.push([prefix, typeof value === 'string' ? value : JSON.stringify(value)]);
+    }
+  };
+  walk('', detail);
+  return pairs
+    .map(([k, v]) => {
+      const short = v.length > 48 ? `${v.slice(0, 45)}…` : v;
+      return `<span class="kv"${short === v ? '' : ` title="${escapeHtml(v)}"`}><b>${escapeHtml(k)}</b> ${escapeHtml(short)}</span>`;
+    })
+    .join(' ');
+}
+
 function timelineTable(entries: DashTimelineEntry[]): string {
   if (entries.length === 0) return '<p class="muted">No entries.</p>';
   const rows = entries
     .map((e) => {
       const change = e.to_status ? `${escapeHtml(e.from_status ?? '∅')} → ${badge(e.to_status)}` : '';
-      const detail = e.detail ? `<code>${escapeHtml(JSON.stringify(e.detail))}</code>` : '';
+      const detail = e.detail ? detailHtml(e.detail) : '';
       return (
         `<tr data-testid="timeline-row" data-cause="${escapeHtml(e.cause)}" data-kind="${escapeHtml(e.kind)}">` +
         `<td>${time(e.at)}</td><td>${escapeHtml(e.kind)}</td><td>${escapeHtml(e.cause)}</td>` +
