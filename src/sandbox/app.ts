@@ -97,7 +97,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     logger: options.logger ?? false,
     trustProxy: true,
     bodyLimit: 1 << 20,
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     // Errors the router raises before any route (bad URL encoding, over-long ids): same envelope.
     frameworkErrors: (err, _request, reply) => {
       const status = err.statusCode ?? 400;
