@@ -58,31 +58,14 @@ async function fintocJsBundle(): Promise<string> {
   return result.outputFiles[0]?.text ?? '';
 }
 
-/** A shop's web server on 127.0.0.1: fixed pages, everything else passed through to the service. */
+/** A shop's own web server on 127.0.0.1 (another origin than the service), serving fixed pages. */
 async function startShopServer(
-  serviceUrl: string,
   pages: Record<string, [string, string]>,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const own = pages[req.url ?? ''];
-    if (own) return void res.writeHead(200, { 'content-type': own[0] }).end(own[1]);
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      fetch(`${serviceUrl}${req.url ?? '/'}`, {
-        method: req.method ?? 'GET',
-        headers: req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {},
-        ...(body ? { body } : {}),
-      })
-        .then(async (response) => {
-          res.writeHead(response.status, {
-            'content-type': response.headers.get('content-type') ?? 'text/plain',
-          });
-          res.end(Buffer.from(await response.arrayBuffer()));
-        })
-        .catch(() => res.writeHead(502).end());
-    });
+    if (own) res.writeHead(200, { 'content-type': own[0] }).end(own[1]);
+    else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -308,15 +291,14 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
         routed.push(route.request().url());
         await route.fulfill({ response: await route.fetch({ url: `${stack.sandbox.url}/v1/` }) });
       });
-      // The shop's own server: its page, and /pay/* passed through to the service (same origin for
-      // the module). A real local server, as Chromium lets only local pages frame a local sandbox.
+      // The shop's own page, on its own origin: the module calls the service cross-origin (CORS).
       const fintocJs = await fintocJsBundle();
       const shopPage =
-        '<!doctype html><html lang="es"><head><meta charset="utf-8"><link rel="stylesheet" href="/pay/assets/checkout.css"></head>' +
-        '<body><main><div id="pay"></div></main><script src="/fintoc-js.js"></script><script src="/pay/assets/checkout.js"></script>' +
-        `<script>window.results = []; Pasarela.mount({ paymentId: ${JSON.stringify(created.id)}, element: '#pay',` +
+        `<!doctype html><html lang="es"><head><meta charset="utf-8"><link rel="stylesheet" href="${stack.url}/pay/assets/checkout.css"></head>` +
+        `<body><main><div id="pay"></div></main><script src="/fintoc-js.js"></script><script src="${stack.url}/pay/assets/checkout.js"></script>` +
+        `<script>window.results = []; Pasarela.mount({ checkoutUrl: ${JSON.stringify(created.checkout_url)}, element: '#pay',` +
         ' fintoc: window.getFintoc, pollMs: 500, onResult: (r) => window.results.push(r) });</script></body></html>';
-      const shop = await startShopServer(stack.url, {
+      const shop = await startShopServer({
         '/shop/checkout': ['text/html', shopPage],
         '/fintoc-js.js': ['text/javascript', fintocJs],
       });

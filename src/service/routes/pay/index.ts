@@ -151,6 +151,24 @@ export async function payRoutes(app: FastifyInstance, options: PayRoutesOptions)
     return payment;
   }
 
+  // The browser module may run on the shop's own origin. These endpoints carry no ambient authority
+  // (no cookies; the unguessable payment id is the key), so any origin may call them.
+  const JSON_ENDPOINT = /^\/pay\/[^/]+\/(session|status|events|attempts)$/;
+  app.addHook('onRequest', async (request, reply) => {
+    if (JSON_ENDPOINT.test(request.url.split('?')[0] ?? '')) reply.header('access-control-allow-origin', '*');
+  });
+  app.options<{ Params: { id: string; action: string } }>('/pay/:id/:action', async (request, reply) => {
+    if (!['session', 'status', 'events', 'attempts'].includes(request.params.action)) {
+      throw new CheckoutRouteError(404, 'not_found', 'No such checkout endpoint.');
+    }
+    return reply
+      .code(204)
+      .header('access-control-allow-methods', 'GET, POST')
+      .header('access-control-allow-headers', 'content-type')
+      .header('access-control-max-age', '600')
+      .send();
+  });
+
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof CheckoutRouteError) return sendError(reply, error);
     if ((error as { statusCode?: number }).statusCode === 413) {

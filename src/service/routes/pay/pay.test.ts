@@ -186,6 +186,26 @@ describe('checkout routes', () => {
     expect(css.body).toContain('.fintoc-button');
   });
 
+  it("answers CORS for the module's JSON endpoints (no cookies involved), not for the page", async () => {
+    backend.add();
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: `/pay/${ID}/events`,
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    expect(preflight.headers['access-control-allow-headers']).toBe('content-type');
+    expect(preflight.headers['access-control-allow-credentials']).toBeUndefined();
+    const status = await app.inject({
+      url: `/pay/${ID}/status`,
+      headers: { origin: 'https://shop.example' },
+    });
+    expect(status.headers['access-control-allow-origin']).toBe('*');
+    const page = await app.inject({ url: `/pay/${ID}`, headers: { origin: 'https://shop.example' } });
+    expect(page.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('keeps only http(s) or same-site return URLs', () => {
     expect(safeReturnUrl('/demo/orders/1')).toBe('/demo/orders/1');
     expect(safeReturnUrl('https://shop.cl/o/1')).toBe('https://shop.cl/o/1');
