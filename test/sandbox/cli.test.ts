@@ -67,7 +67,7 @@ describe('pasarela sandbox / trigger', () => {
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
-    const child = run(['sandbox', '--port', '0', '--secret-key', 'sk_test_cliTest12345']);
+    const child = run(['sandbox', '--port', '0', '--secret-key', 'sk_test_cliTest12345', '--verbose']);
     const done = exit(child);
     try {
       const ready = JSON.parse(await firstLine(child)) as {
@@ -122,8 +122,11 @@ describe('pasarela sandbox / trigger', () => {
       expect(refused.err).toMatch(/401/);
     } finally {
       child.kill('SIGTERM');
-      const { code } = await done;
+      const { code, err } = await done;
       expect(code).toBe(0);
+      // --verbose logs requests to stderr, never a key.
+      expect(err).toContain('/v1/whoami');
+      expect(err).not.toContain('cliTest12345');
       await new Promise((r) => receiver.close(r));
     }
   });

@@ -30,6 +30,7 @@ export function sandboxCommand(): Command {
       '1h',
     )
     .option('--delivery-timeout <duration>', 'how long a webhook receiver has to answer', '10s')
+    .option('--verbose', 'log each request (method, path, status; never keys) to stderr')
     .action(async (opts: Record<string, string>) => {
       const { startSandbox, parseDuration } = await import('../../sandbox/index.js');
       const port = Number(opts.port);
@@ -51,6 +52,7 @@ export function sandboxCommand(): Command {
         intentTimeoutMs: intentTimeout,
         deliveryTimeoutMs: deliveryTimeout,
         signWith: opts.signWith as 'clock' | 'wall',
+        ...(opts.verbose ? { logger: { level: 'info', stream: process.stderr } } : {}),
         ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
         ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
       });
