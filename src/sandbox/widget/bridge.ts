@@ -7,10 +7,7 @@ export interface WidgetBridge {
   /** Validates what Fintoc.create received and records the widget session for /_sandbox listing. */
   openSession(options: Record<string, unknown>): WidgetSessionResult;
   /** The customer's actions in the simulated bank flow, moving the intent through the API state machine (events + webhooks follow). */
-  customerAction(
-    sessionId: string,
-    action: 'start' | 'authorize' | 'reject' | 'leave' | 'authorize_and_close',
-  ): WidgetActionResult;
+  customerAction(sessionId: string, action: CustomerAction): WidgetActionResult;
 }
 
 export type WidgetSessionResult =

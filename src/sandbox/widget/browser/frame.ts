@@ -14,28 +14,19 @@ import {
   checkLogin,
   checkSecondFactor,
   findInstitution,
-  type Country,
   type Institution,
   type TestAccount,
 } from './bank.js';
 import { ERROR_TEXT, REASON_TEXT } from './copy.js';
 import { CHANNEL, isToFrame, type Payload, type ToParent } from './protocol.js';
+import type { CustomerAction, WidgetActionResult, WidgetSessionResult } from '../bridge.js';
 
-interface Session {
-  sessionId: string;
-  intent: { id: string; amount: number; currency: string; status: string; mode: 'test' | 'live' };
-  country: Country;
-  scenario: string;
-}
-
-interface ActionOutcome {
-  status: string;
-  errorReason: string | null;
-}
+/** What `POST /widget/sessions` answers: the bridge's result without `ok`. */
+type Session = Omit<Extract<WidgetSessionResult, { ok: true }>, 'ok'>;
+/** What `POST /widget/sessions/:id/actions` answers. */
+type ActionOutcome = Omit<Extract<WidgetActionResult, { ok: true }>, 'ok'>;
 
 type Result<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
-
-type CustomerAction = 'start' | 'authorize' | 'reject' | 'leave' | 'authorize_and_close';
 
 /**
  * new: configured, never opened · flow: the customer is in the bank flow · success: payment created ·
