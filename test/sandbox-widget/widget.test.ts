@@ -376,7 +376,7 @@ describe.skipIf(skipWithoutChromium('sandbox widget in the browser'))('sandbox w
     // The second `opened` answers the page's `open` message asynchronously: wait for it, then flush
     // so that nothing else the frame sent is still on its way.
     const opened = async () => (await logNames(page)).filter((name) => name === 'event:opened');
-    await expect.poll(async () => (await opened()).length).toBeGreaterThanOrEqual(2);
+    await expect.poll(async () => (await opened()).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     await flushFrame(page);
     expect(await opened()).toHaveLength(2);
     expect(await logNames(page)).not.toContain('exit');
