@@ -53,6 +53,7 @@ describe('authentication', () => {
   ])('answers 401 authentication_error for %s', async (_name, key) => {
     const res = await h.request('GET', '/v1/payment_intents', { key });
     expectError(res, 401, 'authentication_error', 'invalid_api_key');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('guards the control API with the same keys', async () => {
@@ -142,6 +143,7 @@ describe('payment intents', () => {
       },
     });
     expect(res.status).toBe(201);
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const pi = res.body;
     expect(PaymentIntentSchema.safeParse(pi).success).toBe(true);
     expect(pi).toMatchObject({

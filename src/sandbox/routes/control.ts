@@ -246,7 +246,9 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/_sandbox/widget_sessions', async (request) => ({
     data: [...ctx.spaceOf(request).widgetSessions].reverse(),
   }));
-  app.get('/_sandbox/requests', async (request) => ({ data: [...ctx.spaceOf(request).requests].reverse() }));
+  app.get('/_sandbox/requests', async (request) => ({
+    data: ctx.spaceOf(request).requests.slice(-1000).reverse(),
+  }));
   app.get<{ Params: Params }>('/_sandbox/webhook_endpoints/:id/secret', async (request) => {
     const e = core.endpoint(ctx.spaceOf(request), request.params.id);
     return { id: e.object.id, secret: e.secret };
