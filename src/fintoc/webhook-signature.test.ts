@@ -108,6 +108,10 @@ describe('verify: one change each', () => {
   it('now earlier than t − tolerance → timestamp_in_future', () => {
     expect(codeOf({ ...valid, now: new Date((t - 301) * 1000) })).toBe('timestamp_in_future');
   });
+  it('an invalid now is refused, never taken as "any time"', () => {
+    expect(() => verify({ ...valid, now: new Date(Number.NaN) })).toThrow(TypeError);
+    expect(() => verify({ ...valid, toleranceSeconds: Number.NaN })).toThrow(TypeError);
+  });
   it('a smaller tolerance → timestamp_too_old', () => {
     expect(codeOf({ ...valid, now: new Date((t + 61) * 1000), toleranceSeconds: 60 })).toBe(
       'timestamp_too_old',

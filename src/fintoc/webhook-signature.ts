@@ -133,6 +133,8 @@ export function verify(opts: {
   if (!(tolerance >= 0))
     throw new TypeError(`verify: toleranceSeconds must be >= 0, got ${String(tolerance)}`);
   const nowSeconds = Math.floor((opts.now ?? new Date()).getTime() / 1000);
+  // An Invalid Date would make both window checks false: fail closed instead of accepting any time.
+  if (!Number.isFinite(nowSeconds)) throw new TypeError('verify: now must be a valid Date');
   const timestamp = Number(t);
   if (timestamp < nowSeconds - tolerance) {
     throw new WebhookSignatureError(
