@@ -23,7 +23,9 @@ import type {
 } from './backend.js';
 import { STATUS_COLORS, daysBetween, statusChart } from './chart.js';
 
-export { dashboardDataFromDb } from './backend.js';
+import { dashboardDataFromDb } from './backend.js';
+
+export { dashboardDataFromDb };
 export type { DashboardBackend, DashboardData, PaymentFilter } from './backend.js';
 export { issueSession, validSession, SESSION_COOKIE } from './auth.js';
 
@@ -388,4 +390,25 @@ export async function dashboardRoutes(
       return send(reply, layout(`Payment ${payment.id}`, body));
     },
   );
+}
+
+/**
+ * The dashboard on this service app, reading its database and clock: what `app.ts` registers.
+ * `secrets` are PASARELA_API_KEY and, if configured, a dashboard password.
+ *
+ * @example
+ * await app.register(dashboard, { secrets: [config.apiKey], secureCookies: config.publicUrl.startsWith('https:') });
+ */
+export default async function dashboard(
+  app: FastifyInstance,
+  options: { secrets: string[]; secureCookies?: boolean },
+): Promise<void> {
+  await app.register(dashboardRoutes, {
+    backend: {
+      data: dashboardDataFromDb(app.database.db),
+      secrets: options.secrets,
+      secureCookies: options.secureCookies ?? false,
+      now: () => app.clock.now(),
+    },
+  });
 }

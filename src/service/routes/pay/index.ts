@@ -143,6 +143,10 @@ export async function payRoutes(app: FastifyInstance, options: PayRoutesOptions)
   const { backend } = options;
   const throttle = options.throttle ?? new EventThrottle();
   const headers = checkoutHeaders(backend.config.widgetUrl);
+  // Bundle the browser module while the service starts, so the first customer does not wait for it.
+  app.addHook('onReady', async () => {
+    checkoutBundle().catch((error: unknown) => app.log.error({ err: error }, 'checkout bundle failed'));
+  });
 
   async function load(request: FastifyRequest<{ Params: { id: string } }>): Promise<CheckoutPayment> {
     const { id } = request.params;
