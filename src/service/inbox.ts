@@ -27,7 +27,13 @@ export const UNKNOWN_INTENT_MAX_ATTEMPTS = 20;
  * transaction, and only then marks the event applied.
  */
 export class Inbox {
-  readonly counters = { received: 0, stored: 0, duplicates: 0, rejected: new Map<string, number>() };
+  readonly counters = {
+    received: 0,
+    stored: 0,
+    duplicates: 0,
+    batches: 0,
+    rejected: new Map<string, number>(),
+  };
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -58,18 +64,13 @@ export class Inbox {
       }
       throw err;
     }
-    const intentId = intentIdOf(event);
-    const stored = await repo.storeInboxEvent(
-      this.db,
-      {
-        event_id: event.id,
-        type: event.type,
-        intent_id: intentId,
-        body: body.toString('utf8'),
-        received_at: now,
-      },
-      now,
-    );
+    const stored = await this.store({
+      event_id: event.id,
+      type: event.type,
+      intent_id: intentIdOf(event),
+      body: body.toString('utf8'),
+      received_at: now,
+    });
     if (!stored) {
       this.counters.duplicates++;
       return { stored: false, duplicate: true, eventId: event.id, type: event.type };
@@ -77,6 +78,52 @@ export class Inbox {
     this.counters.stored++;
     this.nudge();
     return { stored: true, eventId: event.id, type: event.type };
+  }
+
+  /**
+   * Group commit: while one insert is in flight, deliveries that arrive wait and go together in the
+   * next one. Each caller resolves once its own event is durably stored; a lone delivery goes at once.
+   */
+  private store(row: PendingRow['row']): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.pending.push({ row, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private pending: PendingRow[] = [];
+  private flushing = false;
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        // Let the requests already read in this turn of the event loop join the batch.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const batch = this.pending.splice(0, 500);
+        this.counters.batches++;
+        // The first delivery of an id in the batch stores it; a second one in the same batch is a duplicate.
+        const firsts = new Map<string, PendingRow['row']>();
+        for (const p of batch) if (!firsts.has(p.row.event_id)) firsts.set(p.row.event_id, p.row);
+        try {
+          const fresh = await repo.storeInboxEvents(
+            this.db,
+            [...firsts.values()],
+            new Date(this.clock.now()),
+          );
+          const seen = new Set<string>();
+          for (const p of batch) {
+            const isNew = fresh.has(p.row.event_id) && !seen.has(p.row.event_id);
+            seen.add(p.row.event_id);
+            p.resolve(isNew);
+          }
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   private async keepUnreadable(body: Buffer, now: Date): Promise<IntakeResult | null> {
@@ -212,6 +259,12 @@ export class Inbox {
 }
 
 class AlreadyApplied extends Error {}
+
+interface PendingRow {
+  row: { event_id: string; type: string; intent_id: string | null; body: string; received_at: Date };
+  resolve: (stored: boolean) => void;
+  reject: (err: unknown) => void;
+}
 
 function intentIdOf(event: FintocEvent): string | null {
   const data = event.data as { object?: unknown; id?: unknown } | null | undefined;

@@ -205,6 +205,42 @@ export async function storeInboxEvent(
   return result.rows.length > 0;
 }
 
+/**
+ * Stores several verified events at once (group commit) and queues each new one for the applier,
+ * in one statement. Returns the ids that were new; the others were already stored.
+ */
+export async function storeInboxEvents(
+  db: Executor,
+  rows: ReadonlyArray<{
+    event_id: string;
+    type: string;
+    intent_id: string | null;
+    body: string;
+    received_at: Date;
+  }>,
+  applyAt: Date,
+): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const values = sql.join(
+    rows.map(
+      (r) => sql`(${r.event_id}, ${r.type}, ${r.intent_id}, ${r.body}, ${r.received_at}::timestamptz)`,
+    ),
+  );
+  const result = await sql<{ event_id: string }>`
+    WITH stored AS (
+      INSERT INTO webhook_inbox (event_id, type, intent_id, body, received_at)
+      VALUES ${values}
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING event_id, received_at
+    ), queued AS (
+      INSERT INTO jobs (kind, ref, run_at, created_at)
+      SELECT 'apply_event', event_id, ${applyAt}, received_at FROM stored
+      ON CONFLICT (kind, ref) DO NOTHING
+    )
+    SELECT event_id FROM stored`.execute(db);
+  return new Set(result.rows.map((r) => r.event_id));
+}
+
 export async function findInboxEvent(db: Executor, eventId: string): Promise<InboxRow | undefined> {
   return db.selectFrom('webhook_inbox').selectAll().where('event_id', '=', eventId).executeTakeFirst();
 }
