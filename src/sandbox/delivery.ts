@@ -53,6 +53,14 @@ export class Deliverer {
     return targets.map((endpoint) => this.#start(space, event, endpoint, null));
   }
 
+  /** Sends a delivery's event to its endpoint again, as a new delivery (`duplicate_of` the old one). */
+  resend(space: Space, delivery: Delivery): Delivery | null {
+    const endpoint = space.endpoints.get(delivery.endpoint_id);
+    const event = space.events.get(delivery.event_id);
+    if (!endpoint || !event) return null;
+    return this.#start(space, event, endpoint, delivery.id);
+  }
+
   #start(space: Space, event: EventRecord, endpoint: EndpointRecord, duplicateOf: string | null): Delivery {
     const now = this.o.clock.now();
     const delivery: Delivery = {

@@ -157,6 +157,27 @@ describe('delivery', () => {
     expect(bad.body.error.param).toBe('sign_with');
   });
 
+  it('resends a delivery on request, as a new delivery of the same event', async () => {
+    const we = await createEndpoint(h);
+    h.respond = () => ({ status: 500 });
+    await succeedOne();
+    const [first] = await deliveries();
+    h.respond = () => ({ status: 200 });
+    const again = await h.request('POST', `/_sandbox/deliveries/${first.id}/resend`);
+    expect(again.status).toBe(201);
+    expect(again.body).toMatchObject({
+      duplicate_of: first.id,
+      event_id: first.event_id,
+      status: 'scheduled',
+    });
+    await h.sb.clock.flush();
+    expect((await h.request('GET', `/_sandbox/deliveries/${again.body.id}`)).body.status).toBe('delivered');
+    expect(h.received.map((r) => r.body)).toEqual([h.received[0]!.body, h.received[0]!.body]);
+    await h.request('DELETE', `/v1/webhook_endpoints/${we.id}`);
+    expect((await h.request('POST', `/_sandbox/deliveries/${first.id}/resend`)).status).toBe(404);
+    expect((await h.request('POST', '/_sandbox/deliveries/dlv_nope/resend')).status).toBe(404);
+  });
+
   it('endpoint test sends a sample of the given type to that endpoint only', async () => {
     const a = await createEndpoint(h, ['payment_intent.failed']);
     await createEndpoint(h);

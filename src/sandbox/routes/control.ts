@@ -243,6 +243,14 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if (!d) throw notFound('sandbox_delivery', request.params.id);
     return Deliverer.view(d);
   });
+  app.post<{ Params: Params }>('/_sandbox/deliveries/:id/resend', async (request, reply) => {
+    const space = ctx.spaceOf(request);
+    const d = space.deliveries.get(request.params.id);
+    if (!d) throw notFound('sandbox_delivery', request.params.id);
+    const again = core.deliverer.resend(space, d);
+    if (!again) throw notFound('webhook_endpoint', d.endpoint_id);
+    return reply.code(201).send(Deliverer.view(again));
+  });
   app.get('/_sandbox/widget_sessions', async (request) => ({
     data: [...ctx.spaceOf(request).widgetSessions].reverse(),
   }));
