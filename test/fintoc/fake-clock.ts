@@ -19,6 +19,8 @@ export class FakeClock implements Clock {
       this.t += ms;
       return Promise.resolve();
     }
+    // As the Clock contract says: an aborted signal ends the wait (also one aborted before it began).
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const d = { at: this.t + ms, fire: resolve };
       this.deadlines.add(d);
