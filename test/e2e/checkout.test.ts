@@ -326,11 +326,22 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
     });
 
     it('(6) the dashboard shows each payment and its timeline', async () => {
+      // A forged delivery is refused at the door and counted on the dashboard.
+      const forged = await fetch(`${stack.url}/webhooks/fintoc`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'fintoc-signature': `t=${Math.floor(stack.sandbox.clock.now() / 1000)},v1=${'0'.repeat(64)}`,
+        },
+        body: JSON.stringify({ id: 'evt_forged', type: 'payment_intent.succeeded', data: {} }),
+      });
+      expect(forged.status).toBe(400);
       await page.goto(`${stack.url}/dashboard`);
       await page.waitForURL(/\/dashboard\/login$/);
       await page.getByTestId('dashboard-secret').fill(stack.apiKey);
       await page.getByTestId('dashboard-login').click();
       await page.getByTestId('payments-table').waitFor();
+      expect(await page.getByTestId('webhook-rejected').textContent()).toBe('1');
       const expected: Record<string, { status: string; causes: string[] }> = {
         succeeded: { status: 'succeeded', causes: ['api', 'browser', 'webhook'] },
         canceled: { status: 'canceled', causes: ['api', 'browser', 'job:abandon'] },

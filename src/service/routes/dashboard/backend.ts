@@ -90,6 +90,16 @@ export interface DashboardBackend {
   secureCookies: boolean;
   /** Epoch ms, the service's clock. */
   now(): number;
+  /** Webhook deliveries at the door since this instance started (refused ones are never stored). */
+  intake?: () => WebhookIntake;
+}
+
+export interface WebhookIntake {
+  received: number;
+  stored: number;
+  duplicates: number;
+  /** Refused deliveries by reason (forged, stale, malformed). */
+  rejected: Record<string, number>;
 }
 
 /**

@@ -143,7 +143,13 @@ describe('dashboard', () => {
 
     app = Fastify();
     await app.register(dashboardRoutes, {
-      backend: { data: dashboardDataFromDb(db), secrets: [API_KEY], secureCookies: false, now: () => NOW },
+      backend: {
+        data: dashboardDataFromDb(db),
+        secrets: [API_KEY],
+        secureCookies: false,
+        now: () => NOW,
+        intake: () => ({ received: 5, stored: 3, duplicates: 0, rejected: { no_matching_signature: 2 } }),
+      },
     });
     cookie = `pasarela_dashboard=${encodeURIComponent(issueSession([API_KEY], NOW))}`;
   });
@@ -210,7 +216,10 @@ describe('dashboard', () => {
       /abandon<\/td><td><a href="\/dashboard\/payments\/pay_AAAAAAAAAAAAAAAAAAAAA3">.*in 540 s/,
     );
     expect(html).toContain('unknown intent pi_x');
-    expect(html).toMatch(/evt_bad.*rejected/);
+    expect(html).toMatch(/data-state="waiting"><td><code>evt_bad/);
+    expect(html).toMatch(/data-state="applied"><td><code>evt_123/);
+    expect(html).toContain('data-testid="webhook-rejected">2<');
+    expect(html).toContain('rejected (no_matching_signature: 2)');
   });
 
   it('filters payments by status, order and date', async () => {

@@ -20,13 +20,14 @@ import type {
   DashPayment,
   DashTimelineEntry,
   PaymentFilter,
+  WebhookIntake,
 } from './backend.js';
 import { STATUS_COLORS, daysBetween, statusChart } from './chart.js';
 
 import { dashboardDataFromDb } from './backend.js';
 
 export { dashboardDataFromDb };
-export type { DashboardBackend, DashboardData, PaymentFilter } from './backend.js';
+export type { DashboardBackend, DashboardData, PaymentFilter, WebhookIntake } from './backend.js';
 export { issueSession, validSession, SESSION_COOKIE } from './auth.js';
 
 const CSP =
@@ -137,16 +138,32 @@ function inboxTable(entries: DashInboxEntry[]): string {
   if (entries.length === 0) return '<p class="muted">No webhook events received.</p>';
   const rows = entries
     .map((e) => {
-      const state = e.applied_at ? (e.outcome ?? 'applied') : e.last_error ? 'rejected' : 'received';
+      // Stored events are verified; applying them is later and may end in an outcome other than a change.
+      const state = e.applied_at ? 'applied' : e.outcome ? 'not applied' : 'waiting';
       return (
-        `<tr data-testid="inbox-row"><td><code>${escapeHtml(e.event_id)}</code></td><td>${escapeHtml(e.type)}</td>` +
+        `<tr data-testid="inbox-row" data-state="${state}"><td><code>${escapeHtml(e.event_id)}</code></td><td>${escapeHtml(e.type)}</td>` +
         `<td><code>${escapeHtml(e.intent_id ?? '—')}</code></td><td>${time(e.received_at)}</td>` +
-        `<td>${escapeHtml(state)}</td><td>${time(e.applied_at)}</td><td>${e.attempts}</td>` +
+        `<td>${state}</td><td>${escapeHtml(e.outcome ?? '')}</td><td>${time(e.applied_at)}</td><td>${e.attempts}</td>` +
         `<td class="wrap${e.last_error ? ' error' : ''}">${escapeHtml(e.last_error ?? '')}</td></tr>`
       );
     })
     .join('');
-  return `<table data-testid="inbox-table"><thead><tr><th>Event id</th><th>Type</th><th>Intent</th><th>Received</th><th>State</th><th>Applied</th><th>Tries</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table data-testid="inbox-table"><thead><tr><th>Event id</th><th>Type</th><th>Intent</th><th>Received</th><th>State</th><th>Outcome</th><th>Applied</th><th>Tries</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function intakeCards(intake: WebhookIntake | undefined): string {
+  if (!intake) return '';
+  const rejected = Object.entries(intake.rejected);
+  const total = rejected.reduce((n, [, c]) => n + c, 0);
+  const why = rejected.map(([code, n]) => `${escapeHtml(code)}: ${n}`).join(', ');
+  return (
+    `<div class="dash-cards" data-testid="webhook-intake">` +
+    `<div class="dash-card"><b>${intake.received}</b><span>deliveries received</span></div>` +
+    `<div class="dash-card"><b>${intake.stored}</b><span>stored</span></div>` +
+    `<div class="dash-card"><b>${intake.duplicates}</b><span>duplicates</span></div>` +
+    `<div class="dash-card${total > 0 ? ' dash-alert' : ''}"><b data-testid="webhook-rejected">${total}</b><span>rejected${why ? ` (${why})` : ''}</span></div>` +
+    `</div><p class="muted">Since this instance started. Rejected deliveries (bad signature, stale timestamp) are refused with a 4xx and never stored.</p>`
+  );
 }
 
 function jobsTable(jobs: DashJob[], now: number): string {
@@ -340,7 +357,7 @@ export async function dashboardRoutes(
       `<div class="dash-panel"><h2>Last ${CHART_DAYS} days by status</h2>${statusChart(daysBetween(since, new Date(now)), daily)}</div>` +
       `<h2>Payments</h2><div class="dash-panel">${filtersForm(query)}${paymentsTable(payments)}</div>` +
       `<h2>Open deadlines and scheduled jobs</h2><div class="dash-panel">${jobsTable(jobs, now)}</div>` +
-      `<h2>Webhook inbox</h2><div class="dash-panel">${inboxTable(inbox)}</div>`;
+      `<h2>Webhook inbox</h2>${intakeCards(backend.intake?.())}<div class="dash-panel">${inboxTable(inbox)}</div>`;
     return send(reply, layout('Payments', body));
   });
 
@@ -409,6 +426,15 @@ export default async function dashboard(
       secrets: options.secrets,
       secureCookies: options.secureCookies ?? false,
       now: () => app.clock.now(),
+      intake: () => {
+        const c = app.inbox.counters;
+        return {
+          received: c.received,
+          stored: c.stored,
+          duplicates: c.duplicates,
+          rejected: Object.fromEntries(c.rejected),
+        };
+      },
     },
   });
 }
