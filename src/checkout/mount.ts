@@ -244,6 +244,12 @@ export function mount(options: MountOptions): MountedCheckout {
   async function poll() {
     if (destroyed || !session) return;
     try {
+      if (!session.widget && session.payment.status === 'pending') {
+        // Not payable yet (the service is still getting the payment intent from Fintoc): ask again.
+        session = await request<CheckoutSession>('/session');
+        if (phase === 'error' && session.widget) phase = 'ready';
+        notice = null;
+      }
       apply(await request<CheckoutStatus>('/status'));
     } catch {
       // A missed poll is retried at the next tick.

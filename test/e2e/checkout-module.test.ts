@@ -271,6 +271,16 @@ describe.skipIf(skip)('browser module (fake service, real browser)', () => {
     ).toBe(true);
   });
 
+  it('shows a payment that cannot be paid yet, and the button once the service has its intent', async () => {
+    const fake = makePayment('pay_nointent000000000000000');
+    const widget = fake.session.widget;
+    fake.session.widget = null;
+    await page.goto(`${origin}/pay/pay_nointent000000000000000`);
+    await page.getByText('No pudimos preparar el pago').waitFor();
+    fake.session.widget = widget;
+    await page.getByTestId('fintoc-button').waitFor();
+  });
+
   it('shows an ended payment with no widget at all', async () => {
     const fake = makePayment('pay_ended0000000000000000', { status: 'failed', failure_reason: 'rejected' });
     fake.session.widget = null;
