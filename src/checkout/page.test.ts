@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkoutHeaders, renderCheckoutPage, widgetOrigins } from './page.js';
+import { parseCheckoutUrl } from './mount.js';
 import { phaseOf, renderView, type CheckoutSession } from './view.js';
 
 function session(
@@ -98,5 +99,23 @@ describe('checkoutHeaders', () => {
     expect(checkoutHeaders('https://js.fintoc.com/v1/')['content-security-policy']).toContain(
       'frame-src https://js.fintoc.com https://wizard.fintoc.com',
     );
+  });
+});
+
+describe('parseCheckoutUrl', () => {
+  it('splits a checkout URL into the service base and the payment id', () => {
+    expect(parseCheckoutUrl('https://pay.shop.cl/pay/pay_abc123')).toEqual({
+      base: 'https://pay.shop.cl',
+      paymentId: 'pay_abc123',
+    });
+    expect(parseCheckoutUrl('https://shop.cl/pagos/pay/pay_abc123/')).toEqual({
+      base: 'https://shop.cl/pagos',
+      paymentId: 'pay_abc123',
+    });
+    expect(parseCheckoutUrl('/pay/pay_x', 'http://127.0.0.1:3000/demo')).toEqual({
+      base: 'http://127.0.0.1:3000',
+      paymentId: 'pay_x',
+    });
+    expect(() => parseCheckoutUrl('https://shop.cl/checkout')).toThrow(/expected …\/pay\/<payment id>/);
   });
 });
