@@ -241,6 +241,9 @@ describe('dashboard', () => {
     expect(html).toContain('<b>name</b> opened');
     expect(html).toContain(`title="${'x'.repeat(60)}"`);
     expect(detailHtml({ note: '<script>' })).toContain('&lt;script&gt;');
+    expect(detailHtml({ data: { timestamp: 1700000000123 } })).toContain(
+      '<b>timestamp</b> 2023-11-14 22:13:20.123',
+    );
   });
 
   it("shows a payment's timeline with its causes and the webhook events of its intent", async () => {

@@ -187,6 +187,9 @@ export function detailHtml(detail: Record<string, unknown>): string {
   const walk = (prefix: string, value: unknown) => {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       for (const [k, v] of Object.entries(value)) walk(prefix && prefix !== 'data' ? `${prefix}.${k}` : k, v);
+    } else if (typeof value === 'number' && /timestamp$/.test(prefix) && value > 1e12 && value < 1e14) {
+      // The widget's metadata.timestamp is epoch milliseconds.
+      pairs.push([prefix, new Date(value).toISOString().replace('T', ' ').slice(0, 23)]);
     } else if (value !== null && value !== undefined) {
       pairs.push([prefix, typeof value === 'string' ? value : JSON.stringify(value)]);
     }
