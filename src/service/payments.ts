@@ -623,12 +623,73 @@ export class PaymentsService {
     return result;
   }
 
+  /**
+   * Applies many events in one transaction (the abandonment job's batches): rows locked in id order,
+   * the timeline written in one statement. Same rules as {@link applyEvent}.
+   */
+  async applyEvents(
+    items: ReadonlyArray<{
+      paymentId: string;
+      event: PaymentEvent;
+      cause: Cause;
+      intentStatus?: string | null;
+    }>,
+  ): Promise<Map<string, Transition>> {
+    const results = new Map<string, Transition>();
+    if (items.length === 0) return results;
+    await this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('payments')
+        .selectAll()
+        .where(
+          'id',
+          'in',
+          items.map((i) => i.paymentId),
+        )
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const sinks = { timeline: [] as repo.NewTimelineEntry[], updates: [] as PaymentRow[] };
+      for (const item of items) {
+        const row = byId.get(item.paymentId);
+        if (!row) continue;
+        const t = await this.applyLocked(trx, row, item.event, item.cause, item.intentStatus ?? null, sinks);
+        // A second event for the same payment in this batch sees the first one's result.
+        byId.set(row.id, sinks.updates[sinks.updates.length - 1]!);
+        results.set(item.paymentId, t);
+      }
+      await repo.updatePaymentStates(trx, sinks.updates);
+      await repo.addTimelineMany(trx, sinks.timeline);
+    });
+    if ([...results.values()].some((t) => t.changed)) this.nudge();
+    return results;
+  }
+
+  /**
+   * Marks that the service is about to expire these payments' intents, for those still open;
+   * returns them (id and intent) — the others are final or gone.
+   */
+  async markExpireRequestedMany(
+    ids: readonly string[],
+  ): Promise<Array<{ id: string; payment_intent_id: string | null }>> {
+    if (ids.length === 0) return [];
+    return this.db
+      .updateTable('payments')
+      .set({ expire_requested_at: this.now() })
+      .where('id', 'in', ids)
+      .where('status', 'in', ['pending', 'processing'])
+      .returning(['id', 'payment_intent_id'])
+      .execute();
+  }
+
   private async applyLocked(
     trx: Transaction<DB>,
     row: PaymentRow,
     event: PaymentEvent,
     cause: Cause,
     intentStatus: string | null,
+    sinks?: { timeline: repo.NewTimelineEntry[]; updates: PaymentRow[] },
   ): Promise<Transition> {
     const now = this.now();
     // An expiry this service asked for (at the deadline) is its own cancellation, whichever
@@ -646,8 +707,9 @@ export class PaymentsService {
       if (t.paidAfterCancel) changes.paid_after_cancel = true;
       if (isFinal(t.to)) changes.finalized_at = now;
     }
-    await repo.updatePayment(trx, row.id, changes);
-    await repo.addTimeline(trx, {
+    if (sinks) sinks.updates.push({ ...row, ...changes } as PaymentRow);
+    else await repo.updatePayment(trx, row.id, changes);
+    const entry: repo.NewTimelineEntry = {
       payment_id: row.id,
       at: now,
       kind: t.changed ? 'status' : 'ignored',
@@ -662,7 +724,9 @@ export class PaymentsService {
         ...(t.changed && t.paidAfterCancel ? { paid_after_cancel: true } : {}),
         ...(cause.detail ?? {}),
       },
-    });
+    };
+    if (sinks) sinks.timeline.push(entry);
+    else await repo.addTimeline(trx, entry);
     if (t.changed) {
       const after: PaymentRow = { ...row, ...changes } as PaymentRow;
       const type = notificationFor(t.to);

@@ -100,6 +100,24 @@ export async function updatePayment(
   await db.updateTable('payments').set(changes).where('id', '=', id).execute();
 }
 
+/** Writes the state columns of many payments in one statement (last one wins per id). */
+export async function updatePaymentStates(db: Executor, rows: readonly PaymentRow[]): Promise<void> {
+  const latest = new Map(rows.map((r) => [r.id, r]));
+  if (latest.size === 0) return;
+  const values = sql.join(
+    [...latest.values()].map(
+      (r) =>
+        sql`(${r.id}::text, ${r.status}::text, ${r.failure_reason}::text, ${r.paid_after_cancel}::boolean, ${r.finalized_at}::timestamptz, ${r.intent_status}::text, ${r.updated_at}::timestamptz)`,
+    ),
+  );
+  await sql`
+    UPDATE payments AS p SET
+      status = v.status, failure_reason = v.failure_reason, paid_after_cancel = v.paid_after_cancel,
+      finalized_at = v.finalized_at, intent_status = v.intent_status, updated_at = v.updated_at
+    FROM (VALUES ${values}) AS v(id, status, failure_reason, paid_after_cancel, finalized_at, intent_status, updated_at)
+    WHERE p.id = v.id`.execute(db);
+}
+
 export async function countPaymentsByStatus(db: Executor): Promise<Record<string, number>> {
   const rows = await db
     .selectFrom('payments')
@@ -160,6 +178,31 @@ export async function addTimeline(db: Executor, entry: NewTimelineEntry): Promis
       detail: entry.detail ? JSON.stringify(entry.detail) : null,
     })
     .execute();
+}
+
+export async function addTimelineMany(db: Executor, entries: readonly NewTimelineEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db
+    .insertInto('payment_timeline')
+    .values(
+      entries.map((entry) => ({
+        payment_id: entry.payment_id,
+        at: entry.at,
+        kind: entry.kind,
+        from_status: entry.from_status ?? null,
+        to_status: entry.to_status ?? null,
+        cause: entry.cause,
+        cause_id: entry.cause_id ?? null,
+        detail: entry.detail ? JSON.stringify(entry.detail) : null,
+      })),
+    )
+    .execute();
+}
+
+/** Removes finished jobs this worker still holds, in one statement. */
+export async function finishJobs(db: Executor, ids: readonly number[], worker: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.deleteFrom('jobs').where('id', 'in', ids).where('locked_by', '=', worker).execute();
 }
 
 export async function timeline(db: Executor, paymentId: string): Promise<TimelineRow[]> {

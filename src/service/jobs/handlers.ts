@@ -7,9 +7,16 @@ import type { DB } from '../db/schema.js';
 import { describeFintocFailure, type FintocPort } from '../fintoc-port.js';
 import type { Inbox } from '../inbox.js';
 import { NOTIFICATION_RETRY_WINDOW_MS, notificationBackoffMs, standardWebhookHeaders } from '../notify.js';
-import { syncDelayMs, type Logger, type PaymentsService } from '../payments.js';
-import { eventForIntentStatus, isFinal, isIntentFinal, type PaymentStatus } from '../state.js';
-import type { JobHandler, JobResult } from './runner.js';
+import { syncDelayMs, type Cause, type Logger, type PaymentsService } from '../payments.js';
+import {
+  eventForIntentStatus,
+  isFinal,
+  isIntentFinal,
+  type PaymentEvent,
+  type PaymentStatus,
+} from '../state.js';
+import type { ClaimedJob } from '../db/repositories.js';
+import type { BatchHandlers, JobHandler, JobResult } from './runner.js';
 
 export interface HandlerDeps {
   db: Kysely<DB>;
@@ -29,14 +36,110 @@ export const SYNC_WINDOW_MS = 7 * 86_400_000;
 
 const done: JobResult = { done: true };
 
-/** The handlers of every job kind. */
-export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> {
+/** The handlers of every job kind, and the batch handlers of the kinds that have one. */
+export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { batches: BatchHandlers } {
   const { config, fintoc, clock, payments, inbox, log } = deps;
   const later = (ms: number, error?: string): JobResult => ({
     done: false,
     retryAt: clock.now() + ms,
     ...(error ? { error } : {}),
   });
+
+  type Decision =
+    | { retry: JobResult }
+    | {
+        event: PaymentEvent;
+        intentStatus: string | null;
+        causeId: string | null;
+        detail?: Record<string, unknown>;
+      };
+
+  /**
+   * What the deadline means for one open payment: expire its intent at Fintoc and cancel; if Fintoc
+   * refuses because the customer paid (or failed), that wins. Safe to repeat: the expire call
+   * carries a fixed idempotency key and the transition happens once.
+   */
+  async function decide(paymentId: string, intentId: string | null, attempts: number): Promise<Decision> {
+    if (intentId === null) {
+      return {
+        event: { type: 'timeout' },
+        intentStatus: null,
+        causeId: null,
+        detail: { intent: 'never created' },
+      };
+    }
+    let intent: PaymentIntent | null = null;
+    let expired = false;
+    try {
+      intent = await fintoc.paymentIntents.expire(intentId, {
+        idempotencyKey: `pasarela_expire_${paymentId}`,
+      });
+      expired = intent.status === 'expired';
+    } catch (err) {
+      const failure = describeFintocFailure(err);
+      log.info(
+        { payment_id: paymentId, status: failure.status, code: failure.code },
+        'expire refused; reading the intent',
+      );
+      try {
+        intent = await fintoc.paymentIntents.get(intentId);
+      } catch (getErr) {
+        const f = describeFintocFailure(getErr);
+        if (attempts < ABANDON_MAX_ATTEMPTS && (failure.retryable || f.retryable)) {
+          return { retry: later(5_000 * attempts, `fintoc unreachable: ${f.message}`) };
+        }
+      }
+    }
+    const event = intent && !expired ? eventForIntentStatus(intent.status, intent.error_reason) : null;
+    if (
+      event &&
+      (event.type === 'intent_succeeded' || event.type === 'intent_failed' || event.type === 'intent_expired')
+    ) {
+      return { event, intentStatus: intent!.status, causeId: intentId };
+    }
+    return {
+      event: { type: 'timeout' },
+      intentStatus: intent?.status ?? null,
+      causeId: intentId,
+      detail: { expired_at_fintoc: expired, ...(intent ? {} : { fintoc: 'unreachable' }) },
+    };
+  }
+
+  /** Deadlines in batches: one statement marks them, Fintoc calls overlap, one transaction applies them. */
+  async function abandonMany(jobs: readonly ClaimedJob[]): Promise<JobResult[]> {
+    const open = await payments.markExpireRequestedMany(jobs.map((j) => j.ref));
+    const byId = new Map(open.map((o) => [o.id, o]));
+    const results: JobResult[] = jobs.map(() => done);
+    const items: Array<{
+      paymentId: string;
+      event: PaymentEvent;
+      cause: Cause;
+      intentStatus: string | null;
+    }> = [];
+    let next = 0;
+    const lane = async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        const job = jobs[i]!;
+        const payment = byId.get(job.ref);
+        if (!payment) continue;
+        const d = await decide(payment.id, payment.payment_intent_id, job.attempts);
+        if ('retry' in d) {
+          results[i] = d.retry;
+          continue;
+        }
+        items.push({
+          paymentId: payment.id,
+          event: d.event,
+          intentStatus: d.intentStatus,
+          cause: { cause: 'job:abandon', causeId: d.causeId, ...(d.detail ? { detail: d.detail } : {}) },
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(16, jobs.length) }, lane));
+    await payments.applyEvents(items);
+    return results;
+  }
 
   return {
     /** Apply one stored webhook event. */
@@ -49,72 +152,10 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> {
       return done;
     },
 
-    /**
-     * The abandonment deadline: expire the intent at Fintoc and cancel the payment; if Fintoc says
-     * the customer paid (or failed), that wins. Safe to repeat: the expire call carries a fixed
-     * idempotency key and the transition happens once.
-     */
+    /** The abandonment deadline of one payment; the runner normally uses {@link abandonMany}. */
     async abandon(job) {
-      const payment = await payments.get(job.ref);
-      if (!payment || isFinal(payment.status as PaymentStatus)) return done;
-      if (payment.payment_intent_id === null) {
-        await payments.applyEvent(
-          payment.id,
-          { type: 'timeout' },
-          { cause: 'job:abandon', detail: { intent: 'never created' } },
-        );
-        return done;
-      }
-      const intentId = payment.payment_intent_id;
-      let intent: PaymentIntent | null = null;
-      let expired = false;
-      await payments.markExpireRequested(payment.id);
-      try {
-        intent = await fintoc.paymentIntents.expire(intentId, {
-          idempotencyKey: `pasarela_expire_${payment.id}`,
-        });
-        expired = intent.status === 'expired';
-      } catch (err) {
-        const failure = describeFintocFailure(err);
-        log.info(
-          { payment_id: payment.id, status: failure.status, code: failure.code },
-          'expire refused; reading the intent',
-        );
-        try {
-          intent = await fintoc.paymentIntents.get(intentId);
-        } catch (getErr) {
-          const f = describeFintocFailure(getErr);
-          if (job.attempts < ABANDON_MAX_ATTEMPTS && (failure.retryable || f.retryable)) {
-            return later(5_000 * job.attempts, `fintoc unreachable: ${f.message}`);
-          }
-        }
-      }
-      const event = intent && !expired ? eventForIntentStatus(intent.status, intent.error_reason) : null;
-      if (
-        event &&
-        (event.type === 'intent_succeeded' ||
-          event.type === 'intent_failed' ||
-          event.type === 'intent_expired')
-      ) {
-        await payments.applyEvent(
-          payment.id,
-          event,
-          { cause: 'job:abandon', causeId: intentId },
-          { intentStatus: intent!.status },
-        );
-      } else {
-        await payments.applyEvent(
-          payment.id,
-          { type: 'timeout' },
-          {
-            cause: 'job:abandon',
-            causeId: intentId,
-            detail: { expired_at_fintoc: expired, ...(intent ? {} : { fintoc: 'unreachable' }) },
-          },
-          { intentStatus: intent?.status ?? null },
-        );
-      }
-      return done;
+      const [result] = await abandonMany([job]);
+      return result ?? done;
     },
 
     /** Ask Fintoc for the intent's status so a lost webhook cannot leave a payment open. */
@@ -218,5 +259,6 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> {
       await payments.recordRefund(payment.id, refund.id, refund.status);
       return done;
     },
+    batches: { abandon: abandonMany },
   };
 }

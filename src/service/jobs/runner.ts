@@ -10,6 +10,9 @@ import type { Logger } from '../payments.js';
 export type JobResult =
   { done: true } | { done: false; retryAt: number; error?: string; resetAttempts?: boolean };
 export type JobHandler = (job: ClaimedJob) => Promise<JobResult>;
+/** Handles many jobs of one kind at once; answers one result per job, in order. */
+export type BatchJobHandler = (jobs: readonly ClaimedJob[]) => Promise<JobResult[]>;
+export type BatchHandlers = Partial<Record<JobKind, BatchJobHandler>>;
 
 export interface JobRunnerOptions {
   /** Jobs claimed per round. */
@@ -47,7 +50,7 @@ export class JobRunner {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
-    private readonly handlers: Record<JobKind, JobHandler>,
+    private readonly handlers: Record<JobKind, JobHandler> & { batches?: BatchHandlers },
     private readonly log: Logger,
     options: JobRunnerOptions = {},
   ) {
@@ -67,15 +70,58 @@ export class JobRunner {
       ...(kinds ? { kinds } : {}),
     });
     if (jobs.length === 0) return 0;
+    const batches = this.handlers.batches ?? {};
+    const singles = jobs.filter((j) => !batches[j.kind]);
+    const chunks: Array<{ handler: BatchJobHandler; jobs: ClaimedJob[] }> = [];
+    for (const [kind, handler] of Object.entries(batches) as Array<[JobKind, BatchJobHandler]>) {
+      const mine = jobs.filter((j) => j.kind === kind);
+      for (let i = 0; i < mine.length; i += 100) chunks.push({ handler, jobs: mine.slice(i, i + 100) });
+    }
     let next = 0;
     const lane = async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++]!;
+      while (next < singles.length) {
+        const job = singles[next++]!;
         await this.runOne(job);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, jobs.length) }, lane));
+    await Promise.all([
+      ...Array.from({ length: Math.min(this.concurrency, singles.length) }, lane),
+      ...chunks.map((c) => this.runChunk(c.handler, c.jobs)),
+    ]);
     return jobs.length;
+  }
+
+  private async runChunk(handler: BatchJobHandler, jobs: ClaimedJob[]): Promise<void> {
+    let results: JobResult[];
+    try {
+      results = await handler(jobs);
+    } catch (err) {
+      this.counters.failed += jobs.length;
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.warn({ job: jobs[0]?.kind, count: jobs.length, err: message }, 'job batch failed; will retry');
+      results = jobs.map((j) => ({
+        done: false,
+        retryAt: this.clock.now() + jobBackoffMs(j.attempts),
+        error: message.slice(0, 500),
+      }));
+    }
+    const finished: number[] = [];
+    try {
+      for (const [i, job] of jobs.entries()) {
+        const result = results[i] ?? { done: true };
+        if (result.done) {
+          finished.push(job.id);
+          continue;
+        }
+        this.counters.retried++;
+        const retryAt = Math.max(result.retryAt, this.clock.now() + 1_000);
+        await repo.rescheduleJob(this.db, job.id, this.worker, new Date(retryAt), result.error ?? null);
+      }
+      await repo.finishJobs(this.db, finished, this.worker);
+      this.counters.done += finished.length;
+    } catch (err) {
+      this.log.error({ err: String(err) }, 'could not record job batch results');
+    }
   }
 
   private async runOne(job: ClaimedJob): Promise<void> {
