@@ -364,5 +364,42 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
         for (const cause of want.causes) expect(causes, `${name} timeline`).toContain(cause);
       }
     });
+
+    it('(7) a payment the bank settles after the timeout canceled it is succeeded, flagged and raised', async () => {
+      const id = await buyInShop();
+      const { payment_intent_id: intentId, order_id: orderId } = await payment(id);
+      await stack.sandboxApi('PUT', `/_sandbox/payment_intents/${intentId}/scenario`, {
+        scenario: 'pending_then_succeed',
+        pending_for: '20m',
+      });
+      await page.getByTestId('fintoc-button').click();
+      const frame = page.frameLocator('iframe[data-fintoc-widget]');
+      await reachAuthorize(frame);
+      await frame.getByTestId('authorize-approve').click();
+      await expect.poll(async () => (await payment(id)).status).toBe('processing');
+      await page.getByText('Confirmando tu pago…').waitFor();
+
+      await stack.advance(11 * 60_000);
+      await expect.poll(async () => (await payment(id)).status).toBe('canceled');
+      await stack.advance(10 * 60_000);
+      await expect.poll(async () => (await payment(id)).status).toBe('succeeded');
+      const late = await stack.api<{ paid_after_cancel: boolean }>('GET', `/api/payments/${id}`);
+      expect(late.paid_after_cancel).toBe(true);
+
+      // The customer who comes back sees the truth; the shop was told; the dashboard raises it.
+      const back = await context.newPage();
+      await back.goto(`${stack.url}/pay/${id}`);
+      expect(await back.getByTestId('checkout-status').getAttribute('data-status')).toBe('succeeded');
+      await expect.poll(() => orderStatus(back, orderId)).toBe('paid');
+      await back.goto(`${stack.url}/dashboard`);
+      await back.getByTestId('dashboard-secret').fill(stack.apiKey);
+      await back.getByTestId('dashboard-login').click();
+      await back.getByTestId('late-alert').waitFor();
+      const row = back.locator(`[data-testid="payment-row"][data-payment-id="${id}"]`);
+      expect(await row.getAttribute('class')).toBe('late');
+      expect(await row.getByTestId('paid-after-cancel').count()).toBe(1);
+      await back.goto(`${stack.url}/dashboard/payments/${id}`);
+      expect(await back.getByTestId('paid-after-cancel').count()).toBe(1);
+    });
   },
 );
