@@ -13,6 +13,9 @@ export interface CheckoutPageOptions {
   pollMs?: number;
 }
 
+const NOSCRIPT =
+  '<noscript><p class="pasarela-notice">Activa JavaScript en tu navegador para pagar con tu banco.</p></noscript>';
+
 /** `<script type="application/json">` content: inert, and unable to close its own tag. */
 function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
@@ -38,11 +41,11 @@ export function renderCheckoutPage(options: CheckoutPageOptions): string {
   return (
     `<!doctype html><html lang="es"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<meta name="robots" content="noindex">` +
+    `<meta name="robots" content="noindex"><link rel="icon" href="data:,">` +
     `<title>${escapeHtml(title)}</title>` +
     `<link rel="stylesheet" href="${CHECKOUT_ASSETS_PATH}/checkout.css"></head>` +
     `<body><main id="checkout"${ended ? '' : ` data-pasarela-checkout data-payment-id="${escapeHtml(session.payment.id)}" data-session-id="pasarela-session"${poll}`}>` +
-    `${view}</main>${scripts}</body></html>`
+    `${view}</main>${ended ? '' : NOSCRIPT}${scripts}</body></html>`
   );
 }
 

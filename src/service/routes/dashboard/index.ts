@@ -84,7 +84,7 @@ function amount(p: { amount: number; currency: string }): string {
 function layout(title: string, body: string, signedIn = true): string {
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<meta name="robots" content="noindex"><title>${escapeHtml(title)} · Pasarela</title>` +
+    `<meta name="robots" content="noindex"><link rel="icon" href="data:,"><title>${escapeHtml(title)} · Pasarela</title>` +
     `<link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head><body>` +
     (signedIn
       ? `<header class="dash-top"><a href="/dashboard">Pasarela · Dashboard</a><form method="post" action="/dashboard/logout"><button type="submit">Sign out</button></form></header>`

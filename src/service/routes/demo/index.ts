@@ -86,7 +86,7 @@ function page(reply: FastifyReply, title: string, body: string, opts: { refresh?
     .type('text/html; charset=utf-8')
     .send(
       `<!doctype html><html lang="es"><head><meta charset="utf-8">` +
-        `<meta name="viewport" content="width=device-width, initial-scale=1">` +
+        `<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">` +
         (opts.refresh ? '<meta http-equiv="refresh" content="3">' : '') +
         `<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/pay/assets/checkout.css">` +
         `<link rel="stylesheet" href="/demo/assets/shop.css"></head><body><main>${body}</main>` +

@@ -128,7 +128,7 @@ export function parseBrowserEvents(body: unknown): BrowserEvent[] {
 }
 
 const NOT_FOUND_PAGE =
-  '<!doctype html><html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
+  '<!doctype html><html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">' +
   `<title>Pago no encontrado</title><link rel="stylesheet" href="${CHECKOUT_ASSETS_PATH}/checkout.css"></head>` +
   '<body><main><div class="pasarela-card"><section class="pasarela-status pasarela-status-error" data-testid="checkout-status" data-status="not_found">' +
   '<h1>Pago no encontrado</h1><p>Revisa el enlace que te dio la tienda.</p></section></div></main></body></html>';
