@@ -2,9 +2,7 @@
  * Finds Debian's Chromium for browser tests. Tests call `chromiumOrSkip()` and skip with the printed
  * reason where it is missing (a laptop without it); `.ci/run` installs it, so CI skips nothing.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
@@ -27,8 +25,8 @@ export function skipWithoutChromium(suite: string): boolean {
 export async function launchChromium(): Promise<Browser> {
   const found = findChromium();
   if ('reason' in found) throw new Error(found.reason);
-  const userDataDir = mkdtempSync(join(tmpdir(), 'pasarela-chromium-'));
-  const browser = await chromium.launch({
+  // Playwright gives each launch its own empty profile and removes it on close.
+  return chromium.launch({
     executablePath: found.path as string,
     headless: true,
     args: [
@@ -42,6 +40,4 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-dev-shm-usage',
     ],
   });
-  browser.on('disconnected', () => rmSync(userDataDir, { recursive: true, force: true }));
-  return browser;
 }
