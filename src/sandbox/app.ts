@@ -15,6 +15,14 @@ import { SandboxCore } from './core.js';
 import { createBridge } from './bridge.js';
 import { ApiError, invalid, type SandboxErrorCode } from './errors.js';
 import { authenticate, origin } from './http.js';
+import {
+  loadState,
+  restoreState,
+  serializeState,
+  StateStore,
+  writeStateSync,
+  SandboxStateError,
+} from './persist.js';
 import type { Space } from './records.js';
 import { apiRoutes, type RouteContext } from './routes/api.js';
 import { controlRoutes } from './routes/control.js';
@@ -56,6 +64,12 @@ export interface SandboxOptions {
   publicUrl?: string;
   /** Most webhook attempts in flight at once. Default 64. */
   maxConcurrentDeliveries?: number;
+  /**
+   * Keep the state in this JSON file: loaded at start (missing: a fresh sandbox, created at once;
+   * unreadable, corrupt or of another version: a `SandboxStateError`), rewritten after changes (at
+   * most every 200 ms) and on `close()`, atomically. Default: memory only.
+   */
+  stateFile?: string;
 }
 
 export interface Sandbox {
@@ -63,7 +77,11 @@ export interface Sandbox {
   clock: SandboxClock;
   core: SandboxCore;
   bridge: WidgetBridge;
-  /** Stops the scheduler and closes the app. */
+  /** The state file in use, or `null` (memory only). */
+  stateFile: string | null;
+  /** Writes the state file now if anything changed (no-op without one). */
+  flushState(): Promise<void>;
+  /** Stops the scheduler, closes the app and writes the state file a last time. */
   close(): Promise<void>;
 }
 
@@ -93,6 +111,9 @@ function fastifyCode(err: { code?: string }): { code: SandboxErrorCode; message?
  * await clock.advance(3000);
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  // Read the state file before anything starts: a bad file must fail here, leaving nothing running.
+  const stateFile = options.stateFile ?? null;
+  const loaded = stateFile === null ? null : loadState(stateFile);
   const app = Fastify({
     logger: options.logger ?? false,
     trustProxy: true,
@@ -118,6 +139,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     ...(options.clock ? { base: options.clock } : {}),
     maxConcurrent: options.maxConcurrentDeliveries ?? 64,
     onError: (err, label) => app.log.error({ err, task: label }, 'sandbox task failed'),
+    onAdvance: () => core.changed(),
+    ...(loaded ? { offsetMs: loaded.clock.offset_ms } : {}),
   });
   const core = new SandboxCore({
     clock,
@@ -128,6 +151,32 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     refundStepMs: options.refundStepMs ?? 60_000,
     signWith: options.signWith ?? 'wall',
   });
+  let store: StateStore | null = null;
+  if (stateFile !== null) {
+    try {
+      if (loaded) restoreState(core, loaded);
+      else writeStateSync(stateFile, serializeState(core));
+    } catch (err) {
+      void clock.close();
+      void app.close();
+      if (err instanceof SandboxStateError) throw err;
+      throw new SandboxStateError(
+        'sandbox_state_corrupt',
+        stateFile,
+        `the sandbox state file ${stateFile} is not a valid sandbox state: ${(err as Error).message}. The file was left as it is: fix it, or move it away to start with an empty sandbox.`,
+        { cause: err },
+      );
+    }
+    const s = new StateStore(stateFile, () => serializeState(core), {
+      onError: (err) => {
+        app.log.error({ err }, 'sandbox state file not written');
+        process.stderr.write(`pasarela sandbox: ${err.message} (will retry on the next change)\n`);
+      },
+    });
+    core.onChange = () => s.changed();
+    store = s;
+  }
+  // After `restoreState`: the bridge picks up the widget sessions it finds.
   const bridge = createBridge(core);
   const fixedOrigin = options.publicUrl ? new URL(options.publicUrl).origin : null;
 
@@ -193,6 +242,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     reply.header('x-request-id', request.id);
     done();
   });
+  if (store) {
+    // Anything but a read may have changed the state (reads that do, emit an event: core.changed()).
+    app.addHook('onResponse', (request, _reply, done) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS')
+        core.changed();
+      done();
+    });
+  }
 
   // The API and the control API: every request names its organisation and mode by a secret key.
   const spaces = new WeakMap<FastifyRequest, Space>();
@@ -244,9 +301,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     clock,
     core,
     bridge,
+    stateFile,
+    flushState: async () => {
+      await store?.flush();
+    },
     async close() {
       await clock.close();
       await app.close();
+      await store?.close();
     },
   };
 }

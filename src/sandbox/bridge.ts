@@ -20,6 +20,14 @@ function fail(code: Failure['code'], message: string): Failure {
 
 export function createBridge(core: SandboxCore): WidgetBridge {
   const sessions = new Map<string, { space: Space; intent: IntentRecord; record: WidgetSessionRecord }>();
+  // A restarted sandbox (state file) knows its sessions: a widget left open keeps working.
+  for (const space of core.spaces.values()) {
+    for (const record of space.widgetSessions) {
+      const intent =
+        record.ok && record.payment_intent_id ? space.intents.get(record.payment_intent_id) : null;
+      if (intent) sessions.set(record.id, { space, intent, record });
+    }
+  }
 
   function validate(options: Record<string, unknown>): {
     result: WidgetSessionResult;

@@ -42,12 +42,17 @@ export interface SandboxClockOptions {
   maxConcurrent?: number;
   /** Called with a task's error; the task is dropped, the scheduler goes on. */
   onError?: (err: unknown, label: string) => void;
+  /** Called after `advance` moved sandbox time forward (the offset changed). */
+  onAdvance?: (result: AdvanceResult) => void;
+  /** Start this far ahead of the base clock (a restarted sandbox resumes its offset). Default 0. */
+  offsetMs?: number;
 }
 
 export class SandboxClock implements Clock {
   readonly #base: TimeSource;
   readonly #maxConcurrent: number;
   readonly #onError: (err: unknown, label: string) => void;
+  readonly #onAdvance: (result: AdvanceResult) => void;
   #offset = 0;
   #seq = 0;
   #queue: Task[] = [];
@@ -62,6 +67,10 @@ export class SandboxClock implements Clock {
     this.#base = options.base ?? { now: () => Date.now() };
     this.#maxConcurrent = options.maxConcurrent ?? 64;
     this.#onError = options.onError ?? (() => {});
+    this.#onAdvance = options.onAdvance ?? (() => {});
+    const offset = options.offsetMs ?? 0;
+    if (!Number.isFinite(offset) || offset < 0) throw new RangeError('offsetMs must be a finite number ≥ 0');
+    this.#offset = offset;
   }
 
   /** Sandbox time, epoch milliseconds. */
@@ -145,7 +154,9 @@ export class SandboxClock implements Clock {
         }
         const now = this.now();
         if (target > now) this.#offset += target - now;
-        return { from, to: this.now(), tasksRun };
+        const result = { from, to: this.now(), tasksRun };
+        if (result.to > result.from) this.#onAdvance(result);
+        return result;
       } finally {
         this.#advancing = false;
         this.#arm();

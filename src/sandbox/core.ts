@@ -29,6 +29,7 @@ import {
   type RefundRecord,
 } from './records.js';
 import { sampleData } from './samples.js';
+import { Timers, type PendingTimer } from './timers.js';
 
 export interface CoreOptions {
   clock: SandboxClock;
@@ -138,11 +139,17 @@ export class SandboxCore {
   readonly spaces = new Map<string, Space>();
   readonly widgetTokens = new Map<string, { space: Space; intentId: string }>();
   readonly deliverer: Deliverer;
+  /** Every task on the clock, described as data (what the state file keeps). */
+  readonly timers: Timers;
   defaultScenarioForNewOrgs: Scenario = makeScenario('succeed');
+  /** Called whenever the state may have changed (the state file's writer listens). */
+  onChange: () => void = () => {};
 
   constructor(readonly o: CoreOptions) {
+    this.timers = new Timers(o.clock, () => this.changed());
     this.deliverer = new Deliverer({
       clock: o.clock,
+      timers: this.timers,
       fetch: o.fetch,
       timeoutMs: o.deliveryTimeoutMs,
       signatureTime: () => Math.floor((o.signWith === 'wall' ? Date.now() : o.clock.now()) / 1000),
@@ -159,6 +166,11 @@ export class SandboxCore {
 
   now(): number {
     return this.o.clock.now();
+  }
+
+  /** Tells the state file's writer (if any) that something changed. */
+  changed(): void {
+    this.onChange();
   }
 
   /** The space of a secret key's organisation and mode, created on first use. */
@@ -194,6 +206,7 @@ export class SandboxCore {
     space.events.set(object.id, record);
     space.eventList.push(record);
     this.deliverer.dispatch(space, record, only);
+    this.changed();
     return record;
   }
 
@@ -280,15 +293,18 @@ export class SandboxCore {
     space.intents.set(id, record);
     space.intentList.push(record);
     this.widgetTokens.set(widgetToken, { space, intentId: id });
-    if (this.o.intentTimeoutMs !== null) {
-      this.o.clock.schedule(now + this.o.intentTimeoutMs, `timeout ${id}`, () => {
-        if (record.object.status === 'created' || record.object.status === 'in_progress') {
-          this.move(space, record, 'expired', { error_reason: 'timeout', cause: 'sandbox: intent timeout' });
-        }
-      });
-    }
+    if (this.o.intentTimeoutMs !== null) this.#timeoutAt(space, record, now + this.o.intentTimeoutMs);
     // Nested objects are never mutated after creation (changes replace them), so a shallow copy is a snapshot.
     return { ...object, widget_token: widgetToken };
+  }
+
+  #timeoutAt(space: Space, record: IntentRecord, at: number): void {
+    const id = record.object.id;
+    this.timers.add(at, `timeout ${id}`, { kind: 'intent_timeout', space: space.key, id }, () => {
+      if (record.object.status === 'created' || record.object.status === 'in_progress') {
+        this.move(space, record, 'expired', { error_reason: 'timeout', cause: 'sandbox: intent timeout' });
+      }
+    });
   }
 
   intent(space: Space, id: string): IntentRecord {
@@ -346,16 +362,25 @@ export class SandboxCore {
     const outcome = outcomeOf(record.scenario);
     this.move(space, record, outcome.status, { error_reason: outcome.error_reason, sender: true, cause });
     const then = outcome.then;
-    if (then) {
-      this.o.clock.schedule(this.now() + record.scenario.pending_for_ms, `settle ${record.object.id}`, () => {
-        if (record.object.status === 'pending') {
-          this.move(space, record, then.status, {
-            error_reason: then.error_reason,
-            cause: 'sandbox: pending settled',
-          });
-        }
-      });
-    }
+    if (then) this.#settleAt(space, record, this.now() + record.scenario.pending_for_ms, then);
+  }
+
+  #settleAt(
+    space: Space,
+    record: IntentRecord,
+    at: number,
+    then: { status: 'succeeded' | 'failed'; error_reason: string | null },
+  ): void {
+    const id = record.object.id;
+    const spec = { kind: 'settle' as const, space: space.key, id, ...then };
+    this.timers.add(at, `settle ${id}`, spec, () => {
+      if (record.object.status === 'pending') {
+        this.move(space, record, then.status, {
+          error_reason: then.error_reason,
+          cause: 'sandbox: pending settled',
+        });
+      }
+    });
   }
 
   /** Forces an outcome regardless of the scenario (control API). */
@@ -418,10 +443,15 @@ export class SandboxCore {
       },
     };
     space.checkouts.set(id, record);
-    this.o.clock.schedule(now + 86_400_000, `expire ${id}`, () => {
+    this.#checkoutExpiryAt(space, record, now + 86_400_000);
+    return record;
+  }
+
+  #checkoutExpiryAt(space: Space, record: CheckoutRecord, at: number): void {
+    const id = record.object.id;
+    this.timers.add(at, `expire ${id}`, { kind: 'checkout_expiry', space: space.key, id }, () => {
       if (record.object.status === 'created') this.#expireCheckout(space, record);
     });
-    return record;
   }
 
   checkout(space: Space, id: string): CheckoutRecord {
@@ -630,16 +660,25 @@ export class SandboxCore {
     };
     space.refunds.set(record.object.id, record);
     space.refundList.push(record);
-    const step = (at: number, from: 'created' | 'in_progress', to: 'in_progress' | 'succeeded') =>
-      this.o.clock.schedule(at, `refund ${record.object.id} ${to}`, () => {
-        if (record.object.status !== from) return;
-        record.object.status = to;
-        record.object.updated_at = isoSeconds(this.now());
-        this.emit(space, `refund.${to}`, record.object);
-      });
-    step(now + this.o.refundStepMs, 'created', 'in_progress');
-    step(now + 2 * this.o.refundStepMs, 'in_progress', 'succeeded');
+    this.#refundStepAt(space, record, now + this.o.refundStepMs, 'created', 'in_progress');
+    this.#refundStepAt(space, record, now + 2 * this.o.refundStepMs, 'in_progress', 'succeeded');
     return record;
+  }
+
+  #refundStepAt(
+    space: Space,
+    record: RefundRecord,
+    at: number,
+    from: 'created' | 'in_progress',
+    to: 'in_progress' | 'succeeded',
+  ): void {
+    const id = record.object.id;
+    this.timers.add(at, `refund ${id} ${to}`, { kind: 'refund_step', space: space.key, id, from, to }, () => {
+      if (record.object.status !== from) return;
+      record.object.status = to;
+      record.object.updated_at = isoSeconds(this.now());
+      this.emit(space, `refund.${to}`, record.object);
+    });
   }
 
   refund(space: Space, id: string): RefundRecord {
@@ -660,5 +699,44 @@ export class SandboxCore {
     record.object.status = 'canceled';
     record.object.updated_at = isoSeconds(this.now());
     return record;
+  }
+
+  // ---------------------------------------------------------------- restart
+
+  /**
+   * Puts a task back on the clock after a restart (./persist.ts), exactly as it was scheduled.
+   * Throws if the task names a space or record that does not exist.
+   */
+  resume(timer: PendingTimer): void {
+    const { spec, at } = timer;
+    const space = this.spaces.get(spec.space);
+    const gone = (what: string) => new Error(`a ${spec.kind} task names an unknown ${what} ${spec.id}`);
+    if (!space) throw new Error(`a ${spec.kind} task names an unknown space ${spec.space}`);
+    switch (spec.kind) {
+      case 'intent_timeout':
+      case 'settle': {
+        const record = space.intents.get(spec.id);
+        if (!record) throw gone('payment intent');
+        if (spec.kind === 'intent_timeout') return this.#timeoutAt(space, record, at);
+        return this.#settleAt(space, record, at, { status: spec.status, error_reason: spec.error_reason });
+      }
+      case 'checkout_expiry': {
+        const record = space.checkouts.get(spec.id);
+        if (!record) throw gone('checkout session');
+        return this.#checkoutExpiryAt(space, record, at);
+      }
+      case 'refund_step': {
+        const record = space.refunds.get(spec.id);
+        if (!record) throw gone('refund');
+        return this.#refundStepAt(space, record, at, spec.from, spec.to);
+      }
+      case 'deliver': {
+        const delivery = space.deliveries.get(spec.id);
+        if (!delivery) throw gone('delivery');
+        return this.deliverer.resume(space, delivery, at);
+      }
+      case 'release':
+        return this.deliverer.resumeRelease(space, spec.id, at);
+    }
   }
 }

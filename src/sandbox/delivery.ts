@@ -9,6 +9,7 @@ import { sign } from '../fintoc/index.js';
 import type { SandboxClock } from './clock.js';
 import type { Attempt, Delivery, EndpointRecord, EventRecord, Fault, Space } from './records.js';
 import { isoSeconds } from './records.js';
+import type { Timers } from './timers.js';
 
 export const MAX_RETRIES = 17;
 export const FIRST_RETRY_MS = 3000;
@@ -21,6 +22,8 @@ export function retryDelayMs(n: number): number {
 
 export interface DelivererOptions {
   clock: SandboxClock;
+  /** Where attempts and releases are scheduled (on `clock`, remembered for the state file). */
+  timers: Timers;
   fetch: typeof fetch;
   timeoutMs: number;
   /** Unix seconds to put in `Fintoc-Signature`'s `t`. */
@@ -132,9 +135,14 @@ export class Deliverer {
     if (list.length > 1) return;
     const at = this.o.clock.now() + (fault.delay_ms ?? 5000) + delay;
     delivery.next_attempt_at = isoSeconds(at);
-    this.o.clock.schedule(at, `release ${delivery.endpoint_id}`, async () => {
-      const batch = (space.held.get(delivery.endpoint_id) ?? []).reverse();
-      space.held.delete(delivery.endpoint_id);
+    this.#releaseAt(space, delivery.endpoint_id, at);
+  }
+
+  #releaseAt(space: Space, endpointId: string, at: number): void {
+    const spec = { kind: 'release' as const, space: space.key, id: endpointId };
+    this.o.timers.add(at, `release ${endpointId}`, spec, async () => {
+      const batch = (space.held.get(endpointId) ?? []).reverse();
+      space.held.delete(endpointId);
       for (const d of batch) {
         if (d.status !== 'held') continue;
         d.status = 'scheduled';
@@ -146,9 +154,20 @@ export class Deliverer {
   #schedule(space: Space, delivery: Delivery, at: number): void {
     delivery.status = 'scheduled';
     delivery.next_attempt_at = isoSeconds(at);
-    delivery.cancel = this.o.clock.schedule(at, `deliver ${delivery.id}`, () =>
+    const spec = { kind: 'deliver' as const, space: space.key, id: delivery.id };
+    delivery.cancel = this.o.timers.add(at, `deliver ${delivery.id}`, spec, () =>
       this.#attempt(space, delivery),
     );
+  }
+
+  /** After a restart: the delivery's next attempt, at the instant it was due. */
+  resume(space: Space, delivery: Delivery, at: number): void {
+    this.#schedule(space, delivery, at);
+  }
+
+  /** After a restart: the end of a `reorder` window for the deliveries held for `endpointId`. */
+  resumeRelease(space: Space, endpointId: string, at: number): void {
+    this.#releaseAt(space, endpointId, at);
   }
 
   async #attempt(space: Space, delivery: Delivery): Promise<void> {

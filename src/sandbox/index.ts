@@ -12,6 +12,7 @@
 export { createSandbox, type Sandbox, type SandboxOptions } from './app.js';
 export { startSandbox, newSecretKey, publicKeyOf, type RunningSandbox, type StartOptions } from './server.js';
 export { SandboxClock, type AdvanceResult, type TimeSource } from './clock.js';
+export { SandboxStateError, STATE_VERSION, type SandboxStateErrorCode } from './persist.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { MAX_RETRIES, FIRST_RETRY_MS, retryDelayMs } from './delivery.js';
 export { SCENARIOS, INTENT_STATUSES, type ScenarioName, type IntentStatus } from './machine.js';

@@ -54,7 +54,12 @@ export async function startSandbox(options: StartOptions = {}): Promise<RunningS
   }
   const host = options.host ?? '127.0.0.1';
   const sandbox = createSandbox(options);
-  await sandbox.app.listen({ port: options.port ?? 0, host });
+  try {
+    await sandbox.app.listen({ port: options.port ?? 0, host });
+  } catch (err) {
+    await sandbox.close();
+    throw err;
+  }
   const address = sandbox.app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
