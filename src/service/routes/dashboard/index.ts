@@ -358,7 +358,11 @@ export async function dashboardRoutes(
     const body =
       `<h1>Payments</h1>${lateAlert}<div class="dash-cards">${cards}</div>` +
       `<div class="dash-panel"><h2>Last ${CHART_DAYS} days by status</h2>${statusChart(daysBetween(since, new Date(now)), daily)}</div>` +
-      `<h2>Payments</h2><div class="dash-panel">${filtersForm(query)}${paymentsTable(payments)}</div>` +
+      `<h2>Payments</h2><div class="dash-panel">${filtersForm(query)}${paymentsTable(payments)}` +
+      (payments.length >= filter.limit
+        ? `<p class="muted" data-testid="payments-truncated">The latest ${filter.limit} shown; narrow them with the filters.</p>`
+        : '') +
+      `</div>` +
       `<h2>Open deadlines and scheduled jobs</h2><div class="dash-panel">${jobsTable(jobs, now)}</div>` +
       `<h2>Webhook inbox</h2>${intakeCards(backend.intake?.())}<div class="dash-panel">${inboxTable(inbox)}</div>`;
     return send(reply, layout('Payments', body));
