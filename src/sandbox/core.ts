@@ -142,6 +142,8 @@ export class SandboxCore {
   /** Every task on the clock, described as data (what the state file keeps). */
   readonly timers: Timers;
   defaultScenarioForNewOrgs: Scenario = makeScenario('succeed');
+  /** The secret key `startSandbox` printed; kept in the state file so a restart prints it again. */
+  secretKey: string | null = null;
   /** Called whenever the state may have changed (the state file's writer listens). */
   onChange: () => void = () => {};
 

@@ -100,6 +100,8 @@ export interface StateDocument {
   /** Real time of the write (for people; not read back). */
   saved_at: string;
   clock: { offset_ms: number };
+  /** The key `startSandbox` printed (any key works; this one finds the same organisation again). */
+  secret_key?: string | null;
   default_scenario: Scenario;
   spaces: SpaceState[];
   /** Work still due on the test clock, soonest first, at exact sandbox times. */
@@ -112,6 +114,7 @@ export function serializeState(core: SandboxCore): string {
     version: STATE_VERSION,
     saved_at: new Date().toISOString(),
     clock: { offset_ms: core.o.clock.offsetMs },
+    secret_key: core.secretKey,
     default_scenario: core.defaultScenarioForNewOrgs,
     spaces: [...core.spaces.values()].map((space) => ({
       mode: space.mode,
@@ -299,6 +302,7 @@ export function loadState(file: string): StateDocument | null {
  */
 export function restoreState(core: SandboxCore, doc: StateDocument): void {
   core.defaultScenarioForNewOrgs = doc.default_scenario;
+  core.secretKey = typeof doc.secret_key === 'string' ? doc.secret_key : null;
   for (const s of doc.spaces) {
     const space = new Space(s.mode, s.suffix, s.default_scenario);
     if (core.spaces.has(space.key)) throw new Error(`space ${space.key} appears twice`);

@@ -11,7 +11,10 @@ export interface StartOptions extends SandboxOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** The secret key to print; default a fresh `sk_test_…`. Any well-formed key works anyway. */
+  /**
+   * The secret key to print; default the one printed before (with a `stateFile`), else a fresh
+   * `sk_test_…`. Any well-formed key works anyway.
+   */
   secretKey?: string;
 }
 
@@ -48,12 +51,18 @@ export function publicKeyOf(secretKey: string): string {
  * (fintoc.paymentIntents as any)._client.baseUrl = sb.url;
  */
 export async function startSandbox(options: StartOptions = {}): Promise<RunningSandbox> {
-  const secretKey = options.secretKey ?? newSecretKey();
-  if (keyKind(secretKey) !== 'secret' || secretKey.startsWith('Bearer')) {
+  const wellFormed = (key: string) => keyKind(key) === 'secret' && !key.startsWith('Bearer');
+  if (options.secretKey !== undefined && !wellFormed(options.secretKey)) {
     throw new Error('secretKey must look like sk_test_… or sk_live_….');
   }
   const host = options.host ?? '127.0.0.1';
   const sandbox = createSandbox(options);
+  const kept = sandbox.core.secretKey;
+  const secretKey = options.secretKey ?? (kept !== null && wellFormed(kept) ? kept : newSecretKey());
+  if (sandbox.core.secretKey !== secretKey) {
+    sandbox.core.secretKey = secretKey;
+    sandbox.core.changed();
+  }
   try {
     await sandbox.app.listen({ port: options.port ?? 0, host });
   } catch (err) {

@@ -3,8 +3,11 @@
  * when ready, a signed event to a real 127.0.0.1 receiver, a clean stop on SIGTERM.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
@@ -128,6 +131,52 @@ describe('pasarela sandbox / trigger', () => {
       expect(err).toContain('/v1/whoami');
       expect(err).not.toContain('cliTest12345');
       await new Promise((r) => receiver.close(r));
+    }
+  });
+});
+
+describe('pasarela sandbox --state-file', () => {
+  it('a second run from the same file prints the same key and knows the first run’s intent; a corrupt file is a clear error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pasarela-cli-state-'));
+    const file = join(dir, 'state.json');
+    try {
+      const first = run(['sandbox', '--port', '0', '--state-file', file]);
+      const firstDone = exit(first);
+      const a = JSON.parse(await firstLine(first)) as { url: string; secretKey: string };
+      const created = (await (
+        await fetch(`${a.url}/v1/payment_intents`, {
+          method: 'POST',
+          headers: { authorization: a.secretKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ amount: 1234, currency: 'CLP' }),
+        })
+      ).json()) as { id: string };
+      first.kill('SIGINT');
+      expect((await firstDone).code).toBe(0);
+      expect(readdirSync(dir)).toEqual(['state.json']);
+
+      const second = run(['sandbox', '--port', '0', '--state-file', file]);
+      const secondDone = exit(second);
+      try {
+        const b = JSON.parse(await firstLine(second)) as { url: string; secretKey: string };
+        expect(b.secretKey).toBe(a.secretKey);
+        const res = await fetch(`${b.url}/v1/payment_intents/${created.id}`, {
+          headers: { authorization: b.secretKey },
+        });
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { amount: number }).amount).toBe(1234);
+      } finally {
+        second.kill('SIGINT');
+        expect((await secondDone).code).toBe(0);
+      }
+
+      writeFileSync(file, 'garbage');
+      const bad = await exit(run(['sandbox', '--port', '0', '--state-file', file]));
+      expect(bad.code).toBe(1);
+      expect(bad.err).toContain('sandbox_state_corrupt');
+      expect(bad.err).toContain(file);
+      expect(readFileSync(file, 'utf8')).toBe('garbage');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -30,9 +30,14 @@ export function sandboxCommand(): Command {
       '1h',
     )
     .option('--delivery-timeout <duration>', 'how long a webhook receiver has to answer', '10s')
+    .option(
+      '--state-file <path>',
+      'keep the state in this JSON file: loaded at start (created if missing), written after changes and on stop',
+    )
     .option('--verbose', 'log each request (method, path, status; never keys) to stderr')
     .action(async (opts: Record<string, string>) => {
       const { startSandbox, parseDuration } = await import('../../sandbox/index.js');
+      const { resolve } = await import('node:path');
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new Error(`--port must be 0–65535, got ${opts.port}`);
@@ -55,15 +60,20 @@ export function sandboxCommand(): Command {
         ...(opts.verbose ? { logger: { level: 'info', stream: process.stderr } } : {}),
         ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
         ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+        ...(opts.stateFile ? { stateFile: resolve(opts.stateFile) } : {}),
       });
       process.stdout.write(
         JSON.stringify({ url: sb.url, secretKey: sb.secretKey, publicKey: sb.publicKey }) + '\n',
       );
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((done) => {
         const stop = () => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          void sb.close().then(resolve, resolve);
+          sb.close().then(done, (err: unknown) => {
+            process.stderr.write(`pasarela sandbox: error while stopping: ${String(err)}\n`);
+            process.exitCode = 1;
+            done();
+          });
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
