@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Clock, PaymentIntent } from '../fintoc/index.js';
 import type { ServiceConfig } from './config.js';
 import * as repo from './db/repositories.js';
-import type { DB, PaymentRow, TimelineRow } from './db/schema.js';
+import type { AttemptRow, DB, PaymentRow, TimelineRow } from './db/schema.js';
 import { ServiceError } from './errors.js';
 import { describeFintocFailure, type FintocPort } from './fintoc-port.js';
 import { serviceId } from './ids.js';
@@ -226,59 +226,48 @@ export class PaymentsService {
     const now = this.now();
     const id = serviceId('pay');
     const attemptId = serviceId('att');
+    const expiresAt = new Date(now.getTime() + this.config.paymentTimeoutMs);
+    const payment: PaymentRow = {
+      id,
+      order_id: valid.order_id,
+      amount: valid.amount,
+      currency: valid.currency,
+      status: 'pending',
+      customer_email: valid.customer_email,
+      metadata: valid.metadata,
+      payment_intent_id: null,
+      widget_token: null,
+      intent_status: null,
+      failure_reason: null,
+      paid_after_cancel: false,
+      refund_id: null,
+      idempotency_key: key,
+      request_hash: hash,
+      expires_at: expiresAt,
+      created_at: now,
+      updated_at: now,
+      finalized_at: null,
+      expire_requested_at: null,
+    };
+    const attempt = {
+      id: attemptId,
+      payment_id: id,
+      idempotency_key: `pasarela_${attemptId}`,
+      payment_intent_id: null,
+      error: null,
+      created_at: now,
+    };
     try {
-      await this.db.transaction().execute(async (trx) => {
-        await repo.insertPayment(trx, {
-          id,
-          order_id: valid.order_id,
-          amount: valid.amount,
-          currency: valid.currency,
-          status: 'pending',
-          customer_email: valid.customer_email,
-          metadata: JSON.stringify(valid.metadata),
-          payment_intent_id: null,
-          widget_token: null,
-          intent_status: null,
-          failure_reason: null,
-          paid_after_cancel: false,
-          refund_id: null,
-          idempotency_key: key,
-          request_hash: hash,
-          expires_at: new Date(now.getTime() + this.config.paymentTimeoutMs),
-          created_at: now,
-          updated_at: now,
-          finalized_at: null,
-          expire_requested_at: null,
-        });
-        await repo.insertAttempt(trx, {
-          id: attemptId,
-          payment_id: id,
-          idempotency_key: `pasarela_${attemptId}`,
-          payment_intent_id: null,
-          error: null,
-          created_at: now,
-        });
-        await repo.addTimeline(trx, {
-          payment_id: id,
-          at: now,
-          kind: 'created',
-          to_status: 'pending',
-          cause: 'api',
-          detail: { amount: valid.amount, currency: valid.currency, order_id: valid.order_id },
-        });
-        await repo.scheduleJob(trx, {
-          kind: 'abandon',
-          ref: id,
-          runAt: new Date(now.getTime() + this.config.paymentTimeoutMs),
-          now,
-        });
-        await repo.scheduleJob(trx, {
-          kind: 'sync',
-          ref: id,
-          runAt: new Date(now.getTime() + syncDelayMs(0, this.config.paymentTimeoutMs)),
-          now,
-        });
-      });
+      await repo.createPaymentRecord(
+        this.db,
+        payment,
+        attempt,
+        { detail: { amount: valid.amount, currency: valid.currency, order_id: valid.order_id } },
+        [
+          { kind: 'abandon', runAt: expiresAt },
+          { kind: 'sync', runAt: new Date(now.getTime() + syncDelayMs(0, this.config.paymentTimeoutMs)) },
+        ],
+      );
     } catch (err) {
       if (repo.isUniqueViolation(err, 'payments_idempotency_key_key') && key !== null) {
         const existing = await repo.findPaymentByIdempotencyKey(this.db, key);
@@ -295,7 +284,7 @@ export class PaymentsService {
       }
       throw err;
     }
-    return { payment: await this.completeCreation(id), replayed: false };
+    return { payment: await this.completeCreation(id, { payment, attempt }), replayed: false };
   }
 
   private async replay(existing: PaymentRow, hash: string): Promise<PaymentRow> {
@@ -317,11 +306,14 @@ export class PaymentsService {
    * (so a retry after a lost answer gets the same intent). Fintoc refusing the request fails the
    * payment; Fintoc unreachable leaves it pending for a retry with the same Idempotency-Key.
    */
-  async completeCreation(id: string): Promise<PaymentRow> {
-    const payment = await repo.findPayment(this.db, id);
+  async completeCreation(
+    id: string,
+    known?: { payment: PaymentRow; attempt: AttemptRow },
+  ): Promise<PaymentRow> {
+    const payment = known?.payment ?? (await repo.findPayment(this.db, id));
     if (!payment) throw new ServiceError('payment_not_found', `No payment ${id}.`, 'id');
     if (payment.payment_intent_id !== null || payment.status !== 'pending') return payment;
-    const attempt = await repo.latestAttempt(this.db, id);
+    const attempt = known?.attempt ?? (await repo.latestAttempt(this.db, id));
     if (!attempt) throw new Error(`payment ${id} has no attempt`);
     let intent: PaymentIntent;
     try {
@@ -367,28 +359,16 @@ export class PaymentsService {
         { payment_id: id, retryable: true },
       );
     }
-    const now = this.now();
-    await this.db.transaction().execute(async (trx) => {
-      await repo.updateAttempt(trx, attempt.id, { payment_intent_id: intent.id, error: null });
-      const locked = await repo.lockPayment(trx, id);
-      if (!locked || locked.payment_intent_id !== null) return;
-      await repo.updatePayment(trx, id, {
-        payment_intent_id: intent.id,
-        widget_token: intent.widget_token,
-        intent_status: intent.status,
-        updated_at: now,
-      });
-      await repo.addTimeline(trx, {
-        payment_id: id,
-        at: now,
-        kind: 'note',
-        cause: 'api',
-        cause_id: intent.id,
-        detail: { event: 'intent_created', payment_intent_id: intent.id, intent_status: intent.status },
-      });
+    const updated = await repo.recordIntent(this.db, {
+      paymentId: id,
+      attemptId: attempt.id,
+      intentId: intent.id,
+      widgetToken: intent.widget_token,
+      intentStatus: intent.status,
+      now: this.now(),
     });
-    const updated = await repo.findPayment(this.db, id);
-    return updated!;
+    if (!updated) throw new ServiceError('payment_not_found', `No payment ${id}.`, 'id');
+    return updated;
   }
 
   async get(id: string): Promise<PaymentRow | undefined> {

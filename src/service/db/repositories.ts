@@ -127,6 +127,76 @@ export async function countPaymentsByStatus(db: Executor): Promise<Record<string
   return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
+/**
+ * Stores a new payment with its first attempt, its timeline entry and its deadline jobs in one
+ * statement (atomic; one round trip).
+ */
+export async function createPaymentRecord(
+  db: Executor,
+  p: PaymentRow,
+  attempt: AttemptRow,
+  created: { detail: Record<string, unknown> },
+  jobs: ReadonlyArray<{ kind: JobKind; runAt: Date }>,
+): Promise<void> {
+  const jobValues = sql.join(
+    jobs.map((j) => sql`(${j.kind}, ${p.id}, ${j.runAt}::timestamptz, ${p.created_at}::timestamptz)`),
+  );
+  await sql`
+    WITH pay AS (
+      INSERT INTO payments (id, order_id, amount, currency, status, customer_email, metadata, idempotency_key,
+        request_hash, expires_at, created_at, updated_at)
+      VALUES (${p.id}, ${p.order_id}, ${p.amount}, ${p.currency}, ${p.status}, ${p.customer_email},
+        ${JSON.stringify(p.metadata)}::jsonb, ${p.idempotency_key}, ${p.request_hash}, ${p.expires_at}::timestamptz,
+        ${p.created_at}::timestamptz, ${p.updated_at}::timestamptz)
+      RETURNING id
+    ), att AS (
+      INSERT INTO payment_attempts (id, payment_id, idempotency_key, created_at)
+      SELECT ${attempt.id}, id, ${attempt.idempotency_key}, ${attempt.created_at}::timestamptz FROM pay
+    ), tl AS (
+      INSERT INTO payment_timeline (payment_id, at, kind, to_status, cause, detail)
+      SELECT id, ${p.created_at}::timestamptz, 'created', ${p.status}, 'api', ${JSON.stringify(created.detail)}::jsonb FROM pay
+    )
+    INSERT INTO jobs (kind, ref, run_at, created_at)
+    SELECT v.kind, v.ref, v.run_at, v.created_at FROM (VALUES ${jobValues}) AS v(kind, ref, run_at, created_at), pay
+    ON CONFLICT (kind, ref) DO NOTHING`.execute(db);
+}
+
+/**
+ * Records the intent Fintoc created for an attempt, in one statement; the payment keeps the first
+ * intent recorded. Returns the payment as it is afterwards.
+ */
+export async function recordIntent(
+  db: Executor,
+  r: {
+    paymentId: string;
+    attemptId: string;
+    intentId: string;
+    widgetToken: string | null;
+    intentStatus: string;
+    now: Date;
+  },
+): Promise<PaymentRow | undefined> {
+  const detail = JSON.stringify({
+    event: 'intent_created',
+    payment_intent_id: r.intentId,
+    intent_status: r.intentStatus,
+  });
+  const result = await sql<PaymentRow>`
+    WITH att AS (
+      UPDATE payment_attempts SET payment_intent_id = ${r.intentId}, error = NULL WHERE id = ${r.attemptId}
+    ), pay AS (
+      UPDATE payments SET payment_intent_id = ${r.intentId}, widget_token = ${r.widgetToken},
+        intent_status = ${r.intentStatus}, updated_at = ${r.now}::timestamptz
+      WHERE id = ${r.paymentId} AND payment_intent_id IS NULL
+      RETURNING *
+    ), tl AS (
+      INSERT INTO payment_timeline (payment_id, at, kind, cause, cause_id, detail)
+      SELECT id, ${r.now}::timestamptz, 'note', 'api', ${r.intentId}, ${detail}::jsonb FROM pay
+    )
+    SELECT * FROM pay`.execute(db);
+  return result.rows[0] ?? (await findPayment(db, r.paymentId));
+}
+
 // ---------------------------------------------------------------- attempts
 
 export async function insertAttempt(db: Executor, row: AttemptRow): Promise<void> {
