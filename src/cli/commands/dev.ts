@@ -19,7 +19,7 @@ export function devCommand(): Command {
     .option('--sandbox-port <port>', 'sandbox port', '4010')
     .option(
       '--data-dir <dir>',
-      'where the database and dev.json live',
+      'where the database, dev.json and the sandbox state (sandbox.json) live',
       process.env.PASARELA_DATA_DIR ?? './.pasarela',
     )
     .option('--json', 'print one JSON line with URLs and keys when ready')
@@ -59,16 +59,40 @@ export function devCommand(): Command {
         writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
       }
 
-      const sb = await startSandbox({ port: sandboxPort, host: '127.0.0.1', secretKey: state.secretKey });
+      const sb = await startSandbox({
+        port: sandboxPort,
+        host: '127.0.0.1',
+        secretKey: state.secretKey,
+        stateFile: join(dataDir, 'sandbox.json'),
+      });
       let server: Awaited<ReturnType<typeof service.startServer>> | undefined;
       try {
         const serviceUrl = `http://127.0.0.1:${port}`;
         const fintoc = createFintocClient({ secretKey: sb.secretKey, baseUrl: sb.url });
-        const endpoint = await fintoc.webhookEndpoints.create({
+        const wanted = {
           url: `${serviceUrl}/webhooks/fintoc`,
           enabled_events: [...PAYMENT_INTENT_EVENT_TYPES],
           description: 'pasarela dev',
-        });
+        };
+        // The sandbox keeps its state in sandbox.json: reuse the endpoint an earlier run registered
+        // (and its secret, from the sandbox's control API), pointed at this run's port.
+        let endpoint: { id: string; secret: string | null } | undefined;
+        for await (const we of fintoc.webhookEndpoints.list()) {
+          if (we.description !== wanted.description) continue;
+          if (
+            we.url !== wanted.url ||
+            we.status !== 'enabled' ||
+            we.enabled_events.join() !== wanted.enabled_events.join()
+          ) {
+            await fintoc.webhookEndpoints.update(we.id, { ...wanted, disabled: false });
+          }
+          const kept = (await fintoc.request('GET', `/_sandbox/webhook_endpoints/${we.id}/secret`)) as {
+            secret: string;
+          };
+          endpoint = { id: we.id, secret: kept.secret };
+          break;
+        }
+        endpoint ??= await fintoc.webhookEndpoints.create(wanted);
         const result = service.loadConfig({
           ...process.env,
           FINTOC_SECRET_KEY: sb.secretKey,
