@@ -16,6 +16,9 @@ import {
 } from '../../src/checkout/index.js';
 import { launchChromium, skipWithoutChromium } from '../support/chromium.js';
 
+/** How long a state the service reaches by itself may take on a busy CI machine (polled, never slept). */
+const EVENTUALLY = { timeout: 15_000, interval: 100 };
+
 const skip = skipWithoutChromium('checkout module');
 
 // The fake widget records each Fintoc.create call and lets the test drive the callbacks.
@@ -165,7 +168,9 @@ describe.skipIf(skip)('browser module (fake service, real browser)', () => {
   it('opens the widget with the payment options and shows success only once the service says so', async () => {
     const fake = makePayment('pay_success000000000000000');
     await page.goto(`${origin}/pay/pay_success000000000000000`);
-    await expect.poll(() => page.getByTestId('checkout-amount').textContent()).toBe('$12.990 CLP');
+    await expect
+      .poll(() => page.getByTestId('checkout-amount').textContent(), EVENTUALLY)
+      .toBe('$12.990 CLP');
     await page.getByTestId('fintoc-button').click();
     await page.waitForFunction(() => (window as unknown as { __widgets: unknown[] }).__widgets.length === 1);
     const created = await page.evaluate(
@@ -187,7 +192,9 @@ describe.skipIf(skip)('browser module (fake service, real browser)', () => {
     await page.evaluate(() => (window as unknown as { __drive: { success(): void } }).__drive.success());
     await page.getByText('Confirmando tu pago…').waitFor();
     // The widget said success; the page still waits, because only the service knows.
-    await expect.poll(() => fake.events.map((e) => e.name ?? e.type)).toEqual(['opened', 'success']);
+    await expect
+      .poll(() => fake.events.map((e) => e.name ?? e.type), EVENTUALLY)
+      .toEqual(['opened', 'success']);
     expect(await page.getByTestId('checkout-status').getAttribute('data-status')).toBe('processing');
 
     fake.session.payment.status = 'succeeded';
@@ -212,7 +219,7 @@ describe.skipIf(skip)('browser module (fake service, real browser)', () => {
     await page.evaluate(() => (window as unknown as { __drive: { exit(): void } }).__drive.exit());
     await page.getByText('No terminaste el pago').waitFor();
     expect(await page.getByTestId('back-to-shop').getAttribute('href')).toBe('/shop');
-    await expect.poll(() => fake.events.map((e) => e.type)).toEqual(['exit']);
+    await expect.poll(() => fake.events.map((e) => e.type), EVENTUALLY).toEqual(['exit']);
 
     await page.getByTestId('retry-button').click();
     await page.waitForFunction(

@@ -12,6 +12,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { launchChromium, skipWithoutChromium } from '../support/chromium.js';
 import { startStack, type Stack } from './stack.js';
 
+/** How long a state the service reaches by itself may take on a busy CI machine (polled, never slept). */
+const EVENTUALLY = { timeout: 15_000, interval: 100 };
+
 interface ApiPayment {
   id: string;
   order_id: string;
@@ -81,6 +84,8 @@ async function startShopServer(
 
 describe.skipIf(skipWithoutChromium('checkout end to end'))(
   'checkout end to end (dev stack, Chromium)',
+  // Several browser steps and clock advances per scenario: room for a busy CI machine.
+  { timeout: 90_000 },
   () => {
     let stack: Stack;
     let browser: Browser;
@@ -188,10 +193,12 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       expect(causes).toContain('browser:opened');
       expect(causes).toContain('browser:success');
       const change = paid.timeline?.find((t) => t.to_status === 'succeeded');
-      expect(change?.cause).toBe('webhook');
+      // Fintoc's webhook, or the status check the service runs at once when the page reports a success:
+      // either way the service learned it from Fintoc, never from the browser.
+      expect(['webhook', 'job:sync']).toContain(change?.cause);
 
       // The shop learned it from its signed notification.
-      await expect.poll(() => orderStatus(page, paid.order_id)).toBe('paid');
+      await expect.poll(() => orderStatus(page, paid.order_id), EVENTUALLY).toBe('paid');
       scenarios.succeeded = id;
     });
 
@@ -222,12 +229,13 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
           async () =>
             (await payment(id)).timeline?.filter((t) => t.cause === 'browser' && t.cause_id === 'exit')
               .length,
+          EVENTUALLY,
         )
         .toBe(2);
 
       // Ten minutes (and a little) pass on the test clocks: the service gives up.
       await stack.advance(11 * 60_000);
-      await expect.poll(async () => (await payment(id)).status).toBe('canceled');
+      await expect.poll(async () => (await payment(id)).status, EVENTUALLY).toBe('canceled');
       await page.getByText('Pago cancelado').waitFor();
       expect(await page.getByTestId('checkout-status-detail').textContent()).toMatch(/dentro del plazo/);
 
@@ -237,7 +245,7 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       expect(await late.getByTestId('checkout-status').getAttribute('data-status')).toBe('canceled');
       expect(await late.locator('script, iframe').count()).toBe(0);
       expect(await late.getByTestId('fintoc-button').count()).toBe(0);
-      await expect.poll(() => orderStatus(late, orderId)).toBe('payment_canceled');
+      await expect.poll(() => orderStatus(late, orderId), EVENTUALLY).toBe('payment_canceled');
       scenarios.canceled = id;
     });
 
@@ -251,12 +259,12 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       const { order_id: orderId } = await payment(id);
       await page.close();
 
-      await expect.poll(async () => (await payment(id)).status).toBe('succeeded');
+      await expect.poll(async () => (await payment(id)).status, EVENTUALLY).toBe('succeeded');
       const paid = await payment(id);
       expect(paid.timeline?.some((t) => t.cause === 'browser' && t.cause_id === 'success')).toBe(false);
       expect(paid.timeline?.find((t) => t.to_status === 'succeeded')?.cause).toBe('webhook');
       const shop = await context.newPage();
-      await expect.poll(() => orderStatus(shop, orderId)).toBe('paid');
+      await expect.poll(() => orderStatus(shop, orderId), EVENTUALLY).toBe('paid');
       scenarios.tabClosed = id;
     });
 
@@ -276,7 +284,7 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       const failed = await payment(id);
       expect(failed.status).toBe('failed');
       expect(failed.failure_reason).toMatch(/mfa_invalid_authorization/);
-      await expect.poll(() => orderStatus(page, failed.order_id)).toBe('payment_failed');
+      await expect.poll(() => orderStatus(page, failed.order_id), EVENTUALLY).toBe('payment_failed');
       scenarios.rejected = id;
     });
 
@@ -343,11 +351,12 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       await page.getByTestId('payments-table').waitFor();
       expect(await page.getByTestId('webhook-rejected').textContent()).toBe('1');
       const expected: Record<string, { status: string; causes: string[] }> = {
-        succeeded: { status: 'succeeded', causes: ['api', 'browser', 'webhook'] },
+        // Where the page reported a success, the service may learn it from its own check first.
+        succeeded: { status: 'succeeded', causes: ['api', 'browser'] },
         canceled: { status: 'canceled', causes: ['api', 'browser', 'job:abandon'] },
         tabClosed: { status: 'succeeded', causes: ['api', 'browser', 'webhook'] },
         rejected: { status: 'failed', causes: ['api', 'browser', 'webhook'] },
-        fintocJs: { status: 'succeeded', causes: ['api', 'browser', 'webhook'] },
+        fintocJs: { status: 'succeeded', causes: ['api', 'browser'] },
       };
       for (const [name, want] of Object.entries(expected)) {
         const id = scenarios[name];
@@ -362,6 +371,16 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
           .getByTestId('timeline-row')
           .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cause') ?? ''));
         for (const cause of want.causes) expect(causes, `${name} timeline`).toContain(cause);
+        // Fintoc's event for the intent reached the inbox, whoever told the payment first.
+        const fintocEvent = { succeeded: 'payment_intent.succeeded', failed: 'payment_intent.rejected' }[
+          want.status
+        ];
+        if (fintocEvent) {
+          const types = await page
+            .getByTestId('inbox-row')
+            .evaluateAll((rows) => rows.map((r) => r.children[1]?.textContent ?? ''));
+          expect(types, `${name} inbox`).toContain(fintocEvent);
+        }
       }
     });
 
@@ -376,13 +395,13 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       const frame = page.frameLocator('iframe[data-fintoc-widget]');
       await reachAuthorize(frame);
       await frame.getByTestId('authorize-approve').click();
-      await expect.poll(async () => (await payment(id)).status).toBe('processing');
+      await expect.poll(async () => (await payment(id)).status, EVENTUALLY).toBe('processing');
       await page.getByText('Confirmando tu pago…').waitFor();
 
       await stack.advance(11 * 60_000);
-      await expect.poll(async () => (await payment(id)).status).toBe('canceled');
+      await expect.poll(async () => (await payment(id)).status, EVENTUALLY).toBe('canceled');
       await stack.advance(10 * 60_000);
-      await expect.poll(async () => (await payment(id)).status).toBe('succeeded');
+      await expect.poll(async () => (await payment(id)).status, EVENTUALLY).toBe('succeeded');
       const late = await stack.api<{ paid_after_cancel: boolean }>('GET', `/api/payments/${id}`);
       expect(late.paid_after_cancel).toBe(true);
 
@@ -390,7 +409,7 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       const back = await context.newPage();
       await back.goto(`${stack.url}/pay/${id}`);
       expect(await back.getByTestId('checkout-status').getAttribute('data-status')).toBe('succeeded');
-      await expect.poll(() => orderStatus(back, orderId)).toBe('paid');
+      await expect.poll(() => orderStatus(back, orderId), EVENTUALLY).toBe('paid');
       await back.goto(`${stack.url}/dashboard`);
       await back.getByTestId('dashboard-secret').fill(stack.apiKey);
       await back.getByTestId('dashboard-login').click();
