@@ -210,6 +210,67 @@ describe('state file round trip', () => {
   });
 });
 
+describe('delivery work across a restart', () => {
+  const trigger = (h: Harness, amount: number) =>
+    h.request('POST', '/v1/events/trigger', {
+      body: { type: 'payment_intent.succeeded', overrides: { amount } },
+    });
+
+  it('deliveries a reorder fault holds are still held, then sent newest first when the window ends', async () => {
+    const h1 = start();
+    await createEndpoint(h1);
+    await h1.request('POST', '/_sandbox/faults', { body: { kind: 'reorder', window: '10s' } });
+    await trigger(h1, 1);
+    await h1.sb.clock.advance(2000);
+    await trigger(h1, 2);
+    await h1.sb.clock.advance(2000);
+    expect(h1.received).toHaveLength(0);
+    await stop(h1);
+
+    const h2 = start();
+    expect((await get(h2, '/_sandbox/deliveries')).data.map((d: any) => d.status)).toEqual(['held', 'held']);
+    await h2.sb.clock.advance(5999);
+    expect(h2.received).toHaveLength(0);
+    await h2.sb.clock.advance(1);
+    expect(h2.received.map((r) => JSON.parse(r.body).data.amount)).toEqual([2, 1]);
+  });
+
+  it('an attempt under way when the file was written (then a crash) is made again at start', async () => {
+    const h1 = start();
+    h1.respond = () => ({ status: 503 });
+    await createEndpoint(h1);
+    await trigger(h1, 5);
+    await h1.sb.clock.flush();
+    await stop(h1);
+    // What the file holds if the process died while the second attempt waited for its answer:
+    // the attempt recorded without an answer, and no task for the delivery.
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    const [delivery] = doc.spaces[0].deliveries;
+    expect(delivery.attempts).toHaveLength(1);
+    delivery.attempts.push({
+      ...delivery.attempts[0],
+      number: 2,
+      outcome: 'failed',
+      status_code: null,
+      response_time_ms: null,
+      response_body_excerpt: null,
+      error: null,
+    });
+    doc.timers = doc.timers.filter((t: any) => t.spec.kind !== 'deliver');
+    writeFileSync(file, JSON.stringify(doc));
+
+    const h2 = start();
+    await h2.sb.clock.flush();
+    expect(h2.received).toHaveLength(1);
+    const [d] = (await get(h2, '/_sandbox/deliveries')).data;
+    expect(d.status).toBe('delivered');
+    expect(d.attempts.map((a: any) => [a.number, a.status_code])).toEqual([
+      [1, 503],
+      [2, 200],
+    ]);
+  });
+});
+
 describe('state file writes', () => {
   it('no file: a fresh sandbox, and the file is created at once (parent folders too)', async () => {
     file = join(dir, 'nested', 'deeper', 'sandbox.json');
