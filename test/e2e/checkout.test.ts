@@ -93,6 +93,7 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
     let page: Page;
     /** Every request and response body the browser saw, to prove no secret reaches it. */
     let traffic: Array<Promise<string>>;
+    let cspViolations: string[];
     /** The payment of each scenario, for the dashboard scenario at the end. */
     const scenarios: Record<string, string> = {};
 
@@ -125,10 +126,16 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
         ),
       );
       page.on('response', (response) => traffic.push(response.text().catch(() => '')));
+      cspViolations = [];
+      // The hosted page's CSP must let the widget work: any violation fails the scenario.
+      context.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+      });
     });
 
     afterEach(async () => {
       await context.close();
+      expect(cspViolations).toEqual([]);
       const texts = await Promise.all(traffic);
       for (const text of texts) {
         expect(text).not.toContain(stack.sandbox.secretKey);
