@@ -12,7 +12,6 @@ import {
   checkoutCss,
   checkoutHeaders,
   formatAmount,
-  isFinal,
   renderCheckoutPage,
   type CheckoutSession,
   type CheckoutStatus,
@@ -261,7 +260,7 @@ export async function payRoutes(app: FastifyInstance, options: PayRoutesOptions)
 
   app.post<{ Params: { id: string } }>('/pay/:id/attempts', async (request, reply) => {
     const payment = await load(request);
-    if (isFinal(payment.status) || payment.status !== 'pending') {
+    if (payment.status !== 'pending') {
       throw new CheckoutRouteError(
         409,
         'payment_not_open',
