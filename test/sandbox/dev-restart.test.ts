@@ -87,7 +87,7 @@ afterAll(async () => {
 });
 
 describe('pasarela dev, started twice on the same data directory', () => {
-  it('the sandbox still knows the first run’s payment, and there is one webhook endpoint', async () => {
+  it('the sandbox still knows the first run’s payment, and there is one webhook endpoint (moved when the port changes)', async () => {
     const port = await freePort();
     const sandboxPort = await freePort();
 
@@ -149,5 +149,19 @@ describe('pasarela dev, started twice on the same data directory', () => {
 
     const again = await second.stop();
     expect(again.code, again.err).toBe(0);
+
+    // Third run on another service port: the same endpoint, pointed at the new address.
+    const newPort = await freePort();
+    const third = await startDev(dataDir, newPort, sandboxPort);
+    running.push(third);
+    const moved = (await sandboxGet(third.ready, secretKey, '/v1/webhook_endpoints')).body as Array<{
+      id: string;
+      url: string;
+    }>;
+    expect(moved).toEqual([
+      expect.objectContaining({ id: endpoints[0]!.id, url: `http://127.0.0.1:${newPort}/webhooks/fintoc` }),
+    ]);
+    const last = await third.stop();
+    expect(last.code, last.err).toBe(0);
   }, 180_000);
 });
