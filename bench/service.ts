@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { createFintocClient, sign, systemClock, type PaymentIntent } from '../src/fintoc/index.js';
 import { startSandbox } from '../src/sandbox/index.js';
-import { startPostgres, type TestPostgres } from '../test/support/postgres.js';
+import { postgresSkipReason, startPostgres, type TestPostgres } from '../test/support/postgres.js';
 import {
   buildApp,
   loadConfig,
@@ -353,7 +353,9 @@ async function deadlines(
 }
 
 export async function run(): Promise<BenchResult[]> {
-  return [...(await webhookIntake()), ...(await creationLatency()), ...(await deadlines())];
+  const results = [...(await webhookIntake()), ...(await creationLatency()), ...(await deadlines())];
+  if (postgresSkipReason() === null) results.push(...(await deadlines(100_000, 60, 'postgres')));
+  return results;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -17,6 +17,7 @@ import { JobRunner, type JobRunnerOptions } from './jobs/runner.js';
 import { createLogger } from './logger.js';
 import { PaymentsService } from './payments.js';
 import apiRoutes from './routes/api/index.js';
+import dashboard from './routes/dashboard/index.js';
 import demoRoutes from './routes/demo-registration.js';
 import healthRoutes from './routes/health/index.js';
 import { payRoutes } from './routes/pay/index.js';
@@ -129,7 +130,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(apiRoutes, { apiKey: config.apiKey });
   await app.register(webhookRoutes);
   await app.register(payRoutes, { backend: serviceCheckoutBackend(app) });
-  // routes/dashboard (issue 5): register here once src/service/routes/dashboard/index.ts exists.
+  await app.register(dashboard, {
+    secrets: [config.apiKey],
+    secureCookies: config.publicUrl.startsWith('https:'),
+  });
   if (options.demo)
     await app.register(demoRoutes, { apiKey: config.apiKey, merchantWebhook: config.merchantWebhook });
 

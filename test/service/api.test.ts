@@ -226,7 +226,7 @@ describe('secrets', () => {
     const bodies: string[] = [];
     const created = await post({ amount: 3000, currency: 'CLP', order_id: order() });
     bodies.push(JSON.stringify(created.json));
-    for (const url of ['/healthz', '/readyz', '/metrics', `/pay/${created.json.id}`]) {
+    for (const url of ['/healthz', '/readyz', '/metrics', `/pay/${created.json.id}`, '/dashboard']) {
       bodies.push((await h.app.inject({ method: 'GET', url })).body);
     }
     for (const body of bodies) for (const s of secrets) expect(body).not.toContain(s);
@@ -254,5 +254,17 @@ describe('error catalogue', () => {
   it('is documented code by code in docs/service.md', () => {
     const doc = readFileSync(new URL('../../docs/service.md', import.meta.url), 'utf8');
     for (const code of Object.keys(SERVICE_ERRORS)) expect(doc).toContain(`\`${code}\``);
+  });
+});
+
+describe('routes of the checkout and dashboard', () => {
+  it('are registered on the app: the checkout page of a payment, the dashboard behind its sign-in', async () => {
+    const created = await post({ amount: 3000, currency: 'CLP', order_id: order() });
+    const page = await h.app.inject({ method: 'GET', url: `/pay/${created.json.id}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    const dash = await h.app.inject({ method: 'GET', url: '/dashboard' });
+    expect([200, 302, 303, 401]).toContain(dash.statusCode);
+    expect(dash.body).not.toContain(created.json.id);
   });
 });
