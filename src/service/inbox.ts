@@ -154,7 +154,7 @@ export class Inbox {
     this.counters.rejected.set(code, (this.counters.rejected.get(code) ?? 0) + 1);
   }
 
-  /** Applies one stored event (called by the `apply_event` job). */
+  /** Applies one stored event (the job runner claims due inbox rows as `apply_event` jobs). */
   async apply(eventId: string, attempt: number): Promise<ApplyOutcome> {
     const row = await repo.findInboxEvent(this.db, eventId);
     if (!row) return { outcome: 'unreadable' };
@@ -167,7 +167,7 @@ export class Inbox {
     try {
       event = JSON.parse(row.body) as typeof event;
     } catch {
-      await repo.updateInboxEvent(this.db, eventId, { outcome: 'unreadable', attempts: attempt });
+      await repo.updateInboxEvent(this.db, eventId, { outcome: 'unreadable', apply_after: null });
       return { outcome: 'unreadable' };
     }
     const data = event.data;
@@ -179,7 +179,7 @@ export class Inbox {
       await repo.updateInboxEvent(this.db, eventId, {
         applied_at: now,
         outcome: 'unknown_type',
-        attempts: attempt,
+        apply_after: null,
       });
       return { outcome: 'unknown_type' };
     }
@@ -192,7 +192,8 @@ export class Inbox {
       const retry = attempt < UNKNOWN_INTENT_MAX_ATTEMPTS && paymentEvent !== null;
       await repo.updateInboxEvent(this.db, eventId, {
         outcome: paymentEvent === null ? 'unknown_type' : 'unknown_intent',
-        attempts: attempt,
+        // Still due (the runner sets when) while it is retried; otherwise it stays, unapplied, for inspection.
+        ...(retry ? {} : { apply_after: null }),
         last_error:
           paymentEvent === null ? `unknown intent status ${data.status}` : `no payment for ${data.id}`,
       });
@@ -208,7 +209,7 @@ export class Inbox {
       await repo.updateInboxEvent(this.db, eventId, {
         applied_at: now,
         outcome: 'superseded_intent',
-        attempts: attempt,
+        apply_after: null,
       });
       return { outcome: 'no_change' };
     }
@@ -232,7 +233,7 @@ export class Inbox {
             await repo.updateInboxEvent(trx, eventId, {
               applied_at: now,
               outcome,
-              attempts: attempt,
+              apply_after: null,
               last_error: null,
             });
           },

@@ -77,7 +77,7 @@ for (const store of STORES) {
       ]);
     });
 
-    it('stores an inbox event once and queues it in the same statement', async () => {
+    it('stores an inbox event once, due for the applier, and lets one worker at a time claim it', async () => {
       const row = {
         event_id: 'evt_1',
         type: 'payment_intent.succeeded',
@@ -87,7 +87,26 @@ for (const store of STORES) {
       };
       expect(await repo.storeInboxEvent(database.db, row, T0)).toBe(true);
       expect(await repo.storeInboxEvent(database.db, row, T0)).toBe(false);
-      expect(await repo.countJobs(database.db)).toEqual({ apply_event: 1 });
+      const batch = await repo.storeInboxEvents(database.db, [{ ...row, event_id: 'evt_2' }, row], at(10));
+      expect([...batch]).toEqual(['evt_2']);
+      expect(await repo.countPendingInbox(database.db)).toBe(2);
+      const a = await repo.claimInbox(database.db, { now: at(5), leaseMs: 100, limit: 10, worker: 'a' });
+      expect(a.map((e) => [e.event_id, e.attempts])).toEqual([['evt_1', 1]]);
+      const b = await repo.claimInbox(database.db, { now: at(50), leaseMs: 10_000, limit: 10, worker: 'b' });
+      expect(b.map((e) => e.event_id)).toEqual(['evt_2']);
+      await repo.rescheduleInbox(database.db, 'evt_1', 'a', at(1000), 'unknown intent');
+      expect(
+        await repo.claimInbox(database.db, { now: at(999), leaseMs: 100, limit: 10, worker: 'c' }),
+      ).toEqual([]);
+      expect(
+        (await repo.claimInbox(database.db, { now: at(1000), leaseMs: 100, limit: 10, worker: 'c' })).length,
+      ).toBe(1);
+      await repo.updateInboxEvent(database.db, 'evt_2', {
+        applied_at: at(60),
+        outcome: 'applied',
+        apply_after: null,
+      });
+      expect(await repo.countPendingInbox(database.db)).toBe(1);
     });
 
     it('claims only due jobs, hides claimed ones until the lease ends, and keeps one job per (kind, ref)', async () => {

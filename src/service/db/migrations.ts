@@ -69,8 +69,15 @@ export const MIGRATIONS: Record<string, Migration> = {
           applied_at timestamptz,
           outcome text,
           attempts integer NOT NULL DEFAULT 0,
-          last_error text
+          last_error text,
+          apply_after timestamptz,
+          locked_until timestamptz,
+          locked_by text,
+          seq bigint GENERATED ALWAYS AS IDENTITY
         )`.execute(db);
+      // The inbox is its own queue: an event waits here (apply_after set, applied_at null) until applied.
+      await sql`CREATE INDEX webhook_inbox_pending ON webhook_inbox (apply_after)
+        WHERE applied_at IS NULL AND apply_after IS NOT NULL`.execute(db);
       await sql`CREATE INDEX webhook_inbox_received ON webhook_inbox (received_at DESC)`.execute(db);
       await sql`CREATE INDEX webhook_inbox_intent ON webhook_inbox (intent_id)`.execute(db);
       await sql`

@@ -61,6 +61,12 @@ export interface InboxTable {
   outcome: string | null;
   attempts: number;
   last_error: string | null;
+  /** When the applier may (next) take it; null once applied or given up. */
+  apply_after: Date | null;
+  locked_until: Date | null;
+  locked_by: string | null;
+  /** Arrival order, to apply events received at the same instant in the order they came. */
+  seq: Generated<number>;
 }
 
 export interface JobsTable {

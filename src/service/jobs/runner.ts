@@ -25,6 +25,9 @@ export interface JobRunnerOptions {
   pollMs?: number;
 }
 
+/** The id given to inbox events claimed as `apply_event` jobs (they have no row in `jobs`). */
+const INBOX_JOB = -1;
+
 /** Backoff for a job whose handler threw: 5 s doubling to 10 min. */
 export function jobBackoffMs(attempts: number): number {
   return Math.min(600_000, 5_000 * 2 ** Math.max(0, attempts - 1));
@@ -62,13 +65,21 @@ export class JobRunner {
 
   /** Claims and runs one batch of due jobs; resolves to how many ran. */
   async runBatch(kinds?: readonly JobKind[]): Promise<number> {
-    const jobs = await repo.claimJobs(this.db, {
-      now: new Date(this.clock.now()),
-      leaseMs: this.leaseMs,
-      limit: this.batchSize,
-      worker: this.worker,
-      ...(kinds ? { kinds } : {}),
-    });
+    const now = new Date(this.clock.now());
+    const claim = { now, leaseMs: this.leaseMs, limit: this.batchSize, worker: this.worker };
+    const jobs = await repo.claimJobs(this.db, { ...claim, ...(kinds ? { kinds } : {}) });
+    // Stored webhook events are their own queue (the inbox): claimed the same way, run as `apply_event`.
+    if (!kinds || kinds.includes('apply_event')) {
+      for (const e of await repo.claimInbox(this.db, claim)) {
+        jobs.push({
+          id: INBOX_JOB,
+          kind: 'apply_event',
+          ref: e.event_id,
+          attempts: e.attempts,
+          run_at: e.apply_after,
+        });
+      }
+    }
     if (jobs.length === 0) return 0;
     const batches = this.handlers.batches ?? {};
     const singles = jobs.filter((j) => !batches[j.kind]);
@@ -145,7 +156,15 @@ export class JobRunner {
       };
     }
     try {
-      if (result.done) {
+      if (job.id === INBOX_JOB) {
+        // The applier wrote the event's outcome; only a retry needs recording here.
+        if (result.done) this.counters.done++;
+        else {
+          this.counters.retried++;
+          const retryAt = Math.max(result.retryAt, this.clock.now() + 1_000);
+          await repo.rescheduleInbox(this.db, job.ref, this.worker, new Date(retryAt), result.error ?? null);
+        }
+      } else if (result.done) {
         this.counters.done++;
         await repo.finishJob(this.db, job.id, this.worker);
       } else {

@@ -1,7 +1,7 @@
 /** `GET /healthz` (the process answers), `GET /readyz` (the database answers), `GET /metrics` (Prometheus text). */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { countJobs } from '../../db/repositories.js';
+import { countJobs, countPendingInbox } from '../../db/repositories.js';
 
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/healthz', async () => ({ ok: true }));
@@ -68,6 +68,9 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
       'Jobs waiting, by kind.',
       Object.entries(queued).map(([kind, n]) => [{ kind }, n]),
     );
+    metric('pasarela_webhooks_pending', 'gauge', 'Stored events waiting for the applier.', [
+      [{}, await countPendingInbox(app.database.db)],
+    ]);
     return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
   });
 }
