@@ -9,7 +9,6 @@ import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { buildApp, loadConfig, openDatabase, pgliteParsers } from '../../src/service/index.js';
-import dashboard from '../../src/service/routes/dashboard/index.js';
 
 export interface Stack {
   sandbox: RunningSandbox;
@@ -110,10 +109,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     demo: true,
     jobOptions: { pollMs: 100 },
   });
-  // Until app.ts registers the dashboard itself, register it here as app.ts would.
-  if (!service.hasRoute({ method: 'GET', url: '/dashboard' })) {
-    await service.register(dashboard, { secrets: [apiKey] });
-  }
   await service.listen({ port, host: '127.0.0.1' });
 
   return {
