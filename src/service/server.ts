@@ -60,7 +60,8 @@ export function closeOnSignals(server: { close(): Promise<void> }, graceMs = 10_
     timer.unref();
     server.close().then(
       () => {
-        process.exitCode = signal === 'SIGINT' ? 0 : 0;
+        process.exitCode = 0;
+        process.stderr.write(`pasarela: stopped (${signal})\n`);
       },
       (err: unknown) => {
         process.stderr.write(`pasarela: error while closing: ${String(err)}\n`);
