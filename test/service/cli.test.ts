@@ -145,6 +145,37 @@ describe('pasarela serve and migrate', () => {
     expect(r.stderr).not.toContain('topsecretvalue123');
   });
 
+  it('serve starts on a valid configuration, answers, and stops on SIGTERM with exit code 0', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        FINTOC_SECRET_KEY: 'sk_test_servetestkey0123456789',
+        FINTOC_PUBLIC_KEY: 'pk_test_servetestkey0123456789',
+        FINTOC_WEBHOOK_SECRET: 'whsec_servetestsecret',
+        PASARELA_API_KEY: 'serve-test-api-key-0123456789',
+        PASARELA_DATA_DIR: dir,
+      },
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const listening = await until(
+      async () => out,
+      (o) => o.includes('pasarela service listening'),
+      300,
+    );
+    expect(listening).toContain('pasarela service listening');
+    expect(listening).not.toContain('sk_test_servetestkey0123456789');
+    expect(listening).not.toContain('whsec_servetestsecret');
+    const health = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(await health.json()).toMatchObject({ ok: true, database: 'embedded', workers: true });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 60_000);
+
   it('migrate applies the migrations once', () => {
     const dir = tempDir();
     const run = () =>
