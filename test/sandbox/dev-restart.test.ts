@@ -4,16 +4,12 @@
  * the sandbox in the second, and the service's webhook endpoint is reused (one endpoint, the same
  * secret: the second run's webhooks are accepted by the service).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const BIN = fileURLToPath(new URL('../../bin/pasarela.mjs', import.meta.url));
+import { pasarela, stopAll, type Pasarela } from './child.js';
 
 interface Ready {
   api: string;
@@ -22,55 +18,37 @@ interface Ready {
   secretKey: string;
 }
 
+/**
+ * A port that is free now, below the kernel's ephemeral range (32768 and up on Linux): the test
+ * gives it to `pasarela dev` and uses it again after a restart, and no `listen(0)` or outgoing
+ * connection elsewhere on the machine is handed a port from down here in between.
+ */
 async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
 }
 
 interface Running {
-  child: ChildProcessWithoutNullStreams;
+  process: Pasarela;
   ready: Ready;
-  stop(): Promise<{ code: number | null; err: string }>;
 }
 
 async function startDev(dataDir: string, port: number, sandboxPort: number): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'dev',
-      '--data-dir',
-      dataDir,
-      '--port',
-      String(port),
-      '--sandbox-port',
-      String(sandboxPort),
-      '--json',
-    ],
-    { stdio: 'pipe', env: { ...process.env, LOG_LEVEL: 'error' } },
+  const dev = pasarela(
+    ['dev', '--data-dir', dataDir, '--port', String(port), '--sandbox-port', String(sandboxPort), '--json'],
+    { ...process.env, LOG_LEVEL: 'error' },
   );
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout });
-    rl.once('line', (l) => {
-      rl.close();
-      resolve(l);
-    });
-    void exited.then((code) => reject(new Error(`dev exited with ${code} before it was ready: ${err}`)));
-  });
-  return {
-    child,
-    ready: JSON.parse(line) as Ready,
-    async stop() {
-      child.kill('SIGINT');
-      return { code: await exited, err };
-    },
-  };
+  return { process: dev, ready: JSON.parse(await dev.firstLine) as Ready };
 }
 
 const sandboxGet = async (ready: Ready, key: string, path: string) => {
@@ -79,10 +57,9 @@ const sandboxGet = async (ready: Ready, key: string, path: string) => {
 };
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pasarela-dev-restart-'));
-const running: Running[] = [];
 
 afterAll(async () => {
-  for (const r of running) if (r.child.exitCode === null) await r.stop();
+  await stopAll();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -93,7 +70,6 @@ describe('pasarela dev, started twice on the same data directory', () => {
 
     // First run: a payment through the service creates its intent in the sandbox.
     const first = await startDev(dataDir, port, sandboxPort);
-    running.push(first);
     const created = await fetch(first.ready.api, {
       method: 'POST',
       headers: { authorization: `Bearer ${first.ready.apiKey}`, 'content-type': 'application/json' },
@@ -109,14 +85,13 @@ describe('pasarela dev, started twice on the same data directory', () => {
     const firstEndpoints = (await sandboxGet(first.ready, first.ready.secretKey, '/v1/webhook_endpoints'))
       .body;
     expect(firstEndpoints).toHaveLength(1);
-    const stopped = await first.stop();
+    const stopped = await first.process.stop('SIGINT');
     expect(stopped.code, stopped.err).toBe(0);
     expect(readdirSync(dataDir)).toContain('sandbox.json');
     expect(readdirSync(dataDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 
     // Second run, same data directory: the key comes from dev.json, the intent from sandbox.json.
     const second = await startDev(dataDir, port, sandboxPort);
-    running.push(second);
     const { secretKey } = JSON.parse(readFileSync(join(dataDir, 'dev.json'), 'utf8')) as {
       secretKey: string;
     };
@@ -147,13 +122,12 @@ describe('pasarela dev, started twice on the same data directory', () => {
     expect(deliveries[0]).toMatchObject({ status: 'delivered' });
     expect(deliveries[0]!.attempts.at(-1)!.status_code).toBe(200);
 
-    const again = await second.stop();
+    const again = await second.process.stop('SIGINT');
     expect(again.code, again.err).toBe(0);
 
     // Third run on another service port: the same endpoint, pointed at the new address.
     const newPort = await freePort();
     const third = await startDev(dataDir, newPort, sandboxPort);
-    running.push(third);
     const moved = (await sandboxGet(third.ready, secretKey, '/v1/webhook_endpoints')).body as Array<{
       id: string;
       url: string;
@@ -161,7 +135,7 @@ describe('pasarela dev, started twice on the same data directory', () => {
     expect(moved).toEqual([
       expect.objectContaining({ id: endpoints[0]!.id, url: `http://127.0.0.1:${newPort}/webhooks/fintoc` }),
     ]);
-    const last = await third.stop();
+    const last = await third.process.stop('SIGINT');
     expect(last.code, last.err).toBe(0);
   }, 180_000);
 });
