@@ -63,8 +63,10 @@ export class CheckoutRouteError extends Error {
 
 /** A shop-supplied return URL, kept only when it is http(s). */
 export function safeReturnUrl(value: unknown): string | null {
-  if (typeof value !== 'string' || value === '') return null;
-  if (value.startsWith('/') && !value.startsWith('//')) return value;
+  // Browsers drop tabs and newlines inside URLs (`/\t/host` is `//host`): refuse any control character.
+  if (typeof value !== 'string' || value === '' || [...value].some((c) => c < ' ')) return null;
+  // A path on this site; `//host` and `/\host` would leave it (browsers read `\` as `/`).
+  if (value.startsWith('/')) return /^\/[/\\]/.test(value) ? null : value;
   try {
     const url = new URL(value);
     return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;

@@ -35,7 +35,9 @@ class FakeBackend implements CheckoutBackend {
     this.payments.set(p.id, p);
     return p;
   }
+  reads: string[] = [];
   async getPayment(id: string) {
+    this.reads.push(id);
     return this.payments.get(id) ?? null;
   }
   async recordBrowserEvents(_id: string, events: BrowserEvent[]) {
@@ -96,6 +98,8 @@ describe('checkout routes', () => {
     expect(api.statusCode).toBe(404);
     const bad = await app.inject({ url: '/pay/pay_x/status' });
     expect(bad.json()).toEqual({ error: { code: 'payment_not_found', message: 'No payment pay_x.' } });
+    // Only the well-formed id was looked up.
+    expect(backend.reads).toEqual([ID]);
   });
 
   it('reports the status as the service knows it', async () => {
@@ -211,5 +215,8 @@ describe('checkout routes', () => {
     expect(safeReturnUrl('https://shop.cl/o/1')).toBe('https://shop.cl/o/1');
     expect(safeReturnUrl('javascript:alert(1)')).toBeNull();
     expect(safeReturnUrl('//evil.example')).toBeNull();
+    expect(safeReturnUrl('/\\evil.example')).toBeNull();
+    expect(safeReturnUrl('/\t/evil.example')).toBeNull();
+    expect(safeReturnUrl('data:text/html,<script>alert(1)</script>')).toBeNull();
   });
 });
