@@ -12,6 +12,8 @@ export interface DashPayment {
   currency: string;
   status: string;
   failure_reason: string | null;
+  /** What the shop attached (strings it chose, or its customers typed): shown escaped, never trusted. */
+  metadata: Record<string, unknown>;
   paid_after_cancel: boolean;
   payment_intent_id: string | null;
   intent_status: string | null;
@@ -116,6 +118,7 @@ export function dashboardDataFromDb(db: Kysely<DB>): DashboardData {
     'currency',
     'status',
     'failure_reason',
+    'metadata',
     'paid_after_cancel',
     'payment_intent_id',
     'intent_status',

@@ -67,6 +67,12 @@ describe('dashboard', () => {
           order_id: 'order-3',
           amount: 990,
           status: 'pending',
+          // What a shop's customer may have typed, and what Fintoc may say: shown, never run.
+          metadata: JSON.stringify({
+            note: '<script>alert(1)</script>',
+            ref: '"><img src=x onerror=alert(1)>',
+          }),
+          failure_reason: '<img src=x onerror=alert(2)>',
           payment_intent_id: 'pi_3',
           expires_at: new Date(NOW + 600_000),
           created_at: at(60_000),
@@ -220,6 +226,62 @@ describe('dashboard', () => {
     expect(html).toMatch(/data-state="applied"><td><code>evt_123/);
     expect(html).toContain('data-testid="webhook-rejected">2<');
     expect(html).toContain('rejected (no_matching_signature: 2)');
+  });
+
+  it('renders order ids, metadata, reasons and filters as text, never as markup', async () => {
+    const evil = '"><script>alert(3)</script><img src=x onerror=alert(4)>';
+    const list = await app.inject({
+      url: `/dashboard?order_id=${encodeURIComponent(evil)}`,
+      headers: { cookie },
+    });
+    const detail = await app.inject({ url: `/dashboard/payments/${P3}`, headers: { cookie } });
+    const all = await app.inject({ url: '/dashboard', headers: { cookie } });
+    for (const res of [list, detail, all]) {
+      expect(res.statusCode).toBe(200);
+      expect(res.body).not.toMatch(/<script|<img/i);
+    }
+    expect(list.body).toContain(
+      'value="&quot;&gt;&lt;script&gt;alert(3)&lt;/script&gt;&lt;img src=x onerror=alert(4)&gt;"',
+    );
+    expect(all.body).toContain('&lt;img src=x onerror=alert(2)&gt;');
+    expect(detail.body).toContain('<b>note</b> &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(detail.body).toContain('<b>ref</b> &quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('refuses a sign-in or sign-out posted from another site', async () => {
+    const post = (url: string, headers: Record<string, string>) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'pay.shop.cl', ...headers },
+        payload: `secret=${API_KEY}`,
+      });
+    expect((await post('/dashboard/login', { 'sec-fetch-site': 'cross-site' })).statusCode).toBe(403);
+    expect((await post('/dashboard/logout', { 'sec-fetch-site': 'same-site' })).statusCode).toBe(403);
+    expect((await post('/dashboard/login', { origin: 'https://evil.example' })).statusCode).toBe(403);
+    const own = await post('/dashboard/login', {
+      origin: 'https://pay.shop.cl',
+      'sec-fetch-site': 'same-origin',
+    });
+    expect(own.statusCode).toBe(303);
+    expect(String(own.headers['set-cookie'])).toMatch(/^pasarela_dashboard=v1\./);
+    expect((await post('/dashboard/logout', {})).statusCode).toBe(303);
+  });
+
+  it('locks an address out after ten wrong secrets, even for the right one, and not other addresses', async () => {
+    const login = (secret: string, remoteAddress: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/dashboard/login',
+        remoteAddress,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `secret=${encodeURIComponent(secret)}`,
+      });
+    for (let i = 0; i < 10; i += 1) expect((await login(`guess-${i}`, '10.0.0.9')).statusCode).toBe(401);
+    const locked = await login(API_KEY, '10.0.0.9');
+    expect(locked.statusCode).toBe(429);
+    expect(locked.headers['set-cookie']).toBeUndefined();
+    expect((await login(API_KEY, '10.0.0.10')).statusCode).toBe(303);
   });
 
   it('filters payments by status, order and date', async () => {

@@ -35,6 +35,22 @@ const CSP =
 const STATUSES = ['pending', 'processing', 'succeeded', 'failed', 'expired', 'canceled'];
 const PAYMENT_ID = /^pay_[A-Za-z0-9]{16,64}$/;
 const CHART_DAYS = 14;
+/** Failed sign-ins one address may make per window before it must wait for the window to end. */
+const LOCKOUT_ATTEMPTS = 10;
+const LOCKOUT_MS = 600_000;
+
+/** A request a browser says comes from another site's page (Sec-Fetch-Site, else Origin against Host). */
+function crossSite(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site) return site !== 'same-origin' && site !== 'none';
+  const origin = request.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== request.headers.host;
+  } catch {
+    return true;
+  }
+}
 
 const CSS = `
 *{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1a1f36;background:#f4f5f8;font-size:14px}
@@ -274,6 +290,13 @@ export async function dashboardRoutes(
     done(null, Object.fromEntries(new URLSearchParams(String(body)))),
   );
 
+  // Forms are posted from the dashboard's own pages only: a cross-site form (sign-in or sign-out
+  // forced on a member of staff) is refused, on top of the SameSite=Strict cookie.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST' || !crossSite(request)) return;
+    return send(reply, layout('Forbidden', '<h1>Cross-site form refused</h1>', false), 403);
+  });
+
   const signedIn = (request: FastifyRequest): boolean => {
     const auth = request.headers.authorization;
     if (auth?.startsWith('Bearer ') && secretMatches(secrets, auth.slice(7))) return true;
@@ -308,14 +331,17 @@ export async function dashboardRoutes(
     const now = backend.now();
     const key = request.ip;
     const seen = failures.get(key);
-    if (seen && now - seen.start < 600_000 && seen.count >= 10) {
+    if (seen && now - seen.start < LOCKOUT_MS && seen.count >= LOCKOUT_ATTEMPTS) {
       return send(reply, loginPage('Too many attempts; wait ten minutes.'), 429);
     }
     const given = typeof request.body?.secret === 'string' ? request.body.secret : '';
     if (secrets.length === 0 || !secretMatches(secrets, given)) {
-      const entry = seen && now - seen.start < 600_000 ? seen : { start: now, count: 0 };
+      const entry = seen && now - seen.start < LOCKOUT_MS ? seen : { start: now, count: 0 };
       entry.count += 1;
       failures.set(key, entry);
+      // One entry per address that failed: forget the windows that are over, so the map stays small.
+      if (failures.size > 10_000)
+        for (const [ip, f] of failures) if (now - f.start >= LOCKOUT_MS) failures.delete(ip);
       return send(reply, loginPage('That is not the dashboard password or the API key.'), 401);
     }
     failures.delete(key);
@@ -404,6 +430,7 @@ export async function dashboardRoutes(
         `<dt>Amount</dt><dd>${amount(payment)}</dd>` +
         `<dt>Status</dt><dd data-testid="payment-status">${escapeHtml(payment.status)}</dd>` +
         `<dt>Failure reason</dt><dd>${escapeHtml(payment.failure_reason ?? '—')}</dd>` +
+        `<dt>Metadata</dt><dd class="wrap" data-testid="payment-metadata">${detailHtml(payment.metadata ?? {}) || '—'}</dd>` +
         `<dt>Payment intent</dt><dd><code>${escapeHtml(payment.payment_intent_id ?? '—')}</code> (${escapeHtml(payment.intent_status ?? 'unknown')})</dd>` +
         `<dt>Created</dt><dd>${time(payment.created_at)}</dd><dt>Deadline</dt><dd>${time(payment.expires_at)}</dd>` +
         `<dt>Updated</dt><dd>${time(payment.updated_at)}</dd></dl></div>` +
