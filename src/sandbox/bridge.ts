@@ -29,81 +29,75 @@ export function createBridge(core: SandboxCore): WidgetBridge {
     }
   }
 
+  /**
+   * The organisation a widget's `publicKey` names, so that even a refused session is listed to it.
+   * A secret key names one too: its owner should see that it reached a browser.
+   */
+  function spaceOfKey(key: string): Space | null {
+    const mode = keyMode(key);
+    const kind = keyKind(key);
+    const suffix = key.slice('pk_test_'.length);
+    if (mode === null || kind === null || key.startsWith('Bearer ') || suffix.length < 4) return null;
+    return core.space(mode, suffix);
+  }
+
   function validate(options: Record<string, unknown>): {
     result: WidgetSessionResult;
     space: Space | null;
     intent: IntentRecord | null;
   } {
-    const none = { space: null, intent: null };
+    const publicKey = typeof options.publicKey === 'string' ? options.publicKey : '';
+    const keySpace = spaceOfKey(publicKey);
+    const refuse = (code: Failure['code'], message: string) => ({
+      result: fail(code, message),
+      space: keySpace,
+      intent: null,
+    });
     const product = options.product;
     if (product !== 'payments') {
-      return {
-        result: fail(
-          'invalid_product',
-          `product must be "payments" for payment initiation; got ${JSON.stringify(product ?? null)}.`,
-        ),
-        ...none,
-      };
+      return refuse(
+        'invalid_product',
+        `product must be "payments" for payment initiation; got ${JSON.stringify(product ?? null)}.`,
+      );
     }
-    const publicKey = typeof options.publicKey === 'string' ? options.publicKey : '';
-    const mode = keyMode(publicKey);
-    if (keyKind(publicKey) !== 'public' || mode === null || publicKey.startsWith('Bearer ')) {
-      return {
-        result: fail(
-          'invalid_public_key',
-          publicKey.startsWith('sk_')
-            ? 'publicKey is a secret key (sk_…): never send it to a browser. Use the public key pk_test_…/pk_live_….'
-            : 'publicKey must be your public key, pk_test_… or pk_live_….',
-        ),
-        ...none,
-      };
+    if (keyKind(publicKey) !== 'public' || keySpace === null) {
+      return refuse(
+        'invalid_public_key',
+        publicKey.startsWith('sk_')
+          ? 'publicKey is a secret key (sk_…): never send it to a browser. Use the public key pk_test_…/pk_live_….'
+          : 'publicKey must be your public key, pk_test_… or pk_live_….',
+      );
     }
-    const keySpace = core.space(mode, publicKey.slice('pk_test_'.length));
+    const mode = keySpace.mode;
     const holderType = options.holderType;
     if (holderType !== undefined && holderType !== null && holderType !== 'individual') {
-      return {
-        result: fail(
-          'invalid_holder_type',
-          `holderType must be "individual" for payments; got ${JSON.stringify(holderType)}.`,
-        ),
-        space: keySpace,
-        intent: null,
-      };
+      return refuse(
+        'invalid_holder_type',
+        `holderType must be "individual" for payments; got ${JSON.stringify(holderType)}.`,
+      );
     }
     const token = options.widgetToken;
     const found = typeof token === 'string' ? core.widgetTokens.get(token) : undefined;
     if (!found) {
-      return {
-        result: fail(
-          'invalid_widget_token',
-          typeof token === 'string' && token !== ''
-            ? 'widgetToken is not the widget_token of any payment intent. Pass the widget_token returned when the payment intent was created.'
-            : 'widgetToken is missing: pass the widget_token returned when the payment intent was created.',
-        ),
-        space: keySpace,
-        intent: null,
-      };
+      return refuse(
+        'invalid_widget_token',
+        typeof token === 'string' && token !== ''
+          ? 'widgetToken is not the widget_token of any payment intent. Pass the widget_token returned when the payment intent was created.'
+          : 'widgetToken is missing: pass the widget_token returned when the payment intent was created.',
+      );
     }
     const intent = found.space.intents.get(found.intentId) as IntentRecord;
     if (found.space.suffix !== keySpace.suffix) {
-      return {
-        result: fail(
-          'invalid_public_key',
-          'publicKey belongs to another organisation than the payment intent of widgetToken.',
-        ),
-        space: keySpace,
-        intent: null,
-      };
+      return refuse(
+        'invalid_public_key',
+        'publicKey belongs to another organisation than the payment intent of widgetToken.',
+      );
     }
     if (found.space.mode !== mode) {
-      return {
-        result: fail(
-          'mode_mismatch',
-          `publicKey is a ${mode} key but the payment intent is in ${found.space.mode} mode. Use the public key of the same mode as the secret key that created the intent.`,
-        ),
-        space: keySpace,
-        intent: null,
-      };
+      return refuse(
+        'mode_mismatch',
+        `publicKey is a ${mode} key but the payment intent is in ${found.space.mode} mode. Use the public key of the same mode as the secret key that created the intent.`,
+      );
     }
     if (isFinal(intent.object.status)) {
       return {

@@ -259,18 +259,51 @@ describe('widget bridge', () => {
   });
 
   it.each([
-    ['invalid_product', { product: 'movements' }],
-    ['invalid_public_key', { publicKey: 'sk_test_orgAAAA1111' }],
-    ['invalid_public_key', { publicKey: 'pk_test_someoneElse99' }],
-    ['mode_mismatch', { publicKey: 'pk_live_orgAAAA1111' }],
-    ['invalid_widget_token', { widgetToken: 'pi_x_sec_y' }],
-    ['invalid_widget_token', { widgetToken: undefined }],
-    ['invalid_holder_type', { holderType: 'business' }],
-  ])('refuses with %s', async (code, extra) => {
+    ['invalid_product', { product: 'movements' }, TEST_KEY],
+    ['invalid_public_key', { publicKey: 'sk_test_orgAAAA1111' }, TEST_KEY],
+    ['invalid_public_key', { publicKey: 'pk_test_someoneElse99' }, 'sk_test_someoneElse99'],
+    ['mode_mismatch', { publicKey: 'pk_live_orgAAAA1111' }, LIVE_KEY],
+    ['invalid_widget_token', { widgetToken: 'pi_x_sec_y' }, TEST_KEY],
+    ['invalid_widget_token', { widgetToken: undefined }, TEST_KEY],
+    ['invalid_holder_type', { holderType: 'business' }, TEST_KEY],
+  ])(
+    'refuses with %s, and lists the refused session to the organisation its key names',
+    async (code, extra, key) => {
+      const pi = await createIntent(h);
+      const r = open(pi, extra);
+      expect(r).toMatchObject({ ok: false, code });
+      if (!r.ok) expect(r.message.length).toBeGreaterThan(10);
+      const listed = (await h.request('GET', '/_sandbox/widget_sessions', { key })).body.data;
+      expect(listed).toEqual([
+        expect.objectContaining({
+          ok: false,
+          error: { code, message: expect.any(String) },
+          // What the browser sent, as JSON carries it (an undefined option is no option).
+          options: JSON.parse(
+            JSON.stringify({
+              product: 'payments',
+              publicKey: pk,
+              widgetToken: pi.widget_token,
+              holderType: 'individual',
+              country: 'cl',
+              ...extra,
+            }),
+          ),
+        }),
+      ]);
+      if (key !== TEST_KEY)
+        expect((await h.request('GET', '/_sandbox/widget_sessions')).body.data).toEqual([]);
+    },
+  );
+
+  it('a key that names no organisation: refused, and listed nowhere', async () => {
     const pi = await createIntent(h);
-    const r = open(pi, extra);
-    expect(r).toMatchObject({ ok: false, code });
-    if (!r.ok) expect(r.message.length).toBeGreaterThan(10);
+    expect(open(pi, { publicKey: 'Bearer pk_test_orgAAAA1111' })).toMatchObject({
+      ok: false,
+      code: 'invalid_public_key',
+    });
+    expect(open(pi, { publicKey: 'pk_test_abc' })).toMatchObject({ ok: false, code: 'invalid_public_key' });
+    expect((await h.request('GET', '/_sandbox/widget_sessions')).body.data).toEqual([]);
   });
 
   it('drives the intent: start, authorize (per scenario); the token is then spent', async () => {
