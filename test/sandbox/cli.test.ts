@@ -134,7 +134,10 @@ describe('pasarela sandbox --state-file', () => {
       const file = join(dir, 'state.json');
       try {
         const first = pasarela(['sandbox', '--port', '0', '--state-file', file]);
-        const a = JSON.parse(await first.firstLine) as { url: string; secretKey: string };
+        const a = JSON.parse(await first.firstLine) as { url: string; secretKey: string; publicKey: string };
+        // No --secret-key: a fresh pair of the same organisation.
+        expect(a.secretKey).toMatch(/^sk_test_[0-9A-Za-z]{24}$/);
+        expect(a.publicKey).toBe(`pk_${a.secretKey.slice(3)}`);
         const created = (await (
           await fetch(`${a.url}/v1/payment_intents`, {
             method: 'POST',

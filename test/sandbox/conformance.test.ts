@@ -128,6 +128,16 @@ for (const target of targets) {
       let n = 0;
       for await (const _ of lazy as AsyncIterable<unknown>) n++;
       expect(n).toBe(all.length);
+      if (target.sandbox) {
+        // The pages really were fetched one by one, through the Link header's URLs.
+        const log = await fetch(`${env.url}/_sandbox/requests`, { headers: { authorization: env.key } });
+        const paths = ((await log.json()) as { data: Array<{ method: string; path: string }> }).data
+          .filter((r) => r.method === 'GET' && r.path.startsWith('/v1/payment_intents?'))
+          .map((r) => r.path);
+        expect(paths.filter((p) => p.includes('per_page=7')).length).toBe(Math.ceil(all.length / 7));
+        expect(paths.filter((p) => p.includes('per_page=10')).length).toBe(Math.ceil(all.length / 10));
+        expect(paths).toContain('/v1/payment_intents?per_page=7&page=2');
+      }
     });
 
     it('raises the SDK error classes on errors', async () => {

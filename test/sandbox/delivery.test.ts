@@ -137,6 +137,16 @@ describe('delivery', () => {
     const plain = build({ signWith: undefined });
     try {
       expect((await plain.request('GET', '/_sandbox/settings')).body.sign_with).toBe('wall');
+      const we = await createEndpoint(plain);
+      await plain.sb.clock.advance(3 * 86_400_000); // sandbox time: days away from real time
+      await plain.request('POST', '/v1/events/trigger', { body: { type: 'payment_intent.succeeded' } });
+      await plain.sb.clock.flush();
+      const [r] = plain.received;
+      // verify() checks `t` against the real clock, ±300 s, as a receiver does.
+      expect(verify({ body: r!.body, header: r!.headers['fintoc-signature'], secrets: we.secret }).type).toBe(
+        'payment_intent.succeeded',
+      );
+      expect(JSON.parse(r!.body).created_at).toBe(new Date(T0 + 3 * 86_400_000).toISOString());
     } finally {
       await plain.close();
     }
