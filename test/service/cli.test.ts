@@ -185,7 +185,7 @@ describe('pasarela serve and migrate', () => {
       });
     const first = run();
     expect(first.status).toBe(0);
-    expect(JSON.parse(first.stdout).applied).toEqual(['0001_initial']);
+    expect(JSON.parse(first.stdout).applied).toEqual(['0001_initial', '0002_inbox_queue_and_expiry_marker']);
     expect(JSON.parse(run().stdout).applied).toEqual([]);
   }, 60_000);
 });

@@ -2,6 +2,7 @@
  * The data layer on both stores from one loop (STYLE.md item 12): the embedded database (PGlite)
  * and a throwaway PostgreSQL server. Skipped stores print their reason.
  */
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, repositories as repo, type Database } from '../../src/service/index.js';
 import { STORES } from './support/db.js';
@@ -52,6 +53,25 @@ for (const store of STORES) {
 
     it('migrates once: a second run applies nothing', async () => {
       expect(await migrate(database.db)).toEqual([]);
+    });
+
+    it('upgrades a 0001 database: events queued as jobs move to the inbox queue', async () => {
+      const old = await store.fresh({ migrateTo: '0001_initial' });
+      try {
+        const received = at(0);
+        await sql`INSERT INTO webhook_inbox (event_id, type, body, received_at) VALUES ('evt_old', 't', '{}', ${received})`.execute(
+          old.db,
+        );
+        await sql`INSERT INTO jobs (kind, ref, run_at, created_at) VALUES ('apply_event', 'evt_old', ${received}, ${received})`.execute(
+          old.db,
+        );
+        expect(await migrate(old.db)).toEqual(['0002_inbox_queue_and_expiry_marker']);
+        expect(await repo.countJobs(old.db)).toEqual({});
+        const claimed = await repo.claimInbox(old.db, { now: at(1), leaseMs: 1000, limit: 5, worker: 'w' });
+        expect(claimed.map((e) => e.event_id)).toEqual(['evt_old']);
+      } finally {
+        await old.close();
+      }
     });
 
     it('stores a payment and reads money and jsonb back as numbers and objects', async () => {

@@ -28,8 +28,7 @@ export const MIGRATIONS: Record<string, Migration> = {
           expires_at timestamptz NOT NULL,
           created_at timestamptz NOT NULL,
           updated_at timestamptz NOT NULL,
-          finalized_at timestamptz,
-          expire_requested_at timestamptz
+          finalized_at timestamptz
         )`.execute(db);
       // An order has at most one open payment; closed ones stay for its history.
       await sql`CREATE UNIQUE INDEX payments_open_order ON payments (order_id)
@@ -69,15 +68,8 @@ export const MIGRATIONS: Record<string, Migration> = {
           applied_at timestamptz,
           outcome text,
           attempts integer NOT NULL DEFAULT 0,
-          last_error text,
-          apply_after timestamptz,
-          locked_until timestamptz,
-          locked_by text,
-          seq bigint GENERATED ALWAYS AS IDENTITY
+          last_error text
         )`.execute(db);
-      // The inbox is its own queue: an event waits here (apply_after set, applied_at null) until applied.
-      await sql`CREATE INDEX webhook_inbox_pending ON webhook_inbox (apply_after)
-        WHERE applied_at IS NULL AND apply_after IS NOT NULL`.execute(db);
       await sql`CREATE INDEX webhook_inbox_received ON webhook_inbox (received_at DESC)`.execute(db);
       await sql`CREATE INDEX webhook_inbox_intent ON webhook_inbox (intent_id)`.execute(db);
       await sql`
@@ -109,6 +101,26 @@ export const MIGRATIONS: Record<string, Migration> = {
       await sql`CREATE INDEX notifications_payment ON notifications (payment_id)`.execute(db);
     },
   },
+  '0002_inbox_queue_and_expiry_marker': {
+    async up(db: Kysely<unknown>) {
+      // Set when the service asks Fintoc to expire an intent: the expiry that follows is its cancellation.
+      await sql`ALTER TABLE payments ADD COLUMN expire_requested_at timestamptz`.execute(db);
+      // The inbox becomes its own queue: an event waits (apply_after set, applied_at null) until applied.
+      await sql`ALTER TABLE webhook_inbox
+        ADD COLUMN apply_after timestamptz,
+        ADD COLUMN locked_until timestamptz,
+        ADD COLUMN locked_by text,
+        ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY`.execute(db);
+      await sql`CREATE INDEX webhook_inbox_pending ON webhook_inbox (apply_after, seq)
+        WHERE applied_at IS NULL AND apply_after IS NOT NULL`.execute(db);
+      // Events that 0001 queued as jobs move to the inbox queue, due now.
+      await sql`UPDATE webhook_inbox AS i SET apply_after = j.run_at
+        FROM jobs AS j WHERE j.kind = 'apply_event' AND j.ref = i.event_id AND i.applied_at IS NULL`.execute(
+        db,
+      );
+      await sql`DELETE FROM jobs WHERE kind = 'apply_event'`.execute(db);
+    },
+  },
 };
 
 class StaticProvider implements MigrationProvider {
@@ -125,14 +137,14 @@ class StaticProvider implements MigrationProvider {
  * const applied = await migrate(db); // ['0001_initial'] on a fresh database, [] after
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema: migrations predate the types
-export async function migrate(db: Kysely<any>): Promise<string[]> {
+export async function migrate(db: Kysely<any>, opts: { to?: string } = {}): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: new StaticProvider(),
     migrationTableName: 'pasarela_migrations',
     migrationLockTableName: 'pasarela_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = opts.to ? await migrator.migrateTo(opts.to) : await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(

@@ -332,9 +332,17 @@ export async function storeInboxEvents(
 export async function claimInbox(
   db: Executor,
   opts: { now: Date; leaseMs: number; limit: number; worker: string },
-): Promise<Array<{ event_id: string; attempts: number; apply_after: Date }>> {
+): Promise<
+  Array<{ event_id: string; attempts: number; apply_after: Date; intent_id: string | null; seq: number }>
+> {
   const until = new Date(opts.now.getTime() + opts.leaseMs);
-  const result = await sql<{ event_id: string; attempts: number; apply_after: Date }>`
+  const result = await sql<{
+    event_id: string;
+    attempts: number;
+    apply_after: Date;
+    intent_id: string | null;
+    seq: number;
+  }>`
     UPDATE webhook_inbox SET locked_until = ${until}, locked_by = ${opts.worker}, attempts = attempts + 1
     WHERE event_id IN (
       SELECT event_id FROM webhook_inbox
@@ -344,8 +352,11 @@ export async function claimInbox(
       LIMIT ${opts.limit}
       FOR UPDATE SKIP LOCKED
     )
-    RETURNING event_id, attempts, apply_after`.execute(db);
-  return result.rows;
+    RETURNING event_id, attempts, apply_after, intent_id, seq`.execute(db);
+  // RETURNING follows no order: put them back in arrival order.
+  return result.rows.sort(
+    (a, b) => a.apply_after.getTime() - b.apply_after.getTime() || Number(a.seq) - Number(b.seq),
+  );
 }
 
 /** Puts a claimed event back for another try at `runAt`, if this worker still holds it. */

@@ -68,19 +68,23 @@ export class JobRunner {
     const now = new Date(this.clock.now());
     const claim = { now, leaseMs: this.leaseMs, limit: this.batchSize, worker: this.worker };
     const jobs = await repo.claimJobs(this.db, { ...claim, ...(kinds ? { kinds } : {}) });
-    // Stored webhook events are their own queue (the inbox): claimed the same way, run as `apply_event`.
-    if (!kinds || kinds.includes('apply_event')) {
-      for (const e of await repo.claimInbox(this.db, claim)) {
-        jobs.push({
-          id: INBOX_JOB,
-          kind: 'apply_event',
-          ref: e.event_id,
-          attempts: e.attempts,
-          run_at: e.apply_after,
-        });
-      }
+    // Stored webhook events are their own queue (the inbox): claimed the same way, run as
+    // `apply_event`, those of one intent one after the other in arrival order.
+    const events = !kinds || kinds.includes('apply_event') ? await repo.claimInbox(this.db, claim) : [];
+    const byIntent = new Map<string, ClaimedJob[]>();
+    for (const e of events) {
+      const job: ClaimedJob = {
+        id: INBOX_JOB,
+        kind: 'apply_event',
+        ref: e.event_id,
+        attempts: e.attempts,
+        run_at: e.apply_after,
+      };
+      const key = e.intent_id ?? e.event_id;
+      byIntent.set(key, [...(byIntent.get(key) ?? []), job]);
     }
-    if (jobs.length === 0) return 0;
+    const sequences = [...byIntent.values()];
+    if (jobs.length === 0 && sequences.length === 0) return 0;
     const batches = this.handlers.batches ?? {};
     const singles = jobs.filter((j) => !batches[j.kind]);
     const chunks: Array<{ handler: BatchJobHandler; jobs: ClaimedJob[] }> = [];
@@ -88,18 +92,18 @@ export class JobRunner {
       const mine = jobs.filter((j) => j.kind === kind);
       for (let i = 0; i < mine.length; i += 100) chunks.push({ handler, jobs: mine.slice(i, i + 100) });
     }
+    const work: ClaimedJob[][] = [...singles.map((j) => [j]), ...sequences];
     let next = 0;
     const lane = async () => {
-      while (next < singles.length) {
-        const job = singles[next++]!;
-        await this.runOne(job);
+      while (next < work.length) {
+        for (const job of work[next++]!) await this.runOne(job);
       }
     };
     await Promise.all([
-      ...Array.from({ length: Math.min(this.concurrency, singles.length) }, lane),
+      ...Array.from({ length: Math.min(this.concurrency, work.length) }, lane),
       ...chunks.map((c) => this.runChunk(c.handler, c.jobs)),
     ]);
-    return jobs.length;
+    return jobs.length + events.length;
   }
 
   private async runChunk(handler: BatchJobHandler, jobs: ClaimedJob[]): Promise<void> {

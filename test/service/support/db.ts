@@ -57,7 +57,8 @@ export interface StoreCase {
   /** Why this store cannot run here, or null. */
   skip: string | null;
   setup(): Promise<void>;
-  fresh(): Promise<Database>;
+  /** A fresh database, migrated to the latest (or to `migrateTo`). */
+  fresh(opts?: { migrateTo?: string }): Promise<Database>;
   /** A URL for a fresh database (PostgreSQL only), for tests that open several pools on it. */
   freshUrl?(): Promise<string>;
   teardown(): Promise<void>;
@@ -74,7 +75,13 @@ export const STORES: StoreCase[] = [
     setup: async () => {
       await preparedTarball();
     },
-    fresh: freshEmbedded,
+    fresh: async (opts) => {
+      if (!opts?.migrateTo) return freshEmbedded();
+      const pglite = await PGlite.create({ parsers: pgliteParsers });
+      const database = await openDatabase({ pglite });
+      await migrate(database.db, { to: opts.migrateTo });
+      return database;
+    },
     teardown: async () => {},
   },
   {
@@ -83,10 +90,10 @@ export const STORES: StoreCase[] = [
     setup: async () => {
       pgServer ??= await startPostgres();
     },
-    async fresh() {
+    async fresh(opts) {
       const url = await this.freshUrl!();
       const database = await openDatabase({ url });
-      await migrate(database.db);
+      await migrate(database.db, opts?.migrateTo ? { to: opts.migrateTo } : {});
       return database;
     },
     async freshUrl() {
