@@ -77,53 +77,75 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sandboxApi = <T>(method: string, path: string, body?: unknown) =>
     call<T>(sandbox.url, sandbox.secretKey, method, path, body);
 
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const endpoint = await sandboxApi<{ secret: string }>('POST', '/v1/webhook_endpoints', {
-    url: `${url}/webhooks/fintoc`,
-    enabled_events: ['*'],
-  });
+  // The service's own URL goes into its config (and the sandbox's webhook endpoint) before it listens,
+  // so its port is picked first. Another process may take that port before `listen`: then the
+  // service is built again on another port and the endpoint moved there.
+  let endpoint: { id: string; secret: string } | null = null;
   const apiKey = randomBytes(24).toString('hex');
-  const result = loadConfig({
-    FINTOC_SECRET_KEY: sandbox.secretKey,
-    FINTOC_PUBLIC_KEY: sandbox.publicKey,
-    FINTOC_WEBHOOK_SECRET: endpoint.secret,
-    FINTOC_API_URL: sandbox.url,
-    FINTOC_WIDGET_URL: options.widgetUrl ? options.widgetUrl(sandbox.url) : `${sandbox.url}/widget.js`,
-    PASARELA_API_KEY: apiKey,
-    PASARELA_COUNTRY: options.country ?? 'cl',
-    PASARELA_SHOP_NAME: options.shopName ?? 'Café Pasarela',
-    PAYMENT_TIMEOUT: '10m',
-    MERCHANT_WEBHOOK_URL: `${url}/demo/notifications`,
-    MERCHANT_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-  });
-  if (!result.ok) throw new Error(`stack config: ${result.errors.join('; ')}`);
-  const database = await openDatabase({ pglite: await PGlite.create({ parsers: pgliteParsers }) });
-  const service = await buildApp({
-    config: result.config,
-    database,
-    clock: sandbox.clock,
-    logger: false,
-    demo: true,
-    jobOptions: { pollMs: 100 },
-  });
-  await service.listen({ port, host: '127.0.0.1' });
+  let service: FastifyInstance | null = null;
+  let url = '';
+  for (let attempt = 1; !service; attempt += 1) {
+    const database = await openDatabase({ pglite: await PGlite.create({ parsers: pgliteParsers }) });
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    if (endpoint) {
+      await sandboxApi('PATCH', `/v1/webhook_endpoints/${endpoint.id}`, { url: `${url}/webhooks/fintoc` });
+    } else {
+      endpoint = await sandboxApi<{ id: string; secret: string }>('POST', '/v1/webhook_endpoints', {
+        url: `${url}/webhooks/fintoc`,
+        enabled_events: ['*'],
+      });
+    }
+    const result = loadConfig({
+      FINTOC_SECRET_KEY: sandbox.secretKey,
+      FINTOC_PUBLIC_KEY: sandbox.publicKey,
+      FINTOC_WEBHOOK_SECRET: endpoint.secret,
+      FINTOC_API_URL: sandbox.url,
+      FINTOC_WIDGET_URL: options.widgetUrl ? options.widgetUrl(sandbox.url) : `${sandbox.url}/widget.js`,
+      PASARELA_API_KEY: apiKey,
+      PASARELA_COUNTRY: options.country ?? 'cl',
+      PASARELA_SHOP_NAME: options.shopName ?? 'Café Pasarela',
+      PAYMENT_TIMEOUT: '10m',
+      MERCHANT_WEBHOOK_URL: `${url}/demo/notifications`,
+      MERCHANT_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    });
+    if (!result.ok) throw new Error(`stack config: ${result.errors.join('; ')}`);
+    const app = await buildApp({
+      config: result.config,
+      database,
+      clock: sandbox.clock,
+      logger: false,
+      demo: true,
+      jobOptions: { pollMs: 100 },
+    });
+    try {
+      await app.listen({ port, host: '127.0.0.1' });
+      service = app;
+    } catch (error) {
+      await app.close();
+      if ((error as { code?: string }).code !== 'EADDRINUSE' || attempt >= 5) {
+        await sandbox.close();
+        throw error;
+      }
+    }
+  }
+  const running: FastifyInstance = service;
 
   return {
     sandbox,
-    service,
+    service: running,
     url,
     apiKey,
     async advance(ms) {
       await sandbox.clock.advance(ms);
-      await service.jobs.runDue();
+      await running.jobs.runDue();
     },
     api: (method, path, body) => call(url, `Bearer ${apiKey}`, method, path, body),
     sandboxApi: (method, path, body) => sandboxApi(method, path, body),
     async close() {
-      await service.close();
+      await running.close();
       await sandbox.close();
     },
   };
