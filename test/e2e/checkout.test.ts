@@ -5,10 +5,9 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { fintocJsBundle, reachAuthorize } from '../sandbox-widget/harness.js';
 import { launchChromium, skipWithoutChromium } from '../support/chromium.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -22,43 +21,6 @@ interface ApiPayment {
   failure_reason: string | null;
   payment_intent_id: string | null;
   timeline?: Array<{ kind: string; cause: string; cause_id: string | null; to_status: string | null }>;
-}
-
-const CL_LOGIN = {
-  institution: 'cl_banco_de_chile',
-  username: '41614850-3',
-  password: 'jonsnow',
-  account: '813990168',
-};
-
-/** The Chilean bank flow in the simulated widget, up to the authorize screen. */
-async function reachAuthorize(frame: FrameLocator): Promise<void> {
-  await frame.getByTestId(`institution-${CL_LOGIN.institution}`).click();
-  await frame.getByTestId('login-username').fill(CL_LOGIN.username);
-  await frame.getByTestId('login-password').fill(CL_LOGIN.password);
-  await frame.getByTestId('login-submit').click();
-  await frame.getByTestId(`account-${CL_LOGIN.account}`).click();
-  await frame.getByTestId('confirm-continue').click();
-  await frame.getByTestId('mfa-code-1').fill('000000');
-  await frame.getByTestId('mfa-submit').click();
-  await frame.getByTestId('screen-authorize').waitFor();
-}
-
-/** Fintoc's official loader bundled for a page: it defines `window.getFintoc`. */
-async function fintocJsBundle(): Promise<string> {
-  const result = await build({
-    stdin: {
-      contents: "import { getFintoc } from '@fintoc/fintoc-js'; window.getFintoc = getFintoc;",
-      resolveDir: fileURLToPath(new URL('../..', import.meta.url)),
-      loader: 'js',
-    },
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]?.text ?? '';
 }
 
 /** A shop's own web server on 127.0.0.1 (another origin than the service), serving fixed pages. */
@@ -113,9 +75,9 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       context.setDefaultTimeout(10_000);
       // Fintoc's button images are not reachable offline; the approved copy shows instead.
       await context.route('https://assets.fintoc.com/**', (route) => route.abort());
-      page = await context.newPage();
       traffic = [];
-      page.on('request', (request) =>
+      // Every page of the scenario (the late visitor's, the shop's, the dashboard's), not just the first.
+      context.on('request', (request) =>
         // The sign-in form carries the key the user typed; nothing else may.
         traffic.push(
           Promise.resolve(
@@ -125,12 +87,13 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
           ),
         ),
       );
-      page.on('response', (response) => traffic.push(response.text().catch(() => '')));
+      context.on('response', (response) => traffic.push(response.text().catch(() => '')));
       cspViolations = [];
       // The hosted page's CSP must let the widget work: any violation fails the scenario.
       context.on('console', (message) => {
         if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
       });
+      page = await context.newPage();
     });
 
     afterEach(async () => {
@@ -160,6 +123,26 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       return stack.api<ApiPayment>('GET', `/api/payments/${id}?expand=timeline`);
     }
 
+    /** Signs in to the dashboard with the API key, from wherever `p` is sent to the sign-in form. */
+    async function signIn(p: Page): Promise<void> {
+      await p.goto(`${stack.url}/dashboard`);
+      await p.waitForURL(/\/dashboard\/login$/);
+      await p.getByTestId('dashboard-secret').fill(stack.apiKey);
+      await p.getByTestId('dashboard-login').click();
+      await p.getByTestId('payments-table').waitFor();
+    }
+
+    /** True when the page holds no element an injection could have made: only our scripts and images. */
+    async function inert(p: Page): Promise<boolean> {
+      return p.evaluate(
+        () =>
+          !('__xss' in window) &&
+          [...document.scripts].every((s) => s.src !== '' || s.type === 'application/json') &&
+          [...document.images].every((i) => i.classList.contains('fintoc-button-image')) &&
+          document.querySelectorAll('[onerror], iframe').length === 0,
+      );
+    }
+
     async function orderStatus(p: Page, orderId: string): Promise<string | null> {
       await p.goto(`${stack.url}/demo/orders/${orderId}`);
       return p.getByTestId('order-status').getAttribute('data-status');
@@ -177,6 +160,14 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       await frame.getByTestId('authorize-approve').click();
       await page.getByText('¡Pago recibido!').waitFor();
 
+      // The page reports the widget's callbacks without waiting for them: they reach the timeline soon.
+      await expect
+        .poll(
+          async () =>
+            (await payment(id)).timeline?.some((t) => t.cause === 'browser' && t.cause_id === 'success'),
+          EVENTUALLY,
+        )
+        .toBe(true);
       const paid = await payment(id);
       expect(paid.status).toBe('succeeded');
       const { data: sessions } = await stack.sandboxApi<{
@@ -317,6 +308,7 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
         '/shop/checkout': ['text/html', shopPage],
         '/fintoc-js.js': ['text/javascript', fintocJs],
       });
+      onTestFinished(() => shop.close());
       await page.goto(`${shop.url}/shop/checkout`);
       await page.getByTestId('fintoc-button').click();
       const frame = page.frameLocator('iframe[data-fintoc-widget]');
@@ -336,7 +328,6 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       const urls = await Promise.all(traffic);
       expect(urls.some((u) => u.startsWith(`${stack.sandbox.url}/widget.js`))).toBe(false);
       expect((await payment(created.id)).status).toBe('succeeded');
-      await shop.close();
       scenarios.fintocJs = created.id;
     });
 
@@ -351,11 +342,7 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
         body: JSON.stringify({ id: 'evt_forged', type: 'payment_intent.succeeded', data: {} }),
       });
       expect(forged.status).toBe(400);
-      await page.goto(`${stack.url}/dashboard`);
-      await page.waitForURL(/\/dashboard\/login$/);
-      await page.getByTestId('dashboard-secret').fill(stack.apiKey);
-      await page.getByTestId('dashboard-login').click();
-      await page.getByTestId('payments-table').waitFor();
+      await signIn(page);
       expect(await page.getByTestId('webhook-rejected').textContent()).toBe('1');
       const expected: Record<string, { status: string; causes: string[] }> = {
         // Where the page reported a success, the service may learn it from its own check first.
@@ -382,11 +369,16 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
         const fintocEvent = { succeeded: 'payment_intent.succeeded', failed: 'payment_intent.rejected' }[
           want.status
         ];
+        // The webhook may still be on its way when the page already knew (from the service's own check).
         if (fintocEvent) {
-          const types = await page
-            .getByTestId('inbox-row')
-            .evaluateAll((rows) => rows.map((r) => r.children[1]?.textContent ?? ''));
-          expect(types, `${name} inbox`).toContain(fintocEvent);
+          await expect
+            .poll(async () => {
+              await page.reload();
+              return page
+                .getByTestId('inbox-row')
+                .evaluateAll((rows) => rows.map((r) => r.children[1]?.textContent ?? ''));
+            }, EVENTUALLY)
+            .toContain(fintocEvent);
         }
       }
     });
@@ -417,15 +409,42 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       await back.goto(`${stack.url}/pay/${id}`);
       expect(await back.getByTestId('checkout-status').getAttribute('data-status')).toBe('succeeded');
       await expect.poll(() => orderStatus(back, orderId), EVENTUALLY).toBe('paid');
-      await back.goto(`${stack.url}/dashboard`);
-      await back.getByTestId('dashboard-secret').fill(stack.apiKey);
-      await back.getByTestId('dashboard-login').click();
+      await signIn(back);
       await back.getByTestId('late-alert').waitFor();
       const row = back.locator(`[data-testid="payment-row"][data-payment-id="${id}"]`);
       expect(await row.getAttribute('class')).toBe('late');
       expect(await row.getByTestId('paid-after-cancel').count()).toBe(1);
       await back.goto(`${stack.url}/dashboard/payments/${id}`);
       expect(await back.getByTestId('paid-after-cancel').count()).toBe(1);
+    });
+
+    it('(8) an order id and metadata written to inject markup show as text on the checkout and the dashboard', async () => {
+      const orderId = `xss-<script>window.__xss=1</script>"><img src=x onerror="window.__xss=2">-${Date.now()}`;
+      const returnUrl = '/"><img src=x onerror="window.__xss=3">';
+      const note = '<script>window.__xss=4</script>';
+      const created = await stack.api<{ id: string; checkout_url: string }>('POST', '/api/payments', {
+        amount: 1000,
+        currency: 'CLP',
+        order_id: orderId,
+        metadata: { return_url: returnUrl, note },
+      });
+
+      // The server's first view, then the browser module's own rendering of it.
+      await page.goto(created.checkout_url);
+      await page.locator('.fintoc-button-fallback').waitFor();
+      expect(await page.locator('.pasarela-order').textContent()).toBe(`Orden ${orderId}`);
+      expect(await page.getByTestId('back-to-shop').getAttribute('href')).toBe(returnUrl);
+      expect(await inert(page)).toBe(true);
+
+      await signIn(page);
+      await page.goto(`${stack.url}/dashboard?order_id=${encodeURIComponent(orderId)}`);
+      const row = page.locator(`[data-testid="payment-row"][data-payment-id="${created.id}"]`);
+      expect(await row.locator('td').nth(1).textContent()).toBe(orderId);
+      expect(await page.getByTestId('filter-order').inputValue()).toBe(orderId);
+      expect(await inert(page)).toBe(true);
+      await page.goto(`${stack.url}/dashboard/payments/${created.id}`);
+      expect(await page.getByTestId('payment-metadata').textContent()).toContain(`note ${note}`);
+      expect(await inert(page)).toBe(true);
     });
   },
 );

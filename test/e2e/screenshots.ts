@@ -6,7 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { reachAuthorize } from '../sandbox-widget/harness.js';
 import { launchChromium } from '../support/chromium.js';
 import { startStack, type Stack } from './stack.js';
 
@@ -32,18 +33,6 @@ async function buy(stack: Stack, page: Page): Promise<string> {
   await page.waitForURL(/\/pay\/pay_/);
   await page.getByTestId('checkout-amount').waitFor();
   return new URL(page.url()).pathname.split('/').pop() ?? '';
-}
-
-async function reachAuthorize(frame: FrameLocator): Promise<void> {
-  await frame.getByTestId('institution-cl_banco_de_chile').click();
-  await frame.getByTestId('login-username').fill('41614850-3');
-  await frame.getByTestId('login-password').fill('jonsnow');
-  await frame.getByTestId('login-submit').click();
-  await frame.getByTestId('account-813990168').click();
-  await frame.getByTestId('confirm-continue').click();
-  await frame.getByTestId('mfa-code-1').fill('000000');
-  await frame.getByTestId('mfa-submit').click();
-  await frame.getByTestId('screen-authorize').waitFor();
 }
 
 async function chile(browser: Browser): Promise<void> {

@@ -19,7 +19,7 @@ export type LogEntry =
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The official loader, bundled for a page: it exposes `window.getFintoc`. */
-async function fintocJsBundle(): Promise<string> {
+export async function fintocJsBundle(): Promise<string> {
   const result = await build({
     stdin: {
       contents: "import { getFintoc } from '@fintoc/fintoc-js'; window.getFintoc = getFintoc;",
