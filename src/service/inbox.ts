@@ -18,7 +18,7 @@ export type ApplyOutcome =
     }
   | { outcome: 'unknown_intent'; retry: boolean };
 
-/** Events about intents this service does not know are retried for about a day, then kept unapplied. */
+/** Events about intents this service does not know are retried for about ten hours, then kept unapplied. */
 export const UNKNOWN_INTENT_MAX_ATTEMPTS = 20;
 
 /**
