@@ -153,6 +153,8 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       expect(await page.getByTestId('checkout-amount').textContent()).toBe('$12.990 CLP');
       expect(await page.getByTestId('checkout-shop').textContent()).toBe('Café Pasarela');
       expect(await page.getByTestId('fintoc-button').getAttribute('aria-label')).toBe('Paga con tu banco');
+      const button = await page.getByTestId('fintoc-button').boundingBox();
+      expect(button && button.x >= 0 && button.x + button.width <= 390 && button.height >= 44).toBe(true);
 
       await page.getByTestId('fintoc-button').click();
       const frame = page.frameLocator('iframe[data-fintoc-widget]');
@@ -170,6 +172,8 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
         .toBe(true);
       const paid = await payment(id);
       expect(paid.status).toBe('succeeded');
+      // Phone-sized (390 px): nothing wider than the screen; the approved button whole, a thumb's height.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       const { data: sessions } = await stack.sandboxApi<{
         data: Array<{ options: Record<string, unknown>; ok: boolean }>;
       }>('GET', '/_sandbox/widget_sessions');
@@ -445,6 +449,36 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       await page.goto(`${stack.url}/dashboard/payments/${created.id}`);
       expect(await page.getByTestId('payment-metadata').textContent()).toContain(`note ${note}`);
       expect(await inert(page)).toBe(true);
+    });
+
+    it('(9) a success the browser makes up is only recorded: it moves no money state', async () => {
+      const created = await stack.api<{ id: string; checkout_url: string }>('POST', '/api/payments', {
+        amount: 2000,
+        currency: 'CLP',
+        order_id: `forged-${Date.now()}`,
+      });
+      await page.goto(created.checkout_url);
+      await page.getByTestId('fintoc-button').waitFor();
+      // From the checkout page's own origin, as its script would send it: no widget was ever opened.
+      const answer = await page.evaluate(async (url) => {
+        const events = [{ type: 'success' }, { type: 'event', name: 'payment_created' }];
+        const response = await fetch(`${url}/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ events }),
+        });
+        return response.status;
+      }, created.checkout_url);
+      expect(answer).toBe(202);
+      // The service asks Fintoc at once (a due job); run it now rather than wait for the runner.
+      await stack.service.jobs.runDue();
+      const after = await payment(created.id);
+      expect(after.status).toBe('pending');
+      expect(after.timeline?.filter((t) => t.cause === 'browser').map((t) => t.cause_id)).toEqual(
+        expect.arrayContaining(['success', 'payment_created']),
+      );
+      expect(after.timeline?.some((t) => t.to_status !== null && t.cause === 'browser')).toBe(false);
+      expect(await page.getByTestId('checkout-status').count()).toBe(0);
     });
   },
 );
