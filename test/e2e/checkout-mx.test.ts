@@ -40,6 +40,7 @@ describe.skipIf(skipWithoutChromium('checkout end to end, Mexico'))(
       const id = new URL(page.url()).pathname.split('/').pop() ?? '';
       expect(await page.getByTestId('checkout-amount').textContent()).toBe('$349.00 MXN');
       expect(await page.locator('.fintoc-button-text').textContent()).toBe('Paga con transferencia');
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 
       await page.getByTestId('fintoc-button').click();
       const frame = page.frameLocator('iframe[data-fintoc-widget]');
