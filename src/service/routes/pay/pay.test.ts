@@ -113,7 +113,7 @@ describe('checkout routes', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
-  it('stores browser events and never changes the payment', async () => {
+  it('stores browser events as the page sent them (the service leaving the payment alone is e2e (9))', async () => {
     const p = backend.add();
     const res = await app.inject({
       method: 'POST',
