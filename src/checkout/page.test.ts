@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkoutHeaders, renderCheckoutPage, widgetOrigins } from './page.js';
+import { checkoutCss } from './styles.js';
 import { parseCheckoutUrl } from './mount.js';
 import { phaseOf, renderView, type CheckoutSession } from './view.js';
 
@@ -78,6 +79,24 @@ describe('renderCheckoutPage', () => {
     expect(html).not.toContain('<script');
     expect(html).not.toContain('data-pasarela-checkout');
     expect(html).toContain('El banco rechazó la transferencia.');
+  });
+});
+
+describe('checkoutCss', () => {
+  it("leaves Fintoc's button image as Fintoc serves it: no shadow, hover, stroke, radius, filter or fading", () => {
+    // Every rule that reaches the image (the button, its states, the image), but not the text fallback.
+    const rules = checkoutCss
+      .split('}')
+      .filter((rule) =>
+        /\.fintoc-button(\[|\{|:|\s+\.fintoc-button-image|-image)/.test(rule.split('{')[0] ?? ''),
+      )
+      .filter((rule) => !/fintoc-button-text/.test(rule.split('{')[0] ?? ''));
+    expect(rules.length).toBeGreaterThanOrEqual(3);
+    for (const rule of rules) {
+      expect(rule).not.toMatch(
+        /:hover|shadow|outline|filter|opacity|border-radius|border:\s*[1-9]|transform/,
+      );
+    }
   });
 });
 

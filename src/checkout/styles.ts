@@ -17,7 +17,7 @@ main{min-height:100vh;display:flex;align-items:flex-start;justify-content:center
 .pasarela-hint{margin:0 0 20px;color:#3c4257;font-size:15px}
 .pasarela-notice{margin:0 0 16px;padding:10px 12px;border-radius:8px;background:#fff4e5;color:#7a4100;font-size:14px}
 .fintoc-button{display:block;width:100%;margin:0 0 16px;padding:0;border:0;background:transparent;cursor:pointer;min-height:48px}
-.fintoc-button[disabled]{cursor:progress;opacity:.6}
+.fintoc-button[disabled]{cursor:progress}
 .fintoc-button-image{display:block;max-width:100%;margin:0 auto}
 .fintoc-button-text{display:none}
 .fintoc-button-fallback .fintoc-button-image{display:none}
