@@ -3,7 +3,7 @@
  * `https://pay.fintoc.com/payment?checkout_session=cs_…`): the customer pays (the intent's scenario
  * decides the outcome) or goes back, and is sent to `success_url` or `cancel_url`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { SandboxCore } from '../core.js';
 import type { CheckoutRecord, Space } from '../records.js';
 
@@ -25,12 +25,17 @@ function page(title: string, body: string): string {
 }
 
 export function pageRoutes(app: FastifyInstance, core: SandboxCore): void {
+  const notFound = (reply: FastifyReply, id: string) =>
+    reply
+      .code(404)
+      .type('text/html; charset=utf-8')
+      .send(page('Not found', `<h1>Checkout session not found</h1><p>${esc(id)}</p>`));
+
   app.get('/payment', async (request, reply) => {
     const id = (request.query as Record<string, string | undefined>).checkout_session ?? '';
     const found = find(core, id);
+    if (!found) return notFound(reply, id);
     reply.type('text/html; charset=utf-8');
-    if (!found)
-      return reply.code(404).send(page('Not found', `<h1>Checkout session not found</h1><p>${esc(id)}</p>`));
     const cs = found.record.object;
     const amount = cs.currency === 'MXN' ? (cs.amount / 100).toFixed(2) : String(cs.amount);
     if (cs.status !== 'created') {
@@ -50,11 +55,7 @@ export function pageRoutes(app: FastifyInstance, core: SandboxCore): void {
 
   app.post<{ Params: { id: string } }>('/payment/:id/pay', async (request, reply) => {
     const found = find(core, request.params.id);
-    if (!found)
-      return reply
-        .code(404)
-        .type('text/html; charset=utf-8')
-        .send(page('Not found', '<h1>Checkout session not found</h1>'));
+    if (!found) return notFound(reply, request.params.id);
     const { space, record } = found;
     if (record.object.status !== 'created') return reply.redirect(record.object.cancel_url, 303);
     const pi = core.payCheckout(space, record);
@@ -68,11 +69,7 @@ export function pageRoutes(app: FastifyInstance, core: SandboxCore): void {
 
   app.post<{ Params: { id: string } }>('/payment/:id/cancel', async (request, reply) => {
     const found = find(core, request.params.id);
-    if (!found)
-      return reply
-        .code(404)
-        .type('text/html; charset=utf-8')
-        .send(page('Not found', '<h1>Checkout session not found</h1>'));
+    if (!found) return notFound(reply, request.params.id);
     return reply.redirect(found.record.object.cancel_url, 303);
   });
 }
