@@ -7,7 +7,7 @@
 import { keyKind, keyMode } from '../fintoc/index.js';
 import type { SandboxCore } from './core.js';
 import { ApiError } from './errors.js';
-import { DEFAULT_ERROR_REASON, isFinal } from './machine.js';
+import { isFinal } from './machine.js';
 import type { IntentRecord, Space, WidgetSessionRecord } from './records.js';
 import { isoSeconds } from './records.js';
 import type { WidgetActionResult, WidgetBridge, WidgetSessionResult } from './widget/index.js';
@@ -172,27 +172,7 @@ export function createBridge(core: SandboxCore): WidgetBridge {
         });
       }
       try {
-        const cause = `widget: ${action}`;
-        switch (action) {
-          case 'start':
-            core.start(space, intent, cause);
-            break;
-          case 'authorize':
-          case 'authorize_and_close':
-            core.authorize(space, intent, cause);
-            break;
-          case 'reject':
-            core.settle(
-              space,
-              intent,
-              'rejected',
-              intent.scenario.name === 'reject' ? intent.scenario.error_reason : DEFAULT_ERROR_REASON.reject,
-              cause,
-            );
-            break;
-          case 'leave':
-            break;
-        }
+        core.simulate(space, intent, action, null, `widget: ${action}`);
       } catch (err) {
         if (err instanceof ApiError) return note({ ok: false, code: err.code, message: err.message });
         throw err;

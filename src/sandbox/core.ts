@@ -9,6 +9,7 @@ import { Deliverer } from './delivery.js';
 import { invalid, missing, notFound } from './errors.js';
 import {
   canMove,
+  DEFAULT_ERROR_REASON,
   eventTypeFor,
   isFinal,
   outcomeOf,
@@ -28,7 +29,7 @@ import {
   type PaymentIntentObject,
   type RefundRecord,
 } from './records.js';
-import { sampleData } from './samples.js';
+import { COLLECT, SENDER, sampleData } from './samples.js';
 import { Timers, type PendingTimer } from './timers.js';
 
 export interface CoreOptions {
@@ -44,37 +45,26 @@ export interface CoreOptions {
   signWith: 'clock' | 'wall';
 }
 
-/** The documented test account of each country (fintoc-api.md §4, §5). */
-const SENDER: Record<'cl' | 'mx', BankAccount> = {
-  cl: {
-    holder_id: '416148503',
-    institution_id: 'cl_banco_estado',
-    number: '422159212',
-    type: 'checking_account',
-  },
-  mx: {
-    holder_id: 'mfiu593501oe4',
-    institution_id: 'mx_stp',
-    number: '501514890244223279',
-    type: 'checking_account',
-  },
-};
-/** Where Fintoc Collects receives the money when the intent names no recipient account. */
-const COLLECT: Record<'cl' | 'mx', BankAccount> = {
-  cl: {
-    holder_id: '771433855',
-    institution_id: 'cl_banco_de_chile',
-    number: '123456789',
-    type: 'checking_account',
-  },
-  mx: {
-    holder_id: 'fsm211008hz9',
-    institution_id: 'mx_stp',
-    number: '646180357600000000',
-    type: 'checking_account',
-  },
-};
+/**
+ * What drives an intent without the API: the control API's `simulate` takes all of these; the
+ * widget's customer actions (`./widget`'s `CUSTOMER_ACTIONS`) are some of them.
+ */
+export const SIMULATE_ACTIONS = [
+  'run',
+  'start',
+  'authorize',
+  'authorize_and_close',
+  'reject',
+  'fail',
+  'succeed',
+  'pending',
+  'leave',
+  'expire',
+] as const;
+export type SimulateAction = (typeof SIMULATE_ACTIONS)[number];
 
+/** An event type's form, `resource.action` (Fintoc's list is open: it may add types at any time). */
+const EVENT_TYPE = /^[a-z_]+(\.[a-z_]+)+$/;
 const SANDBOX_PREFIXES = new Set(['pi', 'evt', 'we', 'whsec', 're', 'cs']);
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -215,7 +205,7 @@ export class SandboxCore {
   /** A sample event of any type, with `overrides` (dot paths into `data`) applied. */
   trigger(space: Space, type: unknown, overrides: unknown, only?: EndpointRecord): EventRecord {
     if (type === undefined || type === null || type === '') throw missing('type');
-    if (typeof type !== 'string' || !/^[a-z_]+(\.[a-z_]+)+$/.test(type)) {
+    if (typeof type !== 'string' || !EVENT_TYPE.test(type)) {
       throw invalid(
         'invalid_params',
         `type must be an event type such as "payment_intent.succeeded"; got ${JSON.stringify(type)}.`,
@@ -304,7 +294,7 @@ export class SandboxCore {
     const id = record.object.id;
     this.timers.add(at, `timeout ${id}`, { kind: 'intent_timeout', space: space.key, id }, () => {
       if (record.object.status === 'created' || record.object.status === 'in_progress') {
-        this.move(space, record, 'expired', { error_reason: 'timeout', cause: 'sandbox: intent timeout' });
+        this.#move(space, record, 'expired', { error_reason: 'timeout', cause: 'sandbox: intent timeout' });
       }
     });
   }
@@ -316,7 +306,7 @@ export class SandboxCore {
   }
 
   /** Moves an intent if the machine allows it and emits the matching event. */
-  move(
+  #move(
     space: Space,
     record: IntentRecord,
     to: IntentStatus,
@@ -336,6 +326,11 @@ export class SandboxCore {
     record.history.push({ at: isoSeconds(this.now()), status: to, cause: opts.cause });
     const type = eventTypeFor(to);
     if (type) this.emit(space, type, record.object);
+    // The intent of a checkout session: the session follows it (and finishes with it) at once, not
+    // when someone next reads the session.
+    const session = record.object.metadata.checkout_session;
+    const checkout = typeof session === 'string' ? space.checkouts.get(session) : undefined;
+    if (checkout?.intentId === record.object.id) this.#syncCheckout(space, checkout);
   }
 
   expireIntent(space: Space, id: string): PaymentIntentObject {
@@ -348,21 +343,21 @@ export class SandboxCore {
         'id',
       );
     }
-    this.move(space, record, 'expired', { error_reason: 'manually_expired', cause: 'api: expire' });
+    this.#move(space, record, 'expired', { error_reason: 'manually_expired', cause: 'api: expire' });
     return { ...record.object };
   }
 
   /** The customer submitted bank credentials: `created → in_progress` (idempotent once started). */
-  start(space: Space, record: IntentRecord, cause: string): void {
-    if (record.object.status === 'created') this.move(space, record, 'in_progress', { cause });
+  #start(space: Space, record: IntentRecord, cause: string): void {
+    if (record.object.status === 'created') this.#move(space, record, 'in_progress', { cause });
   }
 
   /** The customer authorized in the bank: the intent's scenario decides the outcome. */
-  authorize(space: Space, record: IntentRecord, cause: string): void {
-    this.start(space, record, cause);
+  #authorize(space: Space, record: IntentRecord, cause: string): void {
+    this.#start(space, record, cause);
     this.#refuseUnlessInProgress(record, 'authorize');
     const outcome = outcomeOf(record.scenario);
-    this.move(space, record, outcome.status, { error_reason: outcome.error_reason, sender: true, cause });
+    this.#move(space, record, outcome.status, { error_reason: outcome.error_reason, sender: true, cause });
     const then = outcome.then;
     if (then) this.#settleAt(space, record, this.now() + record.scenario.pending_for_ms, then);
   }
@@ -377,7 +372,7 @@ export class SandboxCore {
     const spec = { kind: 'settle' as const, space: space.key, id, ...then };
     this.timers.add(at, `settle ${id}`, spec, () => {
       if (record.object.status === 'pending') {
-        this.move(space, record, then.status, {
+        this.#move(space, record, then.status, {
           error_reason: then.error_reason,
           cause: 'sandbox: pending settled',
         });
@@ -386,20 +381,61 @@ export class SandboxCore {
   }
 
   /** Forces an outcome regardless of the scenario (control API). */
-  settle(
+  #settle(
     space: Space,
     record: IntentRecord,
     to: 'succeeded' | 'rejected' | 'failed' | 'pending',
     errorReason: string | null,
     cause: string,
   ): void {
-    this.start(space, record, cause);
+    this.#start(space, record, cause);
     if (record.object.status === 'pending' && to !== 'pending') {
-      this.move(space, record, to, { error_reason: errorReason, cause });
+      this.#move(space, record, to, { error_reason: errorReason, cause });
       return;
     }
     this.#refuseUnlessInProgress(record, to);
-    this.move(space, record, to, { error_reason: errorReason, sender: true, cause });
+    this.#move(space, record, to, { error_reason: errorReason, sender: true, cause });
+  }
+
+  /**
+   * Drives an intent as the customer or the bank would (control API `simulate`, the widget's
+   * customer actions). `errorReason` is for `reject`, `fail` and `expire`; without one, `reject`
+   * and `fail` take the intent's scenario's when the scenario is the same kind, else the default.
+   */
+  simulate(
+    space: Space,
+    record: IntentRecord,
+    action: SimulateAction,
+    errorReason: string | null,
+    cause: string,
+  ): void {
+    const reason = (kind: 'reject' | 'fail') =>
+      errorReason ??
+      (record.scenario.name === kind ? record.scenario.error_reason : null) ??
+      DEFAULT_ERROR_REASON[kind];
+    switch (action) {
+      case 'run':
+        this.#start(space, record, cause);
+        if (record.scenario.name !== 'customer_leaves') this.#authorize(space, record, cause);
+        return;
+      case 'start':
+        return this.#start(space, record, cause);
+      case 'authorize':
+      case 'authorize_and_close':
+        return this.#authorize(space, record, cause);
+      case 'reject':
+        return this.#settle(space, record, 'rejected', reason('reject'), cause);
+      case 'fail':
+        return this.#settle(space, record, 'failed', reason('fail'), cause);
+      case 'succeed':
+        return this.#settle(space, record, 'succeeded', null, cause);
+      case 'pending':
+        return this.#settle(space, record, 'pending', null, cause);
+      case 'leave':
+        return;
+      case 'expire':
+        return this.#move(space, record, 'expired', { error_reason: errorReason ?? 'timeout', cause });
+    }
   }
 
   #refuseUnlessInProgress(record: IntentRecord, action: string): void {
@@ -498,7 +534,7 @@ export class SandboxCore {
     record.intentId = pi.id;
     record.object.status = 'in_progress';
     const intent = this.intent(space, pi.id);
-    this.authorize(space, intent, 'checkout page: pay');
+    this.#authorize(space, intent, 'checkout page: pay');
     this.#syncCheckout(space, record);
     return intent.object;
   }
@@ -551,7 +587,7 @@ export class SandboxCore {
       );
     }
     for (const t of value) {
-      if (typeof t !== 'string' || !(t === '*' || /^[a-z_]+(\.[a-z_]+)+$/.test(t))) {
+      if (typeof t !== 'string' || !(t === '*' || EVENT_TYPE.test(t))) {
         throw invalid(
           'invalid_params',
           `enabled_events has an invalid event type: ${JSON.stringify(t)}.`,

@@ -16,5 +16,5 @@ export { SandboxStateError, STATE_VERSION, type SandboxStateErrorCode } from './
 export { parseDuration, formatDuration } from './duration.js';
 export { MAX_RETRIES, FIRST_RETRY_MS, retryDelayMs } from './delivery.js';
 export { SCENARIOS, INTENT_STATUSES, type ScenarioName, type IntentStatus } from './machine.js';
-export { SIMULATE_ACTIONS } from './routes/control.js';
+export { SIMULATE_ACTIONS, type SimulateAction } from './core.js';
 export type { ErrorEnvelope } from './errors.js';

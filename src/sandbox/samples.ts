@@ -2,7 +2,38 @@
  * Sample `data` for synthetic events (`POST /v1/events/trigger`, endpoint tests): realistic objects
  * of the event's resource, with the nulls a real one has.
  */
-import { isoSeconds, type Mode } from './records.js';
+import { isoSeconds, type BankAccount, type Mode } from './records.js';
+
+/** The documented test account of each country (fintoc-api.md §4, §5). */
+export const SENDER: Record<'cl' | 'mx', BankAccount> = {
+  cl: {
+    holder_id: '416148503',
+    institution_id: 'cl_banco_estado',
+    number: '422159212',
+    type: 'checking_account',
+  },
+  mx: {
+    holder_id: 'mfiu593501oe4',
+    institution_id: 'mx_stp',
+    number: '501514890244223279',
+    type: 'checking_account',
+  },
+};
+/** Where Fintoc Collects receives the money when the intent names no recipient account. */
+export const COLLECT: Record<'cl' | 'mx', BankAccount> = {
+  cl: {
+    holder_id: '771433855',
+    institution_id: 'cl_banco_de_chile',
+    number: '123456789',
+    type: 'checking_account',
+  },
+  mx: {
+    holder_id: 'fsm211008hz9',
+    institution_id: 'mx_stp',
+    number: '646180357600000000',
+    type: 'checking_account',
+  },
+};
 
 export function sampleData(type: string, mode: Mode, now: number, id: (prefix: string) => string): unknown {
   const [resource, action = 'created'] = type.split('.');
@@ -31,20 +62,9 @@ export function sampleData(type: string, mode: Mode, now: number, id: (prefix: s
                 : null,
         metadata: {},
         mode,
-        recipient_account: {
-          holder_id: '771433855',
-          institution_id: 'cl_banco_de_chile',
-          number: '123456789',
-          type: 'checking_account',
-        },
-        sender_account: settled
-          ? {
-              holder_id: '416148503',
-              institution_id: 'cl_banco_estado',
-              number: '422159212',
-              type: 'checking_account',
-            }
-          : null,
+        // Copies: overrides write into this object (`-o recipient_account.number=…`).
+        recipient_account: { ...COLLECT.cl },
+        sender_account: settled ? { ...SENDER.cl } : null,
         reference_id: null,
         transaction_date: null,
         widget_token: null,

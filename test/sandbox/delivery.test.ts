@@ -225,6 +225,15 @@ describe('delivery', () => {
     });
     await h.sb.clock.flush();
     expect(h.received).toHaveLength(2);
+    // A nested override changes that event only: the next sample is as before.
+    const nested = await h.request('POST', '/v1/events/trigger', {
+      body: { type: 'payment_intent.succeeded', overrides: { 'sender_account.number': '1' } },
+    });
+    expect(nested.body.data.sender_account).toMatchObject({ number: '1', institution_id: 'cl_banco_estado' });
+    const plain = await h.request('POST', '/v1/events/trigger', {
+      body: { type: 'payment_intent.succeeded' },
+    });
+    expect(plain.body.data.sender_account.number).toBe('422159212');
     expect((await h.request('POST', '/v1/events/trigger', { body: { type: 'nope' } })).body.error.param).toBe(
       'type',
     );

@@ -202,6 +202,31 @@ describe('scenarios', () => {
     expect((await events()).map((e) => e.type)).toEqual(['payment_intent.succeeded']);
   });
 
+  it('simulate reject/fail take the given error_reason, else the scenario’s of that kind, else the default', async () => {
+    const outcome = async (scenario: Record<string, unknown> | null, action: string, reason?: string) => {
+      const pi = await createIntent(h);
+      if (scenario) await setScenario(scenario, pi.id);
+      const res = await simulate(h, pi.id, action, reason ? { error_reason: reason } : {});
+      expect(res.status).toBe(200);
+      return `${res.body.status}:${res.body.error_reason}`;
+    };
+    expect(await outcome({ scenario: 'reject', error_reason: 'mfa_locked' }, 'reject')).toBe(
+      'rejected:mfa_locked',
+    );
+    expect(await outcome({ scenario: 'reject', error_reason: 'mfa_locked' }, 'reject', 'x')).toBe(
+      'rejected:x',
+    );
+    expect(await outcome({ scenario: 'fail', error_reason: 'bank_not_available' }, 'fail')).toBe(
+      'failed:bank_not_available',
+    );
+    expect(await outcome({ scenario: 'fail', error_reason: 'bank_not_available' }, 'reject')).toBe(
+      'rejected:mfa_invalid_authorization',
+    );
+    expect(await outcome(null, 'fail')).toBe('failed:insufficient_funds');
+    expect(await outcome(null, 'expire')).toBe('expired:timeout');
+    expect(await outcome(null, 'leave')).toBe('created:null');
+  });
+
   it('refuses unknown scenarios and bad durations', async () => {
     const bad = await h.request('PUT', '/_sandbox/scenario', { body: { scenario: 'win' } });
     expect(bad.body.error).toMatchObject({ code: 'invalid_params', param: 'scenario' });

@@ -4,27 +4,15 @@
  * like the API, so organisations stay apart (the clock is shared by all). See docs/sandbox.md.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SIMULATE_ACTIONS, type SimulateAction } from '../core.js';
 import { Deliverer } from '../delivery.js';
 import { parseDuration } from '../duration.js';
 import { invalid, missing, notFound } from '../errors.js';
-import { DEFAULT_ERROR_REASON, SCENARIOS, scenario, type Scenario, type ScenarioName } from '../machine.js';
+import { SCENARIOS, scenario, type Scenario, type ScenarioName } from '../machine.js';
 import { isoSeconds, type Fault, type FaultKind, type IntentRecord } from '../records.js';
 import { bodyOf, type RouteContext } from './api.js';
 
 const FAULT_KINDS: readonly FaultKind[] = ['drop', 'lose_response', 'delay', 'duplicate', 'reorder', 'stop'];
-export const SIMULATE_ACTIONS = [
-  'run',
-  'start',
-  'authorize',
-  'authorize_and_close',
-  'reject',
-  'fail',
-  'succeed',
-  'pending',
-  'leave',
-  'expire',
-] as const;
-type SimulateAction = (typeof SIMULATE_ACTIONS)[number];
 
 function parseScenario(body: Record<string, unknown>): Scenario {
   const name = body.scenario ?? body.name;
@@ -181,37 +169,7 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): void {
     }
     const reason =
       typeof body.error_reason === 'string' && body.error_reason !== '' ? body.error_reason : null;
-    const cause = `control: ${action}`;
-    switch (action as SimulateAction) {
-      case 'run':
-        core.start(space, record, cause);
-        if (record.scenario.name !== 'customer_leaves') core.authorize(space, record, cause);
-        break;
-      case 'start':
-        core.start(space, record, cause);
-        break;
-      case 'authorize':
-      case 'authorize_and_close':
-        core.authorize(space, record, cause);
-        break;
-      case 'reject':
-        core.settle(space, record, 'rejected', reason ?? DEFAULT_ERROR_REASON.reject, cause);
-        break;
-      case 'fail':
-        core.settle(space, record, 'failed', reason ?? DEFAULT_ERROR_REASON.fail, cause);
-        break;
-      case 'succeed':
-        core.settle(space, record, 'succeeded', null, cause);
-        break;
-      case 'pending':
-        core.settle(space, record, 'pending', null, cause);
-        break;
-      case 'leave':
-        break;
-      case 'expire':
-        core.move(space, record, 'expired', { error_reason: reason ?? 'timeout', cause });
-        break;
-    }
+    core.simulate(space, record, action as SimulateAction, reason, `control: ${action}`);
     return intentView(record);
   });
 
