@@ -258,6 +258,14 @@ describe('widget bridge', () => {
       country: 'cl',
       ...extra,
     });
+  /** An accepted session (the test fails here if it was refused). */
+  const session = (pi: any) => {
+    const r = open(pi);
+    if (!r.ok) throw new Error(`expected a session, got ${r.code}`);
+    return r;
+  };
+  const act = (r: { sessionId: string }, action: Parameters<typeof h.sb.bridge.customerAction>[1]) =>
+    h.sb.bridge.customerAction(r.sessionId, action);
 
   it('opens a session for a valid token and records the options', async () => {
     const pi = await createIntent(h);
@@ -333,27 +341,26 @@ describe('widget bridge', () => {
 
   it('drives the intent: start, authorize (per scenario); the token is then spent', async () => {
     const pi = await createIntent(h);
-    const r = open(pi);
-    if (!r.ok) throw new Error('expected a session');
-    expect(h.sb.bridge.customerAction(r.sessionId, 'start')).toEqual({
+    const r = session(pi);
+    expect(act(r, 'start')).toEqual({
       ok: true,
       status: 'in_progress',
       errorReason: null,
     });
-    expect(h.sb.bridge.customerAction(r.sessionId, 'authorize')).toEqual({
+    expect(act(r, 'authorize')).toEqual({
       ok: true,
       status: 'succeeded',
       errorReason: null,
     });
-    expect(h.sb.bridge.customerAction(r.sessionId, 'authorize')).toMatchObject({
+    expect(act(r, 'authorize')).toMatchObject({
       ok: false,
       code: 'widget_token_spent',
     });
     expect(open(pi)).toMatchObject({ ok: false, code: 'widget_token_spent' });
-    const session = (await h.request('GET', '/_sandbox/widget_sessions')).body.data.find(
+    const listed = (await h.request('GET', '/_sandbox/widget_sessions')).body.data.find(
       (s: any) => s.id === r.sessionId,
     );
-    expect(session.actions.map((a: any) => `${a.action}:${a.ok}`)).toEqual([
+    expect(listed.actions.map((a: any) => `${a.action}:${a.ok}`)).toEqual([
       'start:true',
       'authorize:true',
       'authorize:false',
@@ -362,20 +369,18 @@ describe('widget bridge', () => {
 
   it('reject gives rejected; leave changes nothing; the scenario decides authorize', async () => {
     const a = await createIntent(h);
-    const ra = open(a);
-    if (!ra.ok) throw new Error('expected a session');
-    h.sb.bridge.customerAction(ra.sessionId, 'start');
-    expect(h.sb.bridge.customerAction(ra.sessionId, 'reject')).toEqual({
+    const ra = session(a);
+    act(ra, 'start');
+    expect(act(ra, 'reject')).toEqual({
       ok: true,
       status: 'rejected',
       errorReason: 'mfa_invalid_authorization',
     });
 
     const b = await createIntent(h);
-    const rb = open(b);
-    if (!rb.ok) throw new Error('expected a session');
-    h.sb.bridge.customerAction(rb.sessionId, 'start');
-    expect(h.sb.bridge.customerAction(rb.sessionId, 'leave')).toEqual({
+    const rb = session(b);
+    act(rb, 'start');
+    expect(act(rb, 'leave')).toEqual({
       ok: true,
       status: 'in_progress',
       errorReason: null,
@@ -383,10 +388,9 @@ describe('widget bridge', () => {
 
     const c = await createIntent(h);
     await setScenario({ scenario: 'fail', error_reason: 'insufficient_funds' }, c.id);
-    const rc = open(c);
-    if (!rc.ok) throw new Error('expected a session');
+    const rc = session(c);
     expect(rc.scenario).toBe('fail');
-    expect(h.sb.bridge.customerAction(rc.sessionId, 'authorize_and_close')).toEqual({
+    expect(act(rc, 'authorize_and_close')).toEqual({
       ok: true,
       status: 'failed',
       errorReason: 'insufficient_funds',
