@@ -126,6 +126,34 @@ describe('pasarela sandbox / trigger', () => {
   );
 });
 
+describe('pasarela trigger without a sandbox', () => {
+  it(
+    'says what is missing: a reachable sandbox, a secret key',
+    async () => {
+      const { FINTOC_SECRET_KEY: _key, ...env } = process.env;
+      const [unreachable, keyless] = await Promise.all([
+        pasarela([
+          'trigger',
+          'payment_intent.succeeded',
+          '--url',
+          'http://127.0.0.1:1',
+          '--secret-key',
+          'sk_test_abcd1234',
+        ]).exited,
+        pasarela(['trigger', 'payment_intent.succeeded', '--url', 'http://127.0.0.1:1'], env).exited,
+      ]);
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.err).toMatch(
+        /could not reach the sandbox at http:\/\/127\.0\.0\.1:1 .*pasarela sandbox/,
+      );
+      expect(keyless.code).toBe(1);
+      expect(keyless.err).toMatch(/--secret-key sk_test_… or set FINTOC_SECRET_KEY/);
+      expect(unreachable.out + keyless.out).toBe('');
+    },
+    PROCESS_TEST_MS,
+  );
+});
+
 describe('pasarela sandbox --state-file', () => {
   it(
     'a second run from the same file prints the same key and knows the first run’s intent; a corrupt file is a clear error',
