@@ -64,20 +64,38 @@ export interface Cause {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * Whether PostgreSQL can store a string as text or inside jsonb: no NUL character and no lone UTF-16
+ * surrogate (JSON allows both; the database refuses them, which would be a 500 on a client's mistake).
+ */
+export function isStorableText(text: string): boolean {
+  return (
+    !text.includes('\u0000') &&
+    !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)
+  );
+}
+
+const NOT_STORABLE = 'must not contain NUL characters or unpaired surrogates.';
+
 const CreateBody = z.strictObject({
   amount: z.unknown().optional(),
   currency: z.unknown().optional(),
   order_id: z
     .string({ error: 'order_id must be a string.' })
     .min(1, 'order_id must not be empty.')
-    .max(200, 'order_id is at most 200 characters.'),
+    .max(200, 'order_id is at most 200 characters.')
+    .refine(isStorableText, `order_id ${NOT_STORABLE}`),
   customer_email: z.email({ error: 'customer_email must be an e-mail address.' }).max(254).nullish(),
   metadata: z
     .record(
-      z.string().max(40, 'metadata keys are at most 40 characters.'),
+      z
+        .string()
+        .max(40, 'metadata keys are at most 40 characters.')
+        .refine(isStorableText, `metadata keys ${NOT_STORABLE}`),
       z
         .string({ error: 'metadata values must be strings.' })
-        .max(500, 'metadata values are at most 500 characters.'),
+        .max(500, 'metadata values are at most 500 characters.')
+        .refine(isStorableText, `metadata values ${NOT_STORABLE}`),
     )
     .refine((m) => Object.keys(m).length <= 20, 'metadata has at most 20 keys.')
     .nullish(),
@@ -372,11 +390,12 @@ export class PaymentsService {
   }
 
   async get(id: string): Promise<PaymentRow | undefined> {
-    return repo.findPayment(this.db, id);
+    // An id the database cannot even compare (a NUL from a URL) names no payment.
+    return isStorableText(id) ? repo.findPayment(this.db, id) : undefined;
   }
 
   async mustGet(id: string): Promise<PaymentRow> {
-    const p = await repo.findPayment(this.db, id);
+    const p = await this.get(id);
     if (!p) throw new ServiceError('payment_not_found', `No payment ${id}.`, 'id');
     return p;
   }
@@ -387,7 +406,7 @@ export class PaymentsService {
 
   /** Every payment of an order, newest first. */
   async listByOrder(orderId: string): Promise<PaymentRow[]> {
-    return repo.listPaymentsByOrder(this.db, orderId);
+    return isStorableText(orderId) ? repo.listPaymentsByOrder(this.db, orderId) : [];
   }
 
   /** Newest first; for the dashboard. */

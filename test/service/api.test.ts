@@ -109,6 +109,19 @@ describe('POST /api/payments', () => {
     expect(typeof res.json.error.message).toBe('string');
   });
 
+  it.each([
+    [{ order_id: 'nul\u0000' }, 'order_id'],
+    [{ order_id: 'half \ud800' }, 'order_id'],
+    [{ order_id: 'x', metadata: { a: 'nul\u0000' } }, 'metadata.a'],
+    [{ order_id: 'x', metadata: { a: '\udc00' } }, 'metadata.a'],
+    [{ order_id: 'x', metadata: { 'k\u0000': 'v' } }, 'metadata'],
+  ])('refuses text the database cannot store (%j) with 400, not 500', async (fields, param) => {
+    const res = await post({ amount: 100, currency: 'CLP', ...fields });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatchObject({ code: 'invalid_parameter' });
+    expect(String(res.json.error.param)).toContain(param);
+  });
+
   it('answers invalid_json to a broken body and 415 to another media type', async () => {
     expect((await post('{"amount": ')).json.error.code).toBe('invalid_json');
     const res = await h.app.inject({
@@ -190,6 +203,22 @@ describe('GET /api/payments', () => {
     });
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe('payment_not_found');
+    for (const url of ['/api/payments/%00', '/api/payments/%00/attempts']) {
+      const odd = await h.app.inject({
+        method: url.endsWith('attempts') ? 'POST' : 'GET',
+        url,
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+      expect(odd.statusCode, url).toBe(404);
+      expect(odd.json().error.code, url).toBe('payment_not_found');
+    }
+    const byOrder = await h.app.inject({
+      method: 'GET',
+      url: '/api/payments?order_id=%00',
+      headers: { authorization: `Bearer ${API_KEY}` },
+    });
+    expect(byOrder.statusCode).toBe(200);
+    expect(byOrder.json()).toEqual({ data: [] });
   });
 
   it('lists an order’s payments newest first', async () => {
