@@ -52,18 +52,12 @@ export function apiRoutes(app: FastifyInstance, ctx: RouteContext): void {
     status: 201,
     body: core.createIntent(space, bodyOf(request)),
   }));
-  app.get('/v1/payment_intents', async (request, reply) => {
-    const space = ctx.spaceOf(request);
-    return list(
-      request,
-      reply,
-      space.intentList.map((r) => ({ createdMs: r.createdMs, o: r.object })),
-      {
-        statuses: INTENT_STATUSES,
-        status: (i) => i.o.status,
-      },
-    ).map((i) => i.o);
-  });
+  app.get('/v1/payment_intents', async (request, reply) =>
+    list(request, reply, ctx.spaceOf(request).intentList, {
+      statuses: INTENT_STATUSES,
+      status: (r) => r.object.status,
+    }).map((r) => r.object),
+  );
   app.get<{ Params: Params }>(
     '/v1/payment_intents/:id',
     async (request) => core.intent(ctx.spaceOf(request), request.params.id).object,
