@@ -127,6 +127,7 @@ export function devCommand(): Command {
       const info = {
         shop: `${running.url}/`,
         api: `${running.url}/api/payments`,
+        dashboard: `${running.url}/dashboard`,
         sandbox: sb.url,
         apiKey: state.apiKey,
         secretKey: sb.secretKey,
@@ -142,6 +143,7 @@ export function devCommand(): Command {
             `Pasarela is running (test mode, ready in ${info.readyMs} ms)`,
             `  demo shop     ${info.shop}`,
             `  service API   ${info.api}   (Authorization: Bearer ${info.apiKey})`,
+            `  dashboard     ${info.dashboard}   (sign in with the API key ${info.apiKey})`,
             `  sandbox       ${info.sandbox}   (secret key ${info.secretKey}, public key ${info.publicKey})`,
             `  data          ${dataDir}`,
             '',
