@@ -2,64 +2,53 @@
  * What the dashboard reads, as an interface (tested with a fake), and its implementation over the
  * service's database: plain read-only queries, newest first, bounded.
  */
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { DB, InboxRow, NotificationRow, PaymentRow, TimelineRow } from '../../db/schema.js';
 
-export interface DashPayment {
-  id: string;
-  order_id: string;
-  amount: number;
-  currency: string;
-  status: string;
-  failure_reason: string | null;
-  /** What the shop attached (strings it chose, or its customers typed): shown escaped, never trusted. */
-  metadata: Record<string, unknown>;
-  paid_after_cancel: boolean;
-  payment_intent_id: string | null;
-  intent_status: string | null;
-  expires_at: Date;
-  created_at: Date;
-  updated_at: Date;
-}
+// What the dashboard shows of each table: the columns it selects, typed from the schema so the two
+// stay in step. `metadata`, order ids and reasons are shop- or customer-written: shown escaped, never trusted.
+export type DashPayment = Pick<PaymentRow, (typeof PAYMENT_COLUMNS)[number]>;
+export type DashTimelineEntry = Pick<TimelineRow, (typeof TIMELINE_COLUMNS)[number]>;
+export type DashInboxEntry = Pick<InboxRow, (typeof INBOX_COLUMNS)[number]>;
+export type DashJob = Pick<Selectable<DB['jobs']>, (typeof JOB_COLUMNS)[number]>;
+export type DashNotification = Pick<NotificationRow, (typeof NOTIFICATION_COLUMNS)[number]>;
 
-export interface DashTimelineEntry {
-  at: Date;
-  kind: string;
-  from_status: string | null;
-  to_status: string | null;
-  cause: string;
-  cause_id: string | null;
-  detail: Record<string, unknown> | null;
-}
-
-export interface DashInboxEntry {
-  event_id: string;
-  type: string;
-  intent_id: string | null;
-  received_at: Date;
-  applied_at: Date | null;
-  outcome: string | null;
-  attempts: number;
-  last_error: string | null;
-}
-
-export interface DashJob {
-  kind: string;
-  ref: string;
-  run_at: Date;
-  attempts: number;
-  last_error: string | null;
-}
-
-export interface DashNotification {
-  id: string;
-  type: string;
-  created_at: Date;
-  delivered_at: Date | null;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-}
+const TIMELINE_COLUMNS = ['at', 'kind', 'from_status', 'to_status', 'cause', 'cause_id', 'detail'] as const;
+const INBOX_COLUMNS = [
+  'event_id',
+  'type',
+  'intent_id',
+  'received_at',
+  'applied_at',
+  'outcome',
+  'attempts',
+  'last_error',
+] as const;
+const JOB_COLUMNS = ['kind', 'ref', 'run_at', 'attempts', 'last_error'] as const;
+const NOTIFICATION_COLUMNS = [
+  'id',
+  'type',
+  'created_at',
+  'delivered_at',
+  'attempts',
+  'last_status',
+  'last_error',
+] as const;
+const PAYMENT_COLUMNS = [
+  'id',
+  'order_id',
+  'amount',
+  'currency',
+  'status',
+  'failure_reason',
+  'metadata',
+  'paid_after_cancel',
+  'payment_intent_id',
+  'intent_status',
+  'expires_at',
+  'created_at',
+  'updated_at',
+] as const;
 
 export interface PaymentFilter {
   status?: string;
@@ -111,25 +100,10 @@ export interface WebhookIntake {
  * const data = dashboardDataFromDb(app.db);
  */
 export function dashboardDataFromDb(db: Kysely<DB>): DashboardData {
-  const paymentColumns = [
-    'id',
-    'order_id',
-    'amount',
-    'currency',
-    'status',
-    'failure_reason',
-    'metadata',
-    'paid_after_cancel',
-    'payment_intent_id',
-    'intent_status',
-    'expires_at',
-    'created_at',
-    'updated_at',
-  ] as const;
   const normalize = <T extends { amount: number }>(row: T): T => ({ ...row, amount: Number(row.amount) });
   return {
     async listPayments(filter) {
-      let q = db.selectFrom('payments').select(paymentColumns);
+      let q = db.selectFrom('payments').select(PAYMENT_COLUMNS);
       if (filter.status === 'paid_after_cancel') q = q.where('paid_after_cancel', '=', true);
       else if (filter.status) q = q.where('status', '=', filter.status);
       if (filter.orderId) q = q.where('order_id', '=', filter.orderId);
@@ -141,7 +115,7 @@ export function dashboardDataFromDb(db: Kysely<DB>): DashboardData {
     async getPayment(id) {
       const row = await db
         .selectFrom('payments')
-        .select(paymentColumns)
+        .select(PAYMENT_COLUMNS)
         .where('id', '=', id)
         .executeTakeFirst();
       return row ? normalize(row) : null;
@@ -149,7 +123,7 @@ export function dashboardDataFromDb(db: Kysely<DB>): DashboardData {
     async timeline(paymentId) {
       return db
         .selectFrom('payment_timeline')
-        .select(['at', 'kind', 'from_status', 'to_status', 'cause', 'cause_id', 'detail'])
+        .select(TIMELINE_COLUMNS)
         .where('payment_id', '=', paymentId)
         .orderBy('id', 'asc')
         .execute();
@@ -157,24 +131,13 @@ export function dashboardDataFromDb(db: Kysely<DB>): DashboardData {
     async notifications(paymentId) {
       return db
         .selectFrom('notifications')
-        .select(['id', 'type', 'created_at', 'delivered_at', 'attempts', 'last_status', 'last_error'])
+        .select(NOTIFICATION_COLUMNS)
         .where('payment_id', '=', paymentId)
         .orderBy('created_at', 'asc')
         .execute();
     },
     async inbox(filter) {
-      let q = db
-        .selectFrom('webhook_inbox')
-        .select([
-          'event_id',
-          'type',
-          'intent_id',
-          'received_at',
-          'applied_at',
-          'outcome',
-          'attempts',
-          'last_error',
-        ]);
+      let q = db.selectFrom('webhook_inbox').select(INBOX_COLUMNS);
       if (filter.intentIds) {
         if (filter.intentIds.length === 0) return [];
         q = q.where('intent_id', 'in', filter.intentIds);
@@ -182,7 +145,7 @@ export function dashboardDataFromDb(db: Kysely<DB>): DashboardData {
       return q.orderBy('received_at', 'desc').limit(filter.limit).execute();
     },
     async jobs(filter) {
-      let q = db.selectFrom('jobs').select(['kind', 'ref', 'run_at', 'attempts', 'last_error']);
+      let q = db.selectFrom('jobs').select(JOB_COLUMNS);
       if (filter.ref) q = q.where('ref', '=', filter.ref);
       return q.orderBy('run_at', 'asc').limit(filter.limit).execute();
     },
