@@ -25,14 +25,25 @@ async function killAfterStoring(target: string, env: Record<string, string>): Pr
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`child exited with ${code} before answering`)));
-  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-  return JSON.parse(line) as { status: number };
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('child did not answer within 60 s')), 60_000);
+      createInterface({ input: child.stdout! }).once('line', (l) => {
+        clearTimeout(timer);
+        resolve(l);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`child exited with ${code} before answering`));
+      });
+    });
+    return JSON.parse(line) as { status: number };
+  } finally {
+    // Killed whether it answered or not: no child outlives the test.
+    child.kill('SIGKILL');
+    await exited;
+  }
 }
 
 const cases: Array<{

@@ -88,7 +88,15 @@ export const STORES: StoreCase[] = [
     name: 'postgres',
     skip: postgresSkipReason(),
     setup: async () => {
-      pgServer ??= await startPostgres();
+      // startPostgres picks a free port and then starts on it; another process can take the port in
+      // between, so a failed start is tried again (a fresh folder and port each time).
+      for (let attempt = 1; !pgServer; attempt++) {
+        try {
+          pgServer = await startPostgres();
+        } catch (err) {
+          if (attempt >= 3) throw err;
+        }
+      }
     },
     async fresh(opts) {
       const url = await this.freshUrl!();
@@ -110,3 +118,13 @@ export const STORES: StoreCase[] = [
 for (const store of STORES) {
   if (store.skip) console.warn(`[service tests] skipping ${store.name} store: ${store.skip}`);
 }
+
+// A test file that ends without its afterAll (a timeout, an error in a hook) must not leave its
+// PostgreSQL server running: stop it when the worker process exits.
+process.once('exit', () => {
+  try {
+    pgServer?.stop();
+  } catch {
+    // already stopped
+  }
+});
