@@ -5,6 +5,7 @@ import { openDatabase, type Database } from '../../db/database.js';
 import { migrate } from '../../db/migrations.js';
 import { dashboardDataFromDb, dashboardRoutes, issueSession, validSession } from './index.js';
 import { detailHtml, parseFilter } from './index.js';
+import { sessionCookie } from './auth.js';
 
 const API_KEY = 'test_api_key_0123456789abcdef';
 const NOW = Date.UTC(2026, 2, 10, 12, 0, 0);
@@ -266,6 +267,14 @@ describe('dashboard', () => {
     expect(own.statusCode).toBe(303);
     expect(String(own.headers['set-cookie'])).toMatch(/^pasarela_dashboard=v1\./);
     expect((await post('/dashboard/logout', {})).statusCode).toBe(303);
+  });
+
+  it('marks the cookie Secure behind https, and signing out expires it', async () => {
+    expect(sessionCookie('v1.1.x', true)).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=43200; Secure$/);
+    expect(sessionCookie('v1.1.x', false)).not.toMatch(/Secure/);
+    const out = await app.inject({ method: 'POST', url: '/dashboard/logout', headers: { cookie } });
+    expect(out.statusCode).toBe(303);
+    expect(String(out.headers['set-cookie'])).toMatch(/^pasarela_dashboard=; Path=\/dashboard; .*Max-Age=0/);
   });
 
   it('locks an address out after ten wrong secrets, even for the right one, and not other addresses', async () => {
