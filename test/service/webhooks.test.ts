@@ -145,6 +145,18 @@ describe('webhook intake', () => {
         payload: body,
       });
       expect(res.statusCode).toBe(200);
+      // The new secret is accepted as well as the old one.
+      const next = intentEvent('evt_rot_new', 'pi_x', 'succeeded');
+      const signedNew = await both.app.inject({
+        method: 'POST',
+        url: '/webhooks/fintoc',
+        headers: {
+          'fintoc-signature': sign({ secret: 'whsec_newsecret', body: next, timestamp: nowSeconds() }),
+        },
+        payload: next,
+      });
+      expect(signedNew.statusCode).toBe(200);
+      expect(await both.app.inbox.get('evt_rot_new')).toBeDefined();
     } finally {
       await both.close();
     }
@@ -155,10 +167,14 @@ describe('webhook intake', () => {
     expect(res).toMatchObject({ status: 400, json: { error: { code: 'invalid_payload' } } });
   });
 
-  it('answers 413 to an oversize body without reading it all', async () => {
+  it('answers 413 to a body over the limit (256 KiB), storing nothing, and takes one just under it', async () => {
     const big = JSON.stringify({ id: 'evt_big', type: 'x', padding: 'x'.repeat(300 * 1024) });
     const res = await deliver(big);
     expect(res).toMatchObject({ status: 413, json: { error: { code: 'payload_too_large' } } });
+    expect(await h.app.inbox.get('evt_big')).toBeUndefined();
+    const under = JSON.stringify({ id: 'evt_under', type: 'x', padding: 'x'.repeat(250 * 1024) });
+    expect((await deliver(under)).status).toBe(200);
+    expect(await h.app.inbox.get('evt_under')).toMatchObject({ type: 'x' });
   });
 
   it('stores and acknowledges an unknown event type without applying it', async () => {
