@@ -354,7 +354,11 @@ export function mount(options: MountOptions): MountedCheckout {
       render();
     } catch (error) {
       phase = 'exited';
-      notice = (error as Error).message;
+      // In the customer's words; a payment that ended meanwhile shows itself after the poll below.
+      notice =
+        (error as { code?: string }).code === 'too_many_attempts'
+          ? 'Hiciste muchos intentos seguidos. Espera unos minutos y vuelve a intentarlo.'
+          : 'No pudimos preparar un nuevo intento. Vuelve a intentarlo en un momento.';
       await poll();
       render();
     }

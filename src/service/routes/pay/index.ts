@@ -34,6 +34,8 @@ export interface PayRoutesOptions {
   /** How often the page polls the state (ms); tests shorten it. */
   pollMs?: number;
   throttle?: EventThrottle;
+  /** New attempts per payment: each one asks Fintoc for a new intent and expires the last. */
+  attemptThrottle?: EventThrottle;
 }
 
 /** Payment ids are `pay_` and 16+ base62 characters: anything else is not worth a database read. */
@@ -141,6 +143,7 @@ const NOT_FOUND_PAGE =
 export async function payRoutes(app: FastifyInstance, options: PayRoutesOptions): Promise<void> {
   const { backend } = options;
   const throttle = options.throttle ?? new EventThrottle();
+  const attemptThrottle = options.attemptThrottle ?? new EventThrottle(10, 10 * 60_000);
   const headers = checkoutHeaders(backend.config.widgetUrl);
   // Bundle the browser module while the service starts, so the first customer does not wait for it.
   app.addHook('onReady', async () => {
@@ -265,6 +268,15 @@ export async function payRoutes(app: FastifyInstance, options: PayRoutesOptions)
         409,
         'payment_not_open',
         `This payment is ${payment.status}; it cannot be retried.`,
+      );
+    }
+    const allowed = attemptThrottle.take(payment.id, 1, backend.now());
+    if (allowed.accepted === 0) {
+      reply.header('retry-after', String(Math.ceil(allowed.retryAfterMs / 1000)));
+      throw new CheckoutRouteError(
+        429,
+        'too_many_attempts',
+        'Too many new attempts for this payment; wait a little.',
       );
     }
     try {

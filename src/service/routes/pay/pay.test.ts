@@ -59,7 +59,11 @@ describe('checkout routes', () => {
   beforeEach(async () => {
     backend = new FakeBackend();
     app = Fastify();
-    await app.register(payRoutes, { backend, throttle: new EventThrottle(5, 60_000) });
+    await app.register(payRoutes, {
+      backend,
+      throttle: new EventThrottle(5, 60_000),
+      attemptThrottle: new EventThrottle(2, 60_000),
+    });
     await app.ready();
   });
   afterEach(() => app.close());
@@ -175,6 +179,14 @@ describe('checkout routes', () => {
     const res = await app.inject({ method: 'POST', url: `/pay/${ID}/attempts`, payload: {} });
     expect(res.statusCode).toBe(201);
     expect(res.json().widget.widgetToken).toBe('pi_new1_sec_x');
+    // Each attempt asks Fintoc for a new intent: a page (or anyone with the link) looping is cut off.
+    expect((await app.inject({ method: 'POST', url: `/pay/${ID}/attempts`, payload: {} })).statusCode).toBe(
+      201,
+    );
+    const looping = await app.inject({ method: 'POST', url: `/pay/${ID}/attempts`, payload: {} });
+    expect(looping.statusCode).toBe(429);
+    expect(looping.json().error.code).toBe('too_many_attempts');
+    expect(backend.attempts).toBe(2);
     p.status = 'expired';
     const ended = await app.inject({ method: 'POST', url: `/pay/${ID}/attempts`, payload: {} });
     expect(ended.statusCode).toBe(409);
