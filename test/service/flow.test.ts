@@ -96,10 +96,17 @@ describe('a payment against the sandbox', () => {
     await h.simulate(p.payment_intent_id, 'authorize');
     await h.settle();
     expect((await h.getPayment(p.id)).status).not.toBe('succeeded');
+    // Status sync (due before the deadline) cannot read the intent either, so the deadline decides.
+    h.failFintoc(1, /^GET \/v1\/payment_intents\//);
     await h.advance(10 * 60_000 + 1_000);
     const after = await h.getPayment(p.id);
     expect(after.status).toBe('succeeded');
     expect(after.paid_after_cancel).toBe(false);
+    expect(h.fintocCalls).toContain(`POST /v1/payment_intents/${p.payment_intent_id}/expire`);
+    const tl = await timelineOf(p.id);
+    expect(tl.filter((e) => e.kind === 'status').map((e) => [e.to_status, e.cause])).toEqual([
+      ['succeeded', 'job:abandon'],
+    ]);
     expect(h.shop.map((s) => JSON.parse(s.body).type)).toEqual(['payment.succeeded']);
   });
 
