@@ -120,6 +120,27 @@ describe('loadConfig', () => {
     expect(text).toContain(PK);
     expect(secretsOf(r.config)).toEqual(expect.arrayContaining([SK, 'whsec_abc123', VALID.PASARELA_API_KEY]));
   });
+
+  it('counts the passwords of DATABASE_URL and FINTOC_API_URL as secrets, and never prints them', () => {
+    const r = loadConfig({
+      ...VALID,
+      DATABASE_URL: 'postgres://app:db%2Fpass123@db.internal/pasarela',
+      FINTOC_API_URL: 'https://proxy:proxypass456@proxy.internal',
+    });
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(secretsOf(r.config)).toEqual(
+      expect.arrayContaining(['db%2Fpass123', 'db/pass123', 'proxypass456']),
+    );
+    const live = loadConfig({
+      ...VALID,
+      FINTOC_SECRET_KEY: 'sk_live_0123456789abcdef',
+      FINTOC_PUBLIC_KEY: 'pk_live_0123456789abcdef',
+      FINTOC_API_URL: 'https://proxy:proxypass456@proxy.internal',
+    });
+    expect(live.ok).toBe(false);
+    expect(JSON.stringify(live)).toContain('proxy.internal');
+    expect(JSON.stringify(live)).not.toContain('proxypass456');
+  });
 });
 
 describe('parseDuration', () => {

@@ -125,13 +125,14 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     apiUrl = apiUrl.replace(/\/v1$/, '');
     const official = apiUrl === OFFICIAL_API_URL;
     if (mode === 'live' && !official) {
+      const shown = withoutPassword(apiUrl);
       if (get('FINTOC_ALLOW_UNOFFICIAL_API_URL') === '1') {
         warnings.push(
-          `LIVE secret key with FINTOC_API_URL=${apiUrl}, not ${OFFICIAL_API_URL}: allowed by FINTOC_ALLOW_UNOFFICIAL_API_URL=1. Live payments will not reach Fintoc unless this is a proxy to it.`,
+          `LIVE secret key with FINTOC_API_URL=${shown}, not ${OFFICIAL_API_URL}: allowed by FINTOC_ALLOW_UNOFFICIAL_API_URL=1. Live payments will not reach Fintoc unless this is a proxy to it.`,
         );
       } else {
         errors.push(
-          `FINTOC_API_URL: a live secret key must talk to ${OFFICIAL_API_URL}, not ${apiUrl}; remove FINTOC_API_URL (or set FINTOC_ALLOW_UNOFFICIAL_API_URL=1 for a proxy).`,
+          `FINTOC_API_URL: a live secret key must talk to ${OFFICIAL_API_URL}, not ${shown}; remove FINTOC_API_URL (or set FINTOC_ALLOW_UNOFFICIAL_API_URL=1 for a proxy).`,
         );
       }
     }
@@ -249,10 +250,29 @@ export function secretsOf(config: ServiceConfig): string[] {
     ...config.fintoc.webhookSecrets,
     config.apiKey,
     ...(config.merchantWebhook ? [config.merchantWebhook.secret] : []),
-    ...(config.databaseUrl && /:[^:@/]+@/.test(config.databaseUrl)
-      ? [/:([^:@/]+)@/.exec(config.databaseUrl)?.[1] ?? '']
-      : []),
+    ...[config.databaseUrl, config.fintoc.apiUrl].flatMap((url) => passwordsOf(url ?? '')),
   ].filter((s) => s.length >= 6);
+}
+
+/** The password in a URL's user info (a proxy's, a database's), as written and decoded. */
+function passwordsOf(url: string): string[] {
+  try {
+    const raw = new URL(url).password;
+    return raw ? [raw, decodeURIComponent(raw)] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A URL as it may be printed: any password in it replaced. */
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = 'REDACTED';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
 }
 
 function isHttpUrl(text: string): boolean {

@@ -148,7 +148,7 @@ export async function migrate(db: Kysely<any>, opts: { to?: string } = {}): Prom
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(
-      `Database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`,
+      `Database migration${failed ? ` ${failed}` : ''} failed: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
