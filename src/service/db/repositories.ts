@@ -235,19 +235,7 @@ export interface NewTimelineEntry {
 }
 
 export async function addTimeline(db: Executor, entry: NewTimelineEntry): Promise<void> {
-  await db
-    .insertInto('payment_timeline')
-    .values({
-      payment_id: entry.payment_id,
-      at: entry.at,
-      kind: entry.kind,
-      from_status: entry.from_status ?? null,
-      to_status: entry.to_status ?? null,
-      cause: entry.cause,
-      cause_id: entry.cause_id ?? null,
-      detail: entry.detail ? JSON.stringify(entry.detail) : null,
-    })
-    .execute();
+  await addTimelineMany(db, [entry]);
 }
 
 export async function addTimelineMany(db: Executor, entries: readonly NewTimelineEntry[]): Promise<void> {
