@@ -47,7 +47,7 @@ export const SERVICE_ERRORS = {
   },
   fintoc_unavailable: {
     status: 503,
-    fix: 'Fintoc could not be reached; repeat the request with the same Idempotency-Key to complete this payment.',
+    fix: 'Fintoc could not be reached; repeat the same request (with the same Idempotency-Key, if you sent one) to complete this payment.',
   },
   missing_header: { status: 400, fix: 'Fintoc webhooks carry a Fintoc-Signature header.' },
   malformed_header: { status: 400, fix: 'The Fintoc-Signature header must be t=<unix seconds>,v1=<hex>.' },

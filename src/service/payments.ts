@@ -293,6 +293,16 @@ export class PaymentsService {
       }
       if (repo.isUniqueViolation(err, 'payments_open_order')) {
         const open = await repo.findOpenPaymentForOrder(this.db, valid.order_id);
+        if (
+          open &&
+          open.idempotency_key === null &&
+          open.request_hash === hash &&
+          open.status === 'pending' &&
+          open.payment_intent_id === null
+        ) {
+          // The same request again, after Fintoc could not be reached for it: the retry completes it.
+          return { payment: await this.completeCreation(open.id), replayed: true };
+        }
         throw new ServiceError(
           'order_has_open_payment',
           `Order ${valid.order_id} already has an open payment${open ? ` (${open.id})` : ''}.`,
@@ -372,7 +382,7 @@ export class PaymentsService {
       }
       throw new ServiceError(
         'fintoc_unavailable',
-        'Fintoc could not be reached to create the payment intent; repeat the request with the same Idempotency-Key.',
+        'Fintoc could not be reached to create the payment intent; repeat the same request (with the same Idempotency-Key, if you sent one) to complete this payment.',
         undefined,
         { payment_id: id, retryable: true },
       );

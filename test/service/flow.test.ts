@@ -202,4 +202,25 @@ describe('payment creation when Fintoc is unreachable', () => {
     const intents = (await h.sandbox('GET', '/_sandbox/payment_intents')) as { data: unknown[] };
     expect(intents.data).toHaveLength(1);
   });
+
+  it('completes the same payment when the same request is repeated without an Idempotency-Key', async () => {
+    h.failFintoc(1, /POST \/v1\/payment_intents$/);
+    const body = { amount: 5000, currency: 'CLP', order_id: 'o-retry-nokey' };
+    const first = await h.createPayment(body);
+    expect(first.status).toBe(503);
+    const id = (first.json.error as { payment_id: string }).payment_id;
+    const second = await h.createPayment(body);
+    expect(second.status).toBe(200);
+    expect(second.json).toMatchObject({
+      id,
+      status: 'pending',
+      payment_intent_id: expect.stringMatching(/^pi_/),
+    });
+    // Another amount for the order is another request: the order has an open payment.
+    const other = await h.createPayment({ ...body, amount: 6000 });
+    expect(other.status).toBe(409);
+    expect(other.json.error).toMatchObject({ code: 'order_has_open_payment', payment_id: id });
+    const intents = (await h.sandbox('GET', '/_sandbox/payment_intents')) as { data: unknown[] };
+    expect(intents.data).toHaveLength(1);
+  });
 });
