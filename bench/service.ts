@@ -348,7 +348,12 @@ async function deadlines(
     },
     { name: 'deadline lag p50', value: percentile(lags, 50), unit: 'ms' },
     { name: 'deadline lag p99', value: percentile(lags, 99), unit: 'ms' },
-    { name: 'deadline lag max', value: Math.max(...lags), unit: 'ms', goal: '<= 5000 ms' },
+    {
+      name: 'deadline lag max',
+      value: lags.reduce((a, b) => Math.max(a, b), -Infinity),
+      unit: 'ms',
+      goal: '<= 5000 ms',
+    },
     { name: 'setup: insert 100k payments + deadlines', value: insertS, unit: 's' },
   ];
 }
