@@ -160,7 +160,8 @@ describe('webhook intake', () => {
     } finally {
       await both.close();
     }
-  });
+    // Three more service + sandbox pairs: 17 s seen on a busy 2-core machine.
+  }, 90_000);
 
   it('answers 400 invalid_payload to malformed JSON, even correctly signed', async () => {
     const res = await deliver('{"id": "evt_1", "type": ');
