@@ -304,6 +304,10 @@ describe('dashboard', () => {
     expect(await get('from=2026-03-10')).toEqual([P3, P2]);
     expect(await get('to=2026-03-07')).toEqual([P1]);
     expect(parseFilter({ status: 'drop table', from: 'yesterday' })).toEqual({ limit: 100 });
+    // NUL cannot be stored in PostgreSQL text, so it cannot be an order id: dropped, not a 500.
+    const nul = await app.inject({ url: '/dashboard?order_id=%00', headers: { cookie } });
+    expect(nul.statusCode).toBe(200);
+    expect([...nul.body.matchAll(/data-payment-id="(pay_\w+)"/g)]).toHaveLength(3);
   });
 
   it('shows timeline details as short key/value pairs, whole values in the tooltip', () => {

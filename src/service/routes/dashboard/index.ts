@@ -25,6 +25,7 @@ import type {
 import { STATUS_COLORS, daysBetween, statusChart } from './chart.js';
 
 import { dashboardDataFromDb } from './backend.js';
+import { isStorableText } from '../../payments.js';
 
 export { dashboardDataFromDb };
 export type { DashboardBackend, DashboardData, PaymentFilter, WebhookIntake } from './backend.js';
@@ -247,7 +248,9 @@ export function parseFilter(query: Query): PaymentFilter {
   const filter: PaymentFilter = { limit: 100 };
   if (query.status && (STATUSES.includes(query.status) || query.status === 'paid_after_cancel'))
     filter.status = query.status;
-  if (query.order_id && query.order_id.length <= 200) filter.orderId = query.order_id;
+  // PostgreSQL cannot hold NUL or a lone surrogate; such an order id matches nothing, so it is dropped.
+  if (query.order_id && query.order_id.length <= 200 && isStorableText(query.order_id))
+    filter.orderId = query.order_id;
   const day = (text: string | undefined) =>
     text && /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : null;
   const from = day(query.from);
