@@ -131,7 +131,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(webhookRoutes);
   await app.register(payRoutes, { backend: serviceCheckoutBackend(app) });
   await app.register(dashboard, {
-    secrets: [config.apiKey],
+    secrets: config.dashboardPassword ? [config.apiKey, config.dashboardPassword] : [config.apiKey],
     secureCookies: config.publicUrl.startsWith('https:'),
   });
   if (options.demo)

@@ -121,6 +121,20 @@ describe('loadConfig', () => {
     expect(secretsOf(r.config)).toEqual(expect.arrayContaining([SK, 'whsec_abc123', VALID.PASARELA_API_KEY]));
   });
 
+  it('takes an optional dashboard password, refuses a short one and counts it as a secret', () => {
+    expect(errors({ ...VALID, PASARELA_DASHBOARD_PASSWORD: 'short' })).toEqual([
+      expect.stringMatching(/^PASARELA_DASHBOARD_PASSWORD is too short/),
+    ]);
+    const unset = loadConfig(VALID);
+    if (!unset.ok) throw new Error('invalid');
+    expect(unset.config.dashboardPassword).toBeNull();
+    const r = loadConfig({ ...VALID, PASARELA_DASHBOARD_PASSWORD: 'correct horse battery' });
+    if (!r.ok) throw new Error('invalid');
+    expect(r.config.dashboardPassword).toBe('correct horse battery');
+    expect(secretsOf(r.config)).toContain('correct horse battery');
+    expect(JSON.stringify(publicConfig(r.config))).not.toContain('correct horse');
+  });
+
   it('counts the passwords of DATABASE_URL and FINTOC_API_URL as secrets, and never prints them', () => {
     const r = loadConfig({
       ...VALID,

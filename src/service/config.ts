@@ -20,6 +20,8 @@ export interface ServiceConfig {
   databaseUrl: string | null;
   dataDir: string;
   apiKey: string;
+  /** A second secret that signs in to the dashboard (`PASARELA_DASHBOARD_PASSWORD`), for staff without the API key. */
+  dashboardPassword: string | null;
   paymentTimeoutMs: number;
   country: Country;
   defaultCurrency: Currency;
@@ -159,6 +161,13 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     );
   }
 
+  const dashboardPassword = get('PASARELA_DASHBOARD_PASSWORD') ?? null;
+  if (dashboardPassword !== null && dashboardPassword.length < 12) {
+    errors.push(
+      'PASARELA_DASHBOARD_PASSWORD is too short: use at least 12 characters, or unset it to sign in with PASARELA_API_KEY.',
+    );
+  }
+
   const timeoutText = get('PAYMENT_TIMEOUT') ?? '10m';
   const paymentTimeoutMs = parseDuration(timeoutText);
   if (paymentTimeoutMs === null) {
@@ -229,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       databaseUrl,
       dataDir,
       apiKey,
+      dashboardPassword,
       paymentTimeoutMs: paymentTimeoutMs ?? 600_000,
       country,
       defaultCurrency: countryCurrency(country),
@@ -249,6 +259,7 @@ export function secretsOf(config: ServiceConfig): string[] {
     config.fintoc.secretKey,
     ...config.fintoc.webhookSecrets,
     config.apiKey,
+    ...(config.dashboardPassword ? [config.dashboardPassword] : []),
     ...(config.merchantWebhook ? [config.merchantWebhook.secret] : []),
     ...[config.databaseUrl, config.fintoc.apiUrl].flatMap((url) => passwordsOf(url ?? '')),
   ].filter((s) => s.length >= 6);
