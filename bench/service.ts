@@ -27,6 +27,7 @@ import {
   type FintocPort,
   type ServiceConfig,
 } from '../src/service/index.js';
+import { paymentIntentJson } from '../test/fintoc/payment-intent.js';
 
 export interface BenchResult {
   name: string;
@@ -77,24 +78,7 @@ function eventBody(i: number): string {
     type: 'payment_intent.succeeded',
     mode: 'test',
     created_at: '2026-01-01T00:00:00Z',
-    data: {
-      id: `pi_bench${i}`,
-      object: 'payment_intent',
-      amount: 12990,
-      currency: 'CLP',
-      created_at: '2026-01-01T00:00:00Z',
-      customer_email: null,
-      error_reason: null,
-      metadata: {},
-      mode: 'test',
-      recipient_account: null,
-      reference_id: null,
-      sender_account: null,
-      status: 'succeeded',
-      transaction_date: null,
-      widget_token: null,
-      business_profile: null,
-    },
+    data: paymentIntentJson({ id: `pi_bench${i}`, amount: 12990, status: 'succeeded', widget_token: null }),
   });
 }
 

@@ -12,6 +12,7 @@ import { sign } from '../../src/fintoc/index.js';
 import { buildApp, openDatabase, type DatabaseOptions } from '../../src/service/index.js';
 import { STORES } from './support/db.js';
 import { startHarness } from './support/harness.js';
+import { paymentIntentJson } from '../fintoc/payment-intent.js';
 
 const pg = STORES.find((s) => s.name === 'postgres')!;
 const dirs: string[] = [];
@@ -97,24 +98,13 @@ describe('a crash between storing and applying an event', () => {
           type: 'payment_intent.succeeded',
           mode: 'test',
           created_at: new Date().toISOString(),
-          data: {
+          data: paymentIntentJson({
             id: payment.payment_intent_id,
-            object: 'payment_intent',
             amount: 5000,
-            currency: 'CLP',
             created_at: new Date().toISOString(),
-            customer_email: null,
-            error_reason: null,
-            metadata: {},
-            mode: 'test',
-            recipient_account: null,
-            reference_id: null,
-            sender_account: null,
             status: 'succeeded',
-            transaction_date: null,
             widget_token: null,
-            business_profile: null,
-          },
+          }),
         });
         const signature = sign({
           secret: env.FINTOC_WEBHOOK_SECRET,

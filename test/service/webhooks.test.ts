@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sign } from '../../src/fintoc/index.js';
 import { UNKNOWN_INTENT_MAX_ATTEMPTS } from '../../src/service/index.js';
 import { startHarness, type Harness } from './support/harness.js';
+import { paymentIntentJson } from '../fintoc/payment-intent.js';
 
 const FIXTURE = readFileSync(
   new URL('../fixtures/fintoc/fintoc-event-payment_intent.succeeded.mx.json', import.meta.url),
@@ -49,25 +50,7 @@ function intentEvent(id: string, intentId: string, status: string, extra: Record
     type: `payment_intent.${status === 'in_progress' ? 'pending' : status}`,
     mode: 'test',
     created_at: new Date(h.sb.clock.now()).toISOString(),
-    data: {
-      id: intentId,
-      object: 'payment_intent',
-      amount: 12990,
-      currency: 'CLP',
-      created_at: '2026-01-01T00:00:00Z',
-      customer_email: null,
-      error_reason: null,
-      metadata: {},
-      mode: 'test',
-      recipient_account: null,
-      reference_id: null,
-      sender_account: null,
-      status,
-      transaction_date: null,
-      widget_token: null,
-      business_profile: null,
-      ...extra,
-    },
+    data: paymentIntentJson({ id: intentId, amount: 12990, status, widget_token: null, ...extra }),
   });
 }
 
