@@ -10,11 +10,20 @@ import type { KeyMode } from './keys.js';
 import {
   CheckoutSessionSchema,
   PaymentIntentSchema,
+  PayoutSchema,
   RefundSchema,
   WebhookEndpointSchema,
   WhoamiSchema,
 } from './schemas.js';
-import type { CheckoutSession, PaymentIntent, Refund, WebhookEndpoint, Whoami } from './schemas.js';
+import type {
+  CheckoutSession,
+  PaymentIntent,
+  Payout,
+  PayoutStatus,
+  Refund,
+  WebhookEndpoint,
+  Whoami,
+} from './schemas.js';
 
 /** Fintoc's API origin; every path starts with `/v1/`. */
 export const FINTOC_API_URL = 'https://api.fintoc.com';
@@ -122,6 +131,16 @@ export interface RefundCreateParams {
   metadata?: Json;
   [key: string]: unknown;
 }
+export interface PayoutListParams extends ListQuery {
+  /** ISO 8601 date: payouts created on or after it. */
+  since?: string | Date;
+  /** ISO 8601 date: payouts created on or before it (a date covers the whole day). */
+  until?: string | Date;
+  status?: PayoutStatus;
+  /** Up to 300; Fintoc's default is 30. */
+  per_page?: number;
+  page?: number;
+}
 
 /**
  * What {@link createFintocClient} returns. Lists are lazy async iterators; everything else a Promise.
@@ -158,6 +177,15 @@ export interface FintocClient {
     get(id: string): Promise<Refund>;
     list(params?: ListQuery): AsyncIterable<Refund>;
     cancel(id: string, options?: RequestOptions): Promise<Refund>;
+  };
+  /** Payouts of Fintoc Collects, and what each one settles. */
+  payouts: {
+    get(id: string): Promise<Payout>;
+    list(params?: PayoutListParams): AsyncIterable<Payout>;
+    /** The payment intents a payout pays. */
+    resources(id: string, type: 'payment_intent', params?: ListQuery): AsyncIterable<PaymentIntent>;
+    /** The refunds it discounts (`refund`), or the failed refunds it credits back (`refund_adjustment`). */
+    resources(id: string, type: 'refund' | 'refund_adjustment', params?: ListQuery): AsyncIterable<Refund>;
   };
   whoami(): Promise<Whoami>;
   /**
@@ -452,6 +480,25 @@ export function createFintocClient(opts: FintocClientOptions): FintocClient {
   const CS = '/v1/checkout_sessions';
   const WE = '/v1/webhook_endpoints';
   const RE = '/v1/refunds';
+  const PO = '/v1/payouts';
+  function payoutResources(
+    id: string,
+    type: 'payment_intent',
+    params?: ListQuery,
+  ): AsyncIterable<PaymentIntent>;
+  function payoutResources(
+    id: string,
+    type: 'refund' | 'refund_adjustment',
+    params?: ListQuery,
+  ): AsyncIterable<Refund>;
+  function payoutResources(
+    id: string,
+    type: 'payment_intent' | 'refund' | 'refund_adjustment',
+    params?: ListQuery,
+  ): AsyncIterable<PaymentIntent | Refund> {
+    const schema = type === 'payment_intent' ? PaymentIntentSchema : RefundSchema;
+    return list(schema, idPath(PO, id, '/resources'), { ...params, resource_type: type });
+  }
   return {
     mode,
     baseUrl: origin,
@@ -487,6 +534,11 @@ export function createFintocClient(opts: FintocClientOptions): FintocClient {
       list: (params) => list(RefundSchema, RE, params),
       cancel: async (id, options) =>
         call(RefundSchema, 'POST', idPath(RE, id, '/cancel'), undefined, options),
+    },
+    payouts: {
+      get: async (id) => call(PayoutSchema, 'GET', idPath(PO, id)),
+      list: (params) => list(PayoutSchema, PO, params),
+      resources: payoutResources,
     },
     whoami: () => call(WhoamiSchema, 'GET', '/v1/whoami'),
     request: async (method, path, o = {}) => {

@@ -23,6 +23,18 @@ export const REFUND_EVENT_TYPES = [
   'refund.failed',
   'refund.canceled',
 ] as const;
+/**
+ * Payout events (Fintoc documents `created`, `succeeded` and `canceled`; `returned` is inferred).
+ * `parseEvent` leaves them generic, as before, so a receiver that does not reconcile keeps
+ * acknowledging them: read their `data` with `PayoutSchema`.
+ */
+export const PAYOUT_EVENT_TYPES = [
+  'payout.created',
+  'payout.succeeded',
+  'payout.canceled',
+  'payout.returned',
+] as const;
+export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[number];
 
 export type PaymentIntentEventType = (typeof PAYMENT_INTENT_EVENT_TYPES)[number];
 export type CheckoutSessionEventType = (typeof CHECKOUT_SESSION_EVENT_TYPES)[number];

@@ -24,6 +24,7 @@ export type {
   WebhookEndpointCreateParams,
   WebhookEndpointUpdateParams,
   RefundCreateParams,
+  PayoutListParams,
 } from './client.js';
 export {
   FintocError,
@@ -77,6 +78,9 @@ export type {
   RefundStatus,
   Whoami,
   FintocErrorEnvelope,
+  Payout,
+  PayoutStatus,
+  PayoutResourceType,
 } from './schemas.js';
 export {
   ModeSchema,
@@ -93,6 +97,9 @@ export {
   RefundSchema,
   WhoamiSchema,
   FintocErrorEnvelopeSchema,
+  PAYOUT_STATUSES,
+  PayoutSchema,
+  PAYOUT_RESOURCE_TYPES,
 } from './schemas.js';
 export type {
   FintocEvent,
@@ -104,11 +111,13 @@ export type {
   PaymentIntentEventType,
   CheckoutSessionEventType,
   RefundEventType,
+  PayoutEventType,
 } from './events.js';
 export {
   PAYMENT_INTENT_EVENT_TYPES,
   CHECKOUT_SESSION_EVENT_TYPES,
   REFUND_EVENT_TYPES,
+  PAYOUT_EVENT_TYPES,
   parseEvent,
   FintocEventError,
   isPaymentIntentEvent,
@@ -116,3 +125,39 @@ export {
   isRefundEvent,
   isKnownEvent,
 } from './events.js';
+export type {
+  Country,
+  PayoutSchedule,
+  DailyReportSchedule,
+  MoneyWindow,
+  BusinessCalendarOptions,
+} from './calendar.js';
+export {
+  TIME_ZONES,
+  PAYOUT_SCHEDULES,
+  DAILY_REPORT_SCHEDULES,
+  BusinessCalendar,
+  holidays,
+  juneSolstice,
+  isDate,
+  addDays,
+  weekday,
+  localDate,
+  localDateTime,
+  localTime,
+  defaultPayoutSchedule,
+  payoutWindowAt,
+  dailyReportWindowAt,
+} from './calendar.js';
+export type { ReportKind, ReportColumn, ReportLineType } from './reports.js';
+export {
+  REPORT_KINDS,
+  REQUIRED_REPORT_COLUMNS,
+  REPORT_COLUMNS,
+  REPORT_LINE_TYPES,
+  REPORT_SEPARATOR,
+  orgSlug,
+  payoutReportFilename,
+  dailyReportFilename,
+  parseReportFilename,
+} from './reports.js';

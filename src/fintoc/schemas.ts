@@ -218,6 +218,34 @@ export const RefundSchema = z.looseObject({
 });
 export type Refund = z.infer<typeof RefundSchema>;
 
+export const PAYOUT_STATUSES = ['in_progress', 'succeeded', 'canceled', 'returned'] as const;
+export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+
+/**
+ * A payout (Fintoc Collects): money Fintoc sends to the organisation's bank account, net of fees.
+ * `succeeded_at` is null until it arrives.
+ *
+ * @example
+ * const po = PayoutSchema.parse(json); if (po.status === 'succeeded') console.log(po.amount);
+ */
+export const PayoutSchema = z.looseObject({
+  id: z.string().min(1),
+  object: z.literal('payout'),
+  amount: z.int(),
+  currency: z.string().min(1),
+  created_at: Timestamp,
+  mode: ModeSchema,
+  recipient_account: AccountSchema.nullable(),
+  status: z.enum(PAYOUT_STATUSES),
+  succeeded_at: Timestamp.nullable().optional(),
+  updated_at: Timestamp.nullable().optional(),
+});
+export type Payout = z.infer<typeof PayoutSchema>;
+
+/** What `GET /v1/payouts/{id}/resources` lists (`charge` belongs to other products; accepted, not modelled). */
+export const PAYOUT_RESOURCE_TYPES = ['payment_intent', 'refund', 'refund_adjustment', 'charge'] as const;
+export type PayoutResourceType = (typeof PAYOUT_RESOURCE_TYPES)[number];
+
 /**
  * The body of `GET /v1/whoami`.
  *
