@@ -17,6 +17,8 @@ export interface RunningServer {
   app: FastifyInstance;
   url: string;
   close(): Promise<void>;
+  /** Settles once the app has closed (by `close()` or a signal), for a command that runs until then. */
+  closed: Promise<void>;
 }
 
 /**
@@ -38,12 +40,15 @@ export async function startServer(
     await database.close().catch(() => {});
     throw err;
   }
+  // Hooks can only be added before listening: a caller that waits for the close gets this promise.
+  const closed = new Promise<void>((resolve) => app.addHook('onClose', async () => resolve()));
   const address = await app.listen({ port: config.port, host: config.host });
   let closing: Promise<void> | null = null;
   return {
     app,
     url: address,
     close: () => (closing ??= app.close()),
+    closed,
   };
 }
 

@@ -44,6 +44,9 @@ export function devCommand(): Command {
         if (!Number.isInteger(value) || value < 0 || value > 65535)
           throw new Error(`${name} must be 0–65535`);
       }
+      // The service's own URL goes into the sandbox's webhook endpoint, the demo shop's notification
+      // URL and checkout links before it listens: "any free port" is resolved to one first.
+      const servicePort = port === 0 ? await anyFreePort() : port;
       const dataDir = resolve(opts.dataDir);
       mkdirSync(dataDir, { recursive: true });
       const statePath = join(dataDir, 'dev.json');
@@ -67,7 +70,7 @@ export function devCommand(): Command {
       });
       let server: Awaited<ReturnType<typeof service.startServer>> | undefined;
       try {
-        const serviceUrl = `http://127.0.0.1:${port}`;
+        const serviceUrl = `http://127.0.0.1:${servicePort}`;
         const fintoc = createFintocClient({ secretKey: sb.secretKey, baseUrl: sb.url });
         const wanted = {
           url: `${serviceUrl}/webhooks/fintoc`,
@@ -105,7 +108,7 @@ export function devCommand(): Command {
           MERCHANT_WEBHOOK_URL: `${serviceUrl}/demo/notifications`,
           MERCHANT_WEBHOOK_SECRET: state.merchantSecret,
           DATABASE_URL: '',
-          PORT: String(port),
+          PORT: String(servicePort),
           HOST: '127.0.0.1',
         });
         if (!result.ok) {
@@ -177,4 +180,16 @@ export function devCommand(): Command {
         process.once('SIGTERM', stop);
       });
     });
+}
+
+async function anyFreePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }

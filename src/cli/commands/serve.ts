@@ -31,6 +31,6 @@ export function serveCommand(): Command {
       );
       for (const line of result.warnings) server.app.log.warn({}, line);
       closeOnSignals(server);
-      await new Promise<void>((resolve) => server.app.addHook('onClose', async () => resolve()));
+      await server.closed;
     });
 }
