@@ -25,14 +25,35 @@ export function devCommand(): Command {
     .option('--json', 'print one JSON line with URLs and keys when ready')
     .action(async (opts: { port: string; sandboxPort: string; dataDir: string; json?: boolean }) => {
       const started = Date.now();
+      // Before anything else: a second process on the same files exits at once.
+      const { lockOrExplain } = await import('../lock.js');
+      const { join, resolve } = await import('node:path');
+      const { mkdirSync } = await import('node:fs');
+      const dataDir = resolve(opts.dataDir);
+      mkdirSync(dataDir, { recursive: true });
+      const separately =
+        'run this one on a directory of its own: pasarela dev --data-dir <another directory> (or PASARELA_DATA_DIR)';
+      const dbLock = lockOrExplain(
+        join(dataDir, 'db.lock'),
+        'pasarela dev',
+        `the data directory ${dataDir}`,
+        separately,
+      );
+      if (!dbLock) return;
+      const sandboxLock = lockOrExplain(
+        join(dataDir, 'sandbox.json.lock'),
+        'pasarela dev',
+        `the sandbox state ${join(dataDir, 'sandbox.json')}`,
+        separately,
+      );
+      if (!sandboxLock) return dbLock.release();
       const [{ startSandbox, newSecretKey }, service, { createFintocClient, PAYMENT_INTENT_EVENT_TYPES }] =
         await Promise.all([
           import('../../sandbox/index.js'),
           import('../../service/index.js'),
           import('../../fintoc/index.js'),
         ]);
-      const { mkdirSync, readFileSync, writeFileSync, existsSync } = await import('node:fs');
-      const { join, resolve } = await import('node:path');
+      const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
       const { randomBytes } = await import('node:crypto');
 
       const port = Number(opts.port);
@@ -47,8 +68,6 @@ export function devCommand(): Command {
       // The service's own URL goes into the sandbox's webhook endpoint, the demo shop's notification
       // URL and checkout links before it listens: "any free port" is resolved to one first.
       const servicePort = port === 0 ? await anyFreePort() : port;
-      const dataDir = resolve(opts.dataDir);
-      mkdirSync(dataDir, { recursive: true });
       const statePath = join(dataDir, 'dev.json');
       let state: DevState;
       if (existsSync(statePath)) {
@@ -170,6 +189,10 @@ export function devCommand(): Command {
           running
             .close()
             .then(() => sb.close())
+            .then(() => {
+              sandboxLock.release();
+              dbLock.release();
+            })
             .then(resolveStop, (err: unknown) => {
               process.stderr.write(`pasarela dev: error while stopping: ${String(err)}\n`);
               process.exitCode = 1;

@@ -18,9 +18,19 @@ export function migrateCommand(): Command {
         process.exitCode = 1;
         return;
       }
-      const database = url
-        ? await openDatabase({ url })
-        : await openDatabase({ dataDir: process.env.PASARELA_DATA_DIR?.trim() || './.pasarela' });
+      let database;
+      if (url) database = await openDatabase({ url });
+      else {
+        const { lockEmbeddedDatabase } = await import('../lock.js');
+        const dataDir = process.env.PASARELA_DATA_DIR?.trim() || './.pasarela';
+        const lock = lockEmbeddedDatabase(
+          dataDir,
+          'pasarela migrate',
+          'stop it (it migrates at start anyway), or point PASARELA_DATA_DIR at another directory',
+        );
+        if (!lock) return;
+        database = await openDatabase({ dataDir });
+      }
       try {
         const applied = await migrate(database.db);
         if (opts.json) {

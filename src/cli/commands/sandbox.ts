@@ -51,6 +51,17 @@ export function sandboxCommand(): Command {
       if (deliveryTimeout === null || deliveryTimeout === 0) {
         throw new Error(`--delivery-timeout must be a duration such as 10s, got ${opts.deliveryTimeout}`);
       }
+      if (opts.stateFile) {
+        const { lockOrExplain } = await import('../lock.js');
+        const file = resolve(opts.stateFile);
+        const lock = lockOrExplain(
+          `${file}.lock`,
+          'pasarela sandbox',
+          `the state file ${file}`,
+          'give this one a file of its own: pasarela sandbox --state-file <another file>',
+        );
+        if (!lock) return;
+      }
       const sb = await startSandbox({
         port,
         host: opts.host,

@@ -24,6 +24,15 @@ export function serveCommand(): Command {
         return;
       }
       for (const line of result.warnings) process.stderr.write(`pasarela serve: WARNING: ${line}\n`);
+      if (result.config.databaseUrl === null) {
+        const { lockEmbeddedDatabase } = await import('../lock.js');
+        const lock = lockEmbeddedDatabase(
+          result.config.dataDir,
+          'pasarela serve',
+          'give this one a directory of its own: PASARELA_DATA_DIR=<another directory> pasarela serve (or set DATABASE_URL to share PostgreSQL between instances)',
+        );
+        if (!lock) return;
+      }
       const server = await startServer(result.config, { workers: opts.workers });
       server.app.log.info(
         { url: server.url, mode: result.config.fintoc.mode, database: server.app.database.kind },
