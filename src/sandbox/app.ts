@@ -26,7 +26,9 @@ import {
 import type { Space } from './records.js';
 import { apiRoutes, type RouteContext } from './routes/api.js';
 import { controlRoutes } from './routes/control.js';
-import { pageRoutes } from './routes/pages.js';
+import { checkoutRoutes } from './routes/checkout.js';
+import { hostedPageRoutes } from './hosted/index.js';
+import { effectiveVersion } from './versions.js';
 import { registerWidget, type WidgetBridge } from './widget/index.js';
 
 /** Random bytes drawn from a larger buffer, so ids do not each pay for a call into the CSPRNG. */
@@ -267,7 +269,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   void app.register(async (api) => {
     api.addHook('onRequest', (request, _reply, done) => {
       try {
-        ctx.spaceOf(request);
+        // A Fintoc-Version header, when sent, must name a published version (./versions.ts).
+        effectiveVersion(ctx.spaceOf(request).apiVersion, request.headers['fintoc-version']);
         done();
       } catch (err) {
         done(err as Error);
@@ -292,8 +295,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     });
     apiRoutes(api, ctx);
     controlRoutes(api, ctx);
+    checkoutRoutes(api, ctx);
   });
-  pageRoutes(app, core);
+  hostedPageRoutes(app, core);
   registerWidget(app, bridge, fixedOrigin ? { publicUrl: fixedOrigin } : {});
 
   return {

@@ -8,7 +8,7 @@ import { keyKind, keyMode } from '../fintoc/index.js';
 import type { SandboxCore } from './core.js';
 import { ApiError } from './errors.js';
 import { isFinal } from './machine.js';
-import type { IntentRecord, Space, WidgetSessionRecord } from './records.js';
+import type { CheckoutRecord, IntentRecord, Space, WidgetSessionRecord } from './records.js';
 import { isoSeconds } from './records.js';
 import type { WidgetActionResult, WidgetBridge, WidgetSessionResult } from './widget/index.js';
 
@@ -45,6 +45,7 @@ export function createBridge(core: SandboxCore): WidgetBridge {
     result: WidgetSessionResult;
     space: Space | null;
     intent: IntentRecord | null;
+    checkout?: CheckoutRecord | null;
   } {
     const publicKey = typeof options.publicKey === 'string' ? options.publicKey : '';
     const keySpace = spaceOfKey(publicKey);
@@ -77,7 +78,48 @@ export function createBridge(core: SandboxCore): WidgetBridge {
       );
     }
     const token = options.widgetToken;
-    const found = typeof token === 'string' ? core.widgetTokens.get(token) : undefined;
+    const sessionToken = options.sessionToken;
+    let found: { space: Space; intentId: string } | undefined;
+    let checkout: CheckoutRecord | null = null;
+    if (sessionToken !== undefined && sessionToken !== null) {
+      // The embedded checkout: the session's token; its intent is made when the widget first opens.
+      if (token !== undefined && token !== null) {
+        return refuse(
+          'invalid_session_token',
+          'Pass widgetToken (a payment intent) or sessionToken (a checkout session), not both.',
+        );
+      }
+      const session = typeof sessionToken === 'string' ? core.sessions.byToken(sessionToken) : null;
+      if (!session) {
+        return refuse(
+          'invalid_session_token',
+          'sessionToken is not the session_token of any checkout session. Pass the session_token of a checkout session created with ui_mode "embedded".',
+        );
+      }
+      if (session.space.suffix !== keySpace.suffix || session.space.mode !== mode) {
+        return refuse(
+          session.space.suffix !== keySpace.suffix ? 'invalid_public_key' : 'mode_mismatch',
+          `publicKey is not the ${session.space.mode} public key of the organisation that created the checkout session.`,
+        );
+      }
+      checkout = session.record;
+      const status = checkout.object.status;
+      if (status === 'finished' || status === 'expired') {
+        const intentId = checkout.intentId;
+        return {
+          result: fail(
+            'session_token_spent',
+            `This checkout session is already ${status}; create a new checkout session for a new payment.`,
+          ),
+          space: session.space,
+          intent: intentId ? (session.space.intents.get(intentId) ?? null) : null,
+          checkout,
+        };
+      }
+      found = { space: session.space, intentId: core.sessions.openIntent(session.space, checkout).object.id };
+    } else {
+      found = typeof token === 'string' ? core.widgetTokens.get(token) : undefined;
+    }
     if (!found) {
       return refuse(
         'invalid_widget_token',
@@ -101,12 +143,18 @@ export function createBridge(core: SandboxCore): WidgetBridge {
     }
     if (isFinal(intent.object.status)) {
       return {
-        result: fail(
-          'widget_token_spent',
-          `This payment intent is already ${intent.object.status}; create a new payment intent for a new payment.`,
-        ),
+        result: checkout
+          ? fail(
+              'session_token_spent',
+              `This checkout session's payment is already ${intent.object.status}; create a new checkout session for a new payment.`,
+            )
+          : fail(
+              'widget_token_spent',
+              `This payment intent is already ${intent.object.status}; create a new payment intent for a new payment.`,
+            ),
         space: found.space,
         intent,
+        checkout,
       };
     }
     const country = options.country === 'mx' ? 'mx' : options.country === 'cl' ? 'cl' : intent.country;
@@ -126,12 +174,13 @@ export function createBridge(core: SandboxCore): WidgetBridge {
       },
       space: found.space,
       intent,
+      checkout,
     };
   }
 
   return {
     openSession(options) {
-      const { result, space, intent } = validate(options);
+      const { result, space, intent, checkout } = validate(options);
       const record: WidgetSessionRecord = {
         id: result.ok ? result.sessionId : core.id('ws'),
         object: 'widget_session',
@@ -141,6 +190,7 @@ export function createBridge(core: SandboxCore): WidgetBridge {
         ok: result.ok,
         error: result.ok ? null : { code: result.code, message: result.message },
         payment_intent_id: intent?.object.id ?? null,
+        checkout_session_id: checkout?.object.id ?? null,
         country: result.ok ? result.country : null,
         scenario: result.ok ? result.scenario : null,
         actions: [],

@@ -6,6 +6,7 @@
 import { newId } from '../fintoc/index.js';
 import type { SandboxClock } from './clock.js';
 import { Deliverer } from './delivery.js';
+import { CheckoutSessions } from './sessions.js';
 import { invalid, missing, notFound } from './errors.js';
 import {
   canMove,
@@ -21,7 +22,6 @@ import {
   isoSeconds,
   Space,
   type BankAccount,
-  type CheckoutRecord,
   type EndpointRecord,
   type EventRecord,
   type IntentRecord,
@@ -87,14 +87,14 @@ export function checkUrl(value: unknown, param: string): string {
   );
 }
 
-function optionalString(body: Record<string, unknown>, key: string): string | null {
+export function optionalString(body: Record<string, unknown>, key: string): string | null {
   const v = body[key];
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw invalid('invalid_params', `${key} must be a string.`, key);
   return v;
 }
 
-function optionalObject(body: Record<string, unknown>, key: string): Record<string, unknown> | null {
+export function optionalObject(body: Record<string, unknown>, key: string): Record<string, unknown> | null {
   const v = body[key];
   if (v === undefined || v === null) return null;
   if (typeof v !== 'object' || Array.isArray(v))
@@ -102,7 +102,7 @@ function optionalObject(body: Record<string, unknown>, key: string): Record<stri
   return v as Record<string, unknown>;
 }
 
-function amountOf(body: Record<string, unknown>): number {
+export function amountOf(body: Record<string, unknown>): number {
   const v = body.amount;
   if (v === undefined || v === null) throw missing('amount');
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
@@ -115,7 +115,7 @@ function amountOf(body: Record<string, unknown>): number {
   return v;
 }
 
-function currencyOf(body: Record<string, unknown>): 'CLP' | 'MXN' {
+export function currencyOf(body: Record<string, unknown>): 'CLP' | 'MXN' {
   const v = body.currency;
   if (v === undefined || v === null) throw missing('currency');
   const c = typeof v === 'string' ? v.toUpperCase() : '';
@@ -129,6 +129,8 @@ export class SandboxCore {
   readonly spaces = new Map<string, Space>();
   readonly widgetTokens = new Map<string, { space: Space; intentId: string }>();
   readonly deliverer: Deliverer;
+  /** Checkout sessions (v1 and v2) and their payments (./sessions.ts). */
+  readonly sessions: CheckoutSessions;
   /** Every task on the clock, described as data (what the state file keeps). */
   readonly timers: Timers;
   defaultScenarioForNewOrgs: Scenario = makeScenario('succeed');
@@ -139,6 +141,7 @@ export class SandboxCore {
 
   constructor(readonly o: CoreOptions) {
     this.timers = new Timers(o.clock, () => this.changed());
+    this.sessions = new CheckoutSessions(this);
     this.deliverer = new Deliverer({
       clock: o.clock,
       timers: this.timers,
@@ -242,7 +245,15 @@ export class SandboxCore {
 
   // ---------------------------------------------------------------- payment intents
 
-  createIntent(space: Space, body: Record<string, unknown>): PaymentIntentObject {
+  /**
+   * `opts` is for a checkout session's intent (./sessions.ts): it expires with its session at
+   * `expiresAtMs` (shown as `expires_at`) instead of after the sandbox's intent timeout.
+   */
+  createIntent(
+    space: Space,
+    body: Record<string, unknown>,
+    opts: { checkoutId?: string; expiresAtMs?: number; scenario?: Scenario } = {},
+  ): PaymentIntentObject {
     const amount = amountOf(body);
     const currency = currencyOf(body);
     const customer_email = optionalString(body, 'customer_email');
@@ -270,7 +281,7 @@ export class SandboxCore {
       transaction_date: null,
       widget_token: null,
       business_profile,
-      expires_at: null,
+      expires_at: opts.expiresAtMs === undefined ? null : isoSeconds(opts.expiresAtMs),
       payment_type: 'bank_transfer',
       payment_type_options: {},
     };
@@ -278,14 +289,22 @@ export class SandboxCore {
       object,
       widgetToken,
       createdMs: now,
-      scenario: space.defaultScenario,
+      scenario: opts.scenario ?? space.defaultScenario,
       country,
-      history: [{ at: object.created_at, status: 'created', cause: 'api: create' }],
+      history: [
+        {
+          at: object.created_at,
+          status: 'created',
+          cause: opts.checkoutId ? 'checkout session' : 'api: create',
+        },
+      ],
+      ...(opts.checkoutId ? { checkoutId: opts.checkoutId } : {}),
     };
     space.intents.set(id, record);
     space.intentList.push(record);
     this.widgetTokens.set(widgetToken, { space, intentId: id });
-    if (this.o.intentTimeoutMs !== null) this.#timeoutAt(space, record, now + this.o.intentTimeoutMs);
+    if (this.o.intentTimeoutMs !== null && !opts.checkoutId)
+      this.#timeoutAt(space, record, now + this.o.intentTimeoutMs);
     // Nested objects are never mutated after creation (changes replace them), so a shallow copy is a snapshot.
     return { ...object, widget_token: widgetToken };
   }
@@ -328,9 +347,7 @@ export class SandboxCore {
     if (type) this.emit(space, type, record.object);
     // The intent of a checkout session: the session follows it (and finishes with it) at once, not
     // when someone next reads the session.
-    const session = record.object.metadata.checkout_session;
-    const checkout = typeof session === 'string' ? space.checkouts.get(session) : undefined;
-    if (checkout?.intentId === record.object.id) this.#syncCheckout(space, checkout);
+    if (record.checkoutId) this.sessions.intentMoved(space, record);
   }
 
   expireIntent(space: Space, id: string): PaymentIntentObject {
@@ -445,108 +462,6 @@ export class SandboxCore {
         `Payment intent ${record.object.id} is ${record.object.status}; "${action}" needs it in_progress (or created).`,
         'action',
       );
-    }
-  }
-
-  // ---------------------------------------------------------------- checkout sessions (v1)
-
-  createCheckout(space: Space, body: Record<string, unknown>, origin: string): CheckoutRecord {
-    const amount = amountOf(body);
-    const currency = currencyOf(body);
-    const success_url = checkUrl(body.success_url, 'success_url');
-    const cancel_url = checkUrl(body.cancel_url, 'cancel_url');
-    const now = this.now();
-    const id = this.id('cs');
-    const record: CheckoutRecord = {
-      createdMs: now,
-      intentId: null,
-      object: {
-        id,
-        object: 'checkout_session',
-        amount,
-        currency,
-        status: 'created',
-        success_url,
-        cancel_url,
-        redirect_url: `${origin}/payment?checkout_session=${id}`,
-        created_at: isoSeconds(now),
-        expires_at: isoSeconds(now + 86_400_000),
-        customer_email: optionalString(body, 'customer_email'),
-        metadata: optionalObject(body, 'metadata') ?? {},
-        mode: space.mode,
-        flow: 'payment',
-        business_profile: optionalObject(body, 'business_profile'),
-        payment_method_types: ['bank_transfer'],
-        payment_resource: { payment_intent: null },
-      },
-    };
-    space.checkouts.set(id, record);
-    this.#checkoutExpiryAt(space, record, now + 86_400_000);
-    return record;
-  }
-
-  #checkoutExpiryAt(space: Space, record: CheckoutRecord, at: number): void {
-    const id = record.object.id;
-    this.timers.add(at, `expire ${id}`, { kind: 'checkout_expiry', space: space.key, id }, () => {
-      if (record.object.status === 'created') this.#expireCheckout(space, record);
-    });
-  }
-
-  checkout(space: Space, id: string): CheckoutRecord {
-    const record = space.checkouts.get(id);
-    if (!record) throw notFound('checkout_session', id);
-    this.#syncCheckout(space, record);
-    return record;
-  }
-
-  expireCheckout(space: Space, id: string): CheckoutRecord {
-    const record = this.checkout(space, id);
-    if (record.object.status !== 'created') {
-      throw invalid(
-        'invalid_checkout_session_status',
-        `Checkout session ${id} is ${record.object.status}; only sessions that are created can be expired.`,
-        'id',
-      );
-    }
-    this.#expireCheckout(space, record);
-    return record;
-  }
-
-  #expireCheckout(space: Space, record: CheckoutRecord): void {
-    record.object.status = 'expired';
-    this.emit(space, 'checkout_session.expired', record.object);
-  }
-
-  /** The hosted page's "pay" button: an intent is made for the session and driven by its scenario. */
-  payCheckout(space: Space, record: CheckoutRecord): PaymentIntentObject {
-    if (record.object.status !== 'created') {
-      throw invalid(
-        'invalid_checkout_session_status',
-        `Checkout session ${record.object.id} is ${record.object.status}.`,
-      );
-    }
-    const pi = this.createIntent(space, {
-      amount: record.object.amount,
-      currency: record.object.currency,
-      customer_email: record.object.customer_email,
-      metadata: { ...record.object.metadata, checkout_session: record.object.id },
-    });
-    record.intentId = pi.id;
-    record.object.status = 'in_progress';
-    const intent = this.intent(space, pi.id);
-    this.#authorize(space, intent, 'checkout page: pay');
-    this.#syncCheckout(space, record);
-    return intent.object;
-  }
-
-  #syncCheckout(space: Space, record: CheckoutRecord): void {
-    if (!record.intentId) return;
-    const intent = space.intents.get(record.intentId);
-    if (!intent) return;
-    record.object.payment_resource = { payment_intent: structuredClone(intent.object) };
-    if (record.object.status === 'in_progress' && isFinal(intent.object.status)) {
-      record.object.status = 'finished';
-      this.emit(space, 'checkout_session.finished', record.object);
     }
   }
 
@@ -758,11 +673,8 @@ export class SandboxCore {
         if (spec.kind === 'intent_timeout') return this.#timeoutAt(space, record, at);
         return this.#settleAt(space, record, at, { status: spec.status, error_reason: spec.error_reason });
       }
-      case 'checkout_expiry': {
-        const record = space.checkouts.get(spec.id);
-        if (!record) throw gone('checkout session');
-        return this.#checkoutExpiryAt(space, record, at);
-      }
+      case 'checkout_expiry':
+        return this.sessions.resumeExpiry(space, spec.id, at);
       case 'refund_step': {
         const record = space.refunds.get(spec.id);
         if (!record) throw gone('refund');

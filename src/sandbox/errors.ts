@@ -50,6 +50,10 @@ export const SANDBOX_ERRORS = {
     fix: 'Only a created checkout session can be expired or paid.',
   },
   invalid_refund_status: { status: 400, fix: 'Only a created refund can be canceled.' },
+  invalid_api_version: {
+    status: 403,
+    fix: 'Send Fintoc-Version: 2026-02-01 (a published version) with the v2 endpoints, or pin the organisation to it.',
+  },
   invalid_status_transition: {
     status: 400,
     fix: 'The state machine does not allow this move; see docs/sandbox.md.',

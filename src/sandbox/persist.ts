@@ -41,6 +41,7 @@ import {
   type WidgetSessionRecord,
 } from './records.js';
 import type { TimerSpec } from './timers.js';
+import { isApiVersion } from './versions.js';
 
 /** The version this code writes and the only one it reads. */
 export const STATE_VERSION = 1;
@@ -79,6 +80,8 @@ interface SpaceState {
   mode: Mode;
   suffix: string;
   default_scenario: Scenario;
+  /** The pinned API version (absent in files written before v2: the default). */
+  api_version?: string;
   intents: IntentRecord[];
   checkouts: CheckoutRecord[];
   endpoints: EndpointRecord[];
@@ -120,6 +123,7 @@ export function serializeState(core: SandboxCore): string {
       mode: space.mode,
       suffix: space.suffix,
       default_scenario: space.defaultScenario,
+      api_version: space.apiVersion,
       intents: space.intentList,
       checkouts: [...space.checkouts.values()],
       endpoints: space.endpointList,
@@ -312,7 +316,11 @@ export function restoreState(core: SandboxCore, doc: StateDocument): void {
       space.intentList.push(r);
       core.widgetTokens.set(r.widgetToken, { space, intentId: r.object.id });
     }
-    for (const r of s.checkouts) space.checkouts.set(r.object.id, r);
+    if (isApiVersion(s.api_version)) space.apiVersion = s.api_version;
+    for (const r of s.checkouts) {
+      space.checkouts.set(r.object.id, r);
+      core.sessions.adopt(space, r);
+    }
     for (const r of s.endpoints) {
       space.endpoints.set(r.object.id, r);
       space.endpointList.push(r);

@@ -3,6 +3,7 @@
  * the bookkeeping around them. One `Space` holds everything of one organisation in one mode.
  */
 import type { IntentStatus, Scenario } from './machine.js';
+import { DEFAULT_API_VERSION, type ApiVersion } from './versions.js';
 
 export type Mode = 'test' | 'live';
 
@@ -44,24 +45,36 @@ export interface IntentRecord {
   country: 'cl' | 'mx';
   /** Why the last change happened (for the control API's timeline). */
   history: Array<{ at: string; status: IntentStatus; cause: string }>;
+  /** The checkout session this intent pays, if any. */
+  checkoutId?: string | null;
 }
 
+/**
+ * A checkout session as the API shows it (one store for `/v1/` and `/v2/`). `session_token` is set
+ * for v1 sessions and v2 `embedded` ones, `redirect_url` for v1 sessions and v2 `hosted` ones.
+ */
 export interface CheckoutSessionObject {
   id: string;
   object: 'checkout_session';
   amount: number;
   currency: string;
   status: 'created' | 'in_progress' | 'finished' | 'expired';
-  success_url: string;
-  cancel_url: string;
-  redirect_url: string;
+  success_url: string | null;
+  cancel_url: string | null;
+  redirect_url: string | null;
+  session_token: string | null;
+  ui_mode: 'hosted' | 'embedded';
   created_at: string;
   expires_at: string;
+  customer: Record<string, unknown> | null;
   customer_email: string | null;
   metadata: Record<string, unknown>;
   mode: Mode;
   flow: 'payment';
   business_profile: Record<string, unknown> | null;
+  line_items: null;
+  payment_method: null;
+  payment_method_options: Record<string, unknown>;
   payment_method_types: string[];
   payment_resource: { payment_intent: PaymentIntentObject | null };
 }
@@ -69,7 +82,20 @@ export interface CheckoutSessionObject {
 export interface CheckoutRecord {
   object: CheckoutSessionObject;
   createdMs: number;
+  /** The session's payment intent, made when the customer opens the payment (page, widget, control API). */
   intentId: string | null;
+  /** Which API made it: a v1 session shows both `session_token` and `redirect_url`. */
+  namespace: 'v1' | 'v2';
+  /** What the hosted page and the widget's `sessionToken` open (also when the object shows `null`). */
+  sessionToken: string;
+  /** The hosted page (also for an `embedded` session, whose object shows `null`). */
+  pageUrl: string;
+  /** Sandbox time the session expires at (`expires_at`, in ms). */
+  expiresMs: number;
+  /** The scenario its intent gets; `null`: the organisation's default when the intent is made. */
+  scenario: Scenario | null;
+  /** Every status change with its cause (control API). */
+  history: Array<{ at: string; status: CheckoutSessionObject['status']; cause: string }>;
 }
 
 export interface WebhookEndpointObject {
@@ -189,6 +215,8 @@ export interface WidgetSessionRecord {
   ok: boolean;
   error: { code: string; message: string } | null;
   payment_intent_id: string | null;
+  /** The checkout session opened with `sessionToken`, if any. */
+  checkout_session_id?: string | null;
   country: 'cl' | 'mx' | null;
   scenario: string | null;
   actions: Array<{ at: string; action: string; ok: boolean; status: string | null; error: string | null }>;
@@ -229,6 +257,8 @@ export class Space {
   readonly requests: RequestLogEntry[] = [];
   /** Deliveries a `reorder` fault holds, per endpoint, in arrival order. */
   readonly held = new Map<string, Delivery[]>();
+  /** The API version the organisation is pinned to (./versions.ts). */
+  apiVersion: ApiVersion = DEFAULT_API_VERSION;
 
   constructor(
     readonly mode: Mode,

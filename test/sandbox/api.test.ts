@@ -5,7 +5,6 @@ import {
   PaymentIntentSchema,
   WebhookEndpointSchema,
   RefundSchema,
-  CheckoutSessionSchema,
 } from '../../src/fintoc/index.js';
 import {
   build,
@@ -40,7 +39,7 @@ describe('authentication', () => {
     expect((await h.request('GET', '/v1/whoami')).status).toBe(200);
     const bearer = await h.request('GET', '/v1/whoami', { key: `Bearer ${TEST_KEY}` });
     expect(bearer.status).toBe(200);
-    expect(bearer.body).toMatchObject({ mode: 'test', api_version: '2023-11-15' });
+    expect(bearer.body).toMatchObject({ mode: 'test', api_version: '2026-02-01' });
     expect(typeof bearer.body.organization_name).toBe('string');
   });
 
@@ -444,99 +443,6 @@ describe('webhook endpoints', () => {
       (await h.request('PATCH', `/v1/webhook_endpoints/${live.id}`, { body: { disabled: true } })).status,
     ).toBe(404);
     expect((await h.request('DELETE', `/v1/webhook_endpoints/${live.id}`)).status).toBe(404);
-  });
-});
-
-describe('checkout sessions (v1)', () => {
-  const URLS = { success_url: 'https://shop.example/ok', cancel_url: 'https://shop.example/ko' };
-  const createSession = (body: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-    h.request('POST', '/v1/checkout_sessions', {
-      body: { amount: 7000, currency: 'CLP', ...URLS, ...body },
-      headers,
-    });
-  const pay = (id: string) => h.sb.app.inject({ method: 'POST', url: `/payment/${id}/pay` });
-  const eventTypes = async () =>
-    (await h.request('GET', '/_sandbox/events')).body.data.map((e: any) => e.type);
-
-  it('create, get, hosted page, pay → finished, redirect to success_url', async () => {
-    const res = await createSession({}, { host: 'sandbox.test' });
-    expect(res.status).toBe(201);
-    expect(CheckoutSessionSchema.safeParse(res.body).success).toBe(true);
-    const cs = res.body;
-    expect(cs).toMatchObject({ object: 'checkout_session', status: 'created', amount: 7000, mode: 'test' });
-    expect(cs.id).toMatch(/^cs_/);
-    expect(cs.redirect_url).toBe(`http://sandbox.test/payment?checkout_session=${cs.id}`);
-    const page = await h.sb.app.inject({ method: 'GET', url: `/payment?checkout_session=${cs.id}` });
-    expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('Paga con tu banco');
-    const paid = await pay(cs.id);
-    expect(paid.statusCode).toBe(303);
-    expect(paid.headers.location).toBe('https://shop.example/ok');
-    const after = await h.request('GET', `/v1/checkout_sessions/${cs.id}`);
-    expect(after.body.status).toBe('finished');
-    expect(after.body.payment_resource.payment_intent).toMatchObject({ status: 'succeeded', amount: 7000 });
-    expect(await eventTypes()).toEqual(['checkout_session.finished', 'payment_intent.succeeded']);
-  });
-
-  it('a session whose payment is pending finishes when the payment settles, without anyone reading it', async () => {
-    await h.request('PUT', '/_sandbox/scenario', {
-      body: { scenario: 'pending_then_succeed', pending_for: '30s' },
-    });
-    const cs = (await createSession()).body;
-    expect((await pay(cs.id)).headers.location).toBe('https://shop.example/ok');
-    expect(await eventTypes()).toEqual(['payment_intent.pending']);
-    await h.sb.clock.advance(30_000);
-    expect(await eventTypes()).toEqual([
-      'checkout_session.finished',
-      'payment_intent.succeeded',
-      'payment_intent.pending',
-    ]);
-    const [finished] = (await h.request('GET', '/_sandbox/events')).body.data;
-    expect(finished.data).toMatchObject({
-      id: cs.id,
-      status: 'finished',
-      payment_resource: { payment_intent: { status: 'succeeded' } },
-    });
-  });
-
-  it('a rejected payment and "back to the shop" both go to cancel_url', async () => {
-    await h.request('PUT', '/_sandbox/scenario', { body: { scenario: 'reject' } });
-    const a = (await createSession()).body;
-    expect((await pay(a.id)).headers.location).toBe('https://shop.example/ko');
-    expect(
-      (await h.request('GET', `/v1/checkout_sessions/${a.id}`)).body.payment_resource.payment_intent.status,
-    ).toBe('rejected');
-    const b = (await createSession()).body;
-    const back = await h.sb.app.inject({ method: 'POST', url: `/payment/${b.id}/cancel` });
-    expect(back.statusCode).toBe(303);
-    expect(back.headers.location).toBe('https://shop.example/ko');
-    expect((await h.request('GET', `/v1/checkout_sessions/${b.id}`)).body.status).toBe('created');
-    expect(
-      (await h.sb.app.inject({ method: 'GET', url: '/payment?checkout_session=cs_nope' })).statusCode,
-    ).toBe(404);
-    for (const action of ['pay', 'cancel'])
-      expect((await h.sb.app.inject({ method: 'POST', url: `/payment/cs_nope/${action}` })).statusCode).toBe(
-        404,
-      );
-  });
-
-  it('expires only while created; requires https success and cancel URLs', async () => {
-    const cs = (await createSession()).body;
-    const expired = await h.request('POST', `/v1/checkout_sessions/${cs.id}/expire`);
-    expect(expired).toMatchObject({ status: 201, body: { status: 'expired' } });
-    expect((await h.request('POST', `/v1/checkout_sessions/${cs.id}/expire`)).status).toBe(400);
-    const bad = await createSession({ success_url: 'http://shop.example' });
-    expect(bad.body.error).toMatchObject({ code: 'invalid_url', param: 'success_url' });
-    const missing = await createSession({ success_url: undefined, cancel_url: undefined });
-    expect(missing.body.error).toMatchObject({ code: 'missing_parameter', param: 'success_url' });
-  });
-
-  it('an unpaid session expires after 24 h of sandbox time', async () => {
-    const cs = (await createSession()).body;
-    await h.sb.clock.advance(24 * 3_600_000 - 1000);
-    expect((await h.request('GET', `/v1/checkout_sessions/${cs.id}`)).body.status).toBe('created');
-    await h.sb.clock.advance(1000);
-    expect((await h.request('GET', `/v1/checkout_sessions/${cs.id}`)).body.status).toBe('expired');
   });
 });
 

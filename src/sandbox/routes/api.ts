@@ -1,6 +1,6 @@
 /**
- * Fintoc's API as the sandbox serves it (`/v1/…`): payment intents, checkout sessions, webhook
- * endpoints, events, refunds and whoami. Same paths, bodies, status codes and error envelope.
+ * Fintoc's API as the sandbox serves it (`/v1/…`): payment intents, webhook endpoints, events,
+ * refunds and whoami (checkout sessions: ./checkout.ts). Same paths, bodies, status codes and error envelope.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SandboxCore } from '../core.js';
@@ -65,20 +65,6 @@ export function apiRoutes(app: FastifyInstance, ctx: RouteContext): void {
   post('/v1/payment_intents/:id/expire', (space, request) => ({
     status: 201,
     body: core.expireIntent(space, request.params.id),
-  }));
-
-  // Checkout sessions (v1)
-  post('/v1/checkout_sessions', (space, request) => ({
-    status: 201,
-    body: core.createCheckout(space, bodyOf(request), ctx.originOf(request)).object,
-  }));
-  app.get<{ Params: Params }>(
-    '/v1/checkout_sessions/:id',
-    async (request) => core.checkout(ctx.spaceOf(request), request.params.id).object,
-  );
-  post('/v1/checkout_sessions/:id/expire', (space, request) => ({
-    status: 201,
-    body: core.expireCheckout(space, request.params.id).object,
   }));
 
   // Webhook endpoints
@@ -146,6 +132,6 @@ export function apiRoutes(app: FastifyInstance, ctx: RouteContext): void {
   // Who am I
   app.get('/v1/whoami', async (request) => {
     const space = ctx.spaceOf(request);
-    return { organization_name: space.organizationName, mode: space.mode, api_version: '2023-11-15' };
+    return { organization_name: space.organizationName, mode: space.mode, api_version: space.apiVersion };
   });
 }

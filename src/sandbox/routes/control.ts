@@ -14,7 +14,7 @@ import { bodyOf, type RouteContext } from './api.js';
 
 const FAULT_KINDS: readonly FaultKind[] = ['drop', 'lose_response', 'delay', 'duplicate', 'reorder', 'stop'];
 
-function parseScenario(body: Record<string, unknown>): Scenario {
+export function parseScenario(body: Record<string, unknown>): Scenario {
   const name = body.scenario ?? body.name;
   if (name === undefined || name === null) throw missing('scenario');
   if (typeof name !== 'string' || !(SCENARIOS as readonly string[]).includes(name)) {

@@ -4,7 +4,10 @@
  * sees a secret key: it sends only the public key and the widget token it was given.
  */
 export interface WidgetBridge {
-  /** Validates what Fintoc.create received and records the widget session for /_sandbox listing. */
+  /**
+   * Validates what Fintoc.create received (a payment intent's `widgetToken`, or a checkout session's
+   * `sessionToken`) and records the widget session for /_sandbox listing.
+   */
   openSession(options: Record<string, unknown>): WidgetSessionResult;
   /** The customer's actions in the simulated bank flow, moving the intent through the API state machine (events + webhooks follow). */
   customerAction(sessionId: string, action: CustomerAction): WidgetActionResult;
@@ -26,7 +29,9 @@ export type WidgetSessionResult =
         | 'invalid_widget_token'
         | 'widget_token_spent'
         | 'mode_mismatch'
-        | 'invalid_holder_type';
+        | 'invalid_holder_type'
+        | 'invalid_session_token'
+        | 'session_token_spent';
       message: string;
     };
 

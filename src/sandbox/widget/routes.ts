@@ -30,6 +30,8 @@ export const SESSION_ERRORS: Readonly<Record<SessionErrorCode, [number, ErrorTyp
   mode_mismatch: [400, 'invalid_request_error'],
   invalid_public_key: [401, 'authentication_error'],
   widget_token_spent: [409, 'invalid_request_error'],
+  invalid_session_token: [400, 'invalid_request_error'],
+  session_token_spent: [409, 'invalid_request_error'],
 };
 
 function sendError(

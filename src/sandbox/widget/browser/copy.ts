@@ -9,6 +9,9 @@ export const ERROR_TEXT: Readonly<Record<string, string>> = {
   mode_mismatch: 'La llave pública y el pago son de modos distintos (prueba y producción).',
   invalid_holder_type: 'Para pagos, holderType debe ser "individual".',
   invalid_country: 'El país (country) debe ser "cl" o "mx".',
+  invalid_session_token: 'La sesión de pago (sessionToken) no existe o no es válida.',
+  session_token_spent:
+    'Esta sesión de pago ya terminó o expiró. Vuelve al comercio e inicia el pago de nuevo.',
   network_error: 'No pudimos conectar con Fintoc. Revisa tu conexión e inténtalo de nuevo.',
 };
 
