@@ -62,6 +62,14 @@ export const SERVICE_ERRORS = {
   },
   invalid_payload: { status: 400, fix: 'The signed body is not JSON.' },
   internal_error: { status: 500, fix: 'A bug or an unavailable database; see the service log (request id).' },
+  database_unavailable: {
+    status: 503,
+    fix: '/readyz: the database does not answer; check DATABASE_URL and that the server runs.',
+  },
+  data_dir_lost: {
+    status: 503,
+    fix: '/readyz: the embedded database directory was deleted while running; restart the service (restore the directory from a backup first to keep its data).',
+  },
 } as const;
 
 export type ServiceErrorCode = keyof typeof SERVICE_ERRORS;

@@ -25,6 +25,8 @@ export function devCommand(): Command {
     .option('--json', 'print one JSON line with URLs and keys when ready')
     .action(async (opts: { port: string; sandboxPort: string; dataDir: string; json?: boolean }) => {
       const started = Date.now();
+      /** Progress and notices go to stderr, so stdout stays the banner (or the one JSON line). */
+      const progress = (line: string) => process.stderr.write(`pasarela dev: ${line}\n`);
       // Before anything else: a second process on the same files exits at once.
       const { lockOrExplain } = await import('../lock.js');
       const { join, resolve } = await import('node:path');
@@ -70,9 +72,16 @@ export function devCommand(): Command {
       const servicePort = port === 0 ? await anyFreePort() : port;
       const statePath = join(dataDir, 'dev.json');
       let state: DevState;
+      let keysNote: string | null = null;
       if (existsSync(statePath)) {
         state = JSON.parse(readFileSync(statePath, 'utf8')) as DevState;
       } else {
+        // Said out loud: a script or shop holding an earlier key gets 401 from now on, and a data
+        // directory deleted since the last run took its payments with it.
+        keysNote = existsSync(join(dataDir, 'db', 'PG_VERSION'))
+          ? `${statePath} was missing: made NEW keys. The database's earlier payments are kept, but an earlier API key no longer works.`
+          : `no keys and no database in ${dataDir}: made NEW keys and an empty database. If pasarela dev ran here before, that data directory was removed: its payments and its API key are gone.`;
+        progress(keysNote);
         state = {
           secretKey: newSecretKey('test'),
           apiKey: `dev_${randomBytes(18).toString('hex')}`,
@@ -155,6 +164,7 @@ export function devCommand(): Command {
         secretKey: sb.secretKey,
         publicKey: sb.publicKey,
         dataDir,
+        keysCreated: keysNote !== null,
         readyMs: Date.now() - started,
       };
       if (opts.json) {
@@ -168,6 +178,7 @@ export function devCommand(): Command {
             `  dashboard     ${info.dashboard}   (sign in with the API key ${info.apiKey})`,
             `  sandbox       ${info.sandbox}   (secret key ${info.secretKey}, public key ${info.publicKey})`,
             `  data          ${dataDir}`,
+            ...(keysNote ? [`  NEW KEYS      ${keysNote}`] : []),
             '',
             '  Try it:',
             `    curl -s ${info.api} -H 'Authorization: Bearer ${info.apiKey}' -H 'Content-Type: application/json' \\`,
@@ -181,11 +192,20 @@ export function devCommand(): Command {
           ].join('\n'),
         );
       }
+      // A data directory deleted while running: /readyz answers 503, and the terminal says it once.
+      const watch = setInterval(() => {
+        const lost = running.app.database.lost();
+        if (lost === null) return;
+        progress(lost);
+        clearInterval(watch);
+      }, 2_000);
+      watch.unref();
       await new Promise<void>((resolveStop) => {
         let stopping = false;
         const stop = () => {
           if (stopping) return;
           stopping = true;
+          const lost = running.app.database.lost() !== null;
           running
             .close()
             .then(() => sb.close())
@@ -194,6 +214,11 @@ export function devCommand(): Command {
               dbLock.release();
             })
             .then(resolveStop, (err: unknown) => {
+              if (lost) {
+                // Expected: the sandbox cannot save into a directory that is gone.
+                progress(`stopped; nothing was saved, as ${dataDir} was deleted while running.`);
+                return resolveStop();
+              }
               process.stderr.write(`pasarela dev: error while stopping: ${String(err)}\n`);
               process.exitCode = 1;
               resolveStop();

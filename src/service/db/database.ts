@@ -1,6 +1,6 @@
 import { PGlite, types } from '@electric-sql/pglite';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
@@ -11,6 +11,11 @@ export interface Database {
   kind: 'embedded' | 'postgres';
   /** Where it lives, without credentials. */
   location: string;
+  /**
+   * Why the store cannot keep data any more although it still answers, or null: an embedded
+   * database whose directory was deleted while open keeps working on files that are gone.
+   */
+  lost(): string | null;
   close(): Promise<void>;
 }
 
@@ -45,10 +50,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on('error', () => {});
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', location: redactUrl(options.url), close: () => db.destroy() };
+    return {
+      db,
+      kind: 'postgres',
+      location: redactUrl(options.url),
+      lost: () => null,
+      close: () => db.destroy(),
+    };
   }
   let pglite: PGlite;
   let location: string;
+  let lost = (): string | null => null;
   if ('pglite' in options) {
     pglite = options.pglite;
     location = 'memory';
@@ -57,12 +69,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     mkdirSync(dir, { recursive: true });
     pglite = await PGlite.create({ dataDir: dir, parsers: pgliteParsers });
     location = dir;
+    const marker = join(dir, 'PG_VERSION');
+    lost = () =>
+      existsSync(marker)
+        ? null
+        : `The embedded database directory ${dir} was deleted while the service runs: what it writes now is lost at the next start. Restart the service (with the directory restored from a backup, or empty to start afresh).`;
   }
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
   return {
     db,
     kind: 'embedded',
     location,
+    lost,
     close: async () => {
       await db.destroy();
       if (!pglite.closed) await pglite.close();

@@ -2,18 +2,23 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { countJobs, countPendingInbox } from '../../db/repositories.js';
+import { ServiceError } from '../../errors.js';
 
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/healthz', async () => ({ ok: true }));
 
   app.get('/readyz', async (_request, reply) => {
+    const lost = app.database.lost();
+    if (lost !== null) {
+      return reply.code(503).send({ ok: false, ...new ServiceError('data_dir_lost', lost).toJSON() });
+    }
     try {
       await sql`SELECT 1`.execute(app.database.db);
       return { ok: true, database: app.database.kind, workers: app.jobs.running };
     } catch {
       return reply.code(503).send({
         ok: false,
-        error: { code: 'database_unavailable', message: 'The database does not answer.' },
+        ...new ServiceError('database_unavailable', 'The database does not answer.').toJSON(),
       });
     }
   });
