@@ -5,10 +5,10 @@
  */
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
-import { buildApp, loadConfig, openDatabase, pgliteParsers } from '../../src/service/index.js';
+import { buildApp, loadConfig } from '../../src/service/index.js';
+import { freshEmbedded } from '../service/support/db.js';
 
 export interface Stack {
   sandbox: RunningSandbox;
@@ -85,7 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let service: FastifyInstance | null = null;
   let url = '';
   for (let attempt = 1; !service; attempt += 1) {
-    const database = await openDatabase({ pglite: await PGlite.create({ parsers: pgliteParsers }) });
+    const database = await freshEmbedded();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     if (endpoint) {

@@ -26,7 +26,8 @@ function migrationsHash(): string {
 
 let tarball: Blob | undefined;
 
-async function preparedTarball(): Promise<Blob> {
+/** The migrated database as a tarball (built once per migration set; `test/global-setup.ts` builds it before any test runs). */
+export async function preparedTarball(): Promise<Blob> {
   if (tarball) return tarball;
   const file = join(tmpdir(), `pasarela-test-pglite-${migrationsHash()}.tar.gz`);
   if (existsSync(file)) {

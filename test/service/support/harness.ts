@@ -54,6 +54,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * A test's time budget from what it does. Quiet, on 2 cores: starting a harness (loading the
+ * prepared database, starting the sandbox, building the app) takes about 1.5 s, and a step (a
+ * request, a simulated customer, a move of the clock with its deliveries and jobs) about 0.2 s. A
+ * whole `npm test` beside other work has run 10–20 times slower, so the budget is 20 times that,
+ * plus 10 s to close.
+ */
+export function harnessBudget(work: { harnesses?: number; steps: number }): number {
+  return 20 * ((work.harnesses ?? 1) * 1_500 + work.steps * 200) + 10_000;
+}
+
 export async function startHarness(
   opts: { env?: Record<string, string>; database?: Database; merchant?: boolean } = {},
 ): Promise<Harness> {
