@@ -481,3 +481,97 @@ describe('createFintocClient', () => {
     expect(live.calls[0]!.headers['authorization']).toBe('sk_live_abc');
   });
 });
+
+describe('v2 checkout sessions', () => {
+  const session = (over: Record<string, unknown> = {}) => ({
+    id: 'cs_1',
+    object: 'checkout_session',
+    amount: 5000,
+    currency: 'CLP',
+    created_at: '2026-03-01T12:00:00Z',
+    mode: 'test',
+    status: 'created',
+    ui_mode: 'embedded',
+    session_token: 'cs_1_sec_x',
+    redirect_url: null,
+    payment_resource: { payment_intent: null },
+    ...over,
+  });
+  const BASE = 'https://api.fintoc.com/v2/checkout_sessions';
+
+  it('go to /v2/ with Bearer and Fintoc-Version 2026-02-01, whatever the v1 calls send', async () => {
+    const { client, calls } = setup([json(201, session()), json(200, paymentIntent())], {
+      apiVersion: '2023-11-15',
+    });
+    const cs = await client.v2.checkoutSessions.create(
+      { amount: 5000, currency: 'CLP', ui_mode: 'embedded', metadata: { payment: 'pay_1' } },
+      { idempotencyKey: 'pay_1-attempt-1' },
+    );
+    expect(cs.session_token).toBe('cs_1_sec_x');
+    expect(calls[0]).toMatchObject({ url: BASE, method: 'POST' });
+    expect(calls[0]!.headers).toMatchObject({
+      authorization: `Bearer ${KEY}`,
+      'fintoc-version': '2026-02-01',
+      'idempotency-key': 'pay_1-attempt-1',
+      'content-type': 'application/json',
+    });
+    expect(JSON.parse(calls[0]!.body!)).toEqual({
+      amount: 5000,
+      currency: 'CLP',
+      ui_mode: 'embedded',
+      metadata: { payment: 'pay_1' },
+    });
+    // v1 keeps the raw key and the configured version.
+    await client.paymentIntents.get('pi_1');
+    expect(calls[1]!.headers['authorization']).toBe(KEY);
+    expect(calls[1]!.headers['fintoc-version']).toBe('2023-11-15');
+  });
+
+  it('send a later apiVersion to v2 as configured, and never a malformed one', async () => {
+    const later = setup([json(200, session())], { apiVersion: '2027-01-01' });
+    await later.client.v2.checkoutSessions.get('cs_1');
+    expect(later.calls[0]!.headers['fintoc-version']).toBe('2027-01-01');
+    const odd = setup([json(200, session())], { apiVersion: 'zzz' });
+    await odd.client.v2.checkoutSessions.get('cs_1');
+    expect(odd.calls[0]!.headers['fintoc-version']).toBe('2026-02-01');
+    const none = setup([json(200, session())]);
+    await none.client.v2.checkoutSessions.get('cs_1');
+    expect(none.calls[0]!.headers['fintoc-version']).toBe('2026-02-01');
+  });
+
+  it('get, expire (POST with a key) and request() on a /v2/ path use the v2 headers', async () => {
+    const { client, calls } = setup([json(200, session({ status: 'expired' }))]);
+    await client.v2.checkoutSessions.get('cs/1');
+    await client.v2.checkoutSessions.expire('cs_1');
+    await client.request('GET', '/v2/checkout_sessions/cs_1');
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      `GET ${BASE}/cs%2F1`,
+      `POST ${BASE}/cs_1/expire`,
+      `GET ${BASE}/cs_1`,
+    ]);
+    for (const c of calls) expect(c.headers['authorization']).toBe(`Bearer ${KEY}`);
+    expect(calls[1]!.headers['idempotency-key']).toMatch(UUID);
+  });
+
+  it('list follows the cursor Link (keeping the v2 headers) and stops on an empty one', async () => {
+    const { client, calls } = setup([
+      json(200, [session({ id: 'cs_3' }), session({ id: 'cs_2' })], {
+        link: `<${BASE}?limit=2&starting_after=cs_2>; rel="next"`,
+      }),
+      json(200, [session({ id: 'cs_1' })], { link: '' }),
+    ]);
+    const ids: string[] = [];
+    for await (const cs of client.v2.checkoutSessions.list({ limit: 2 })) ids.push(cs.id);
+    expect(ids).toEqual(['cs_3', 'cs_2', 'cs_1']);
+    expect(calls.map((c) => c.url)).toEqual([`${BASE}?limit=2`, `${BASE}?limit=2&starting_after=cs_2`]);
+    for (const c of calls) expect(c.headers['fintoc-version']).toBe('2026-02-01');
+  });
+
+  it('map a 403 invalid_api_version to FintocInvalidRequestError without retrying', async () => {
+    const { client, calls } = setup([fintocError(403, 'invalid_request_error', 'invalid_api_version')]);
+    const err = await rejection(client.v2.checkoutSessions.get('cs_1'));
+    expect(err).toBeInstanceOf(FintocInvalidRequestError);
+    expect(err).toMatchObject({ status: 403, code: 'invalid_api_version' });
+    expect(calls).toHaveLength(1);
+  });
+});

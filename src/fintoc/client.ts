@@ -25,8 +25,13 @@ import type {
   Whoami,
 } from './schemas.js';
 
-/** Fintoc's API origin; every path starts with `/v1/`. */
+/** Fintoc's API origin; every path starts with `/v1/` (or `/v2/`). */
 export const FINTOC_API_URL = 'https://api.fintoc.com';
+/**
+ * The API version every `/v2/` call is sent with (`Fintoc-Version`), unless `apiVersion` names a
+ * later one: Fintoc's v2 checkout sessions need 2026-02-01 or later, whatever the account is pinned to.
+ */
+export const V2_API_VERSION = '2026-02-01';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_RETRIES = 3;
 /** Fintoc's documented limit per organisation. */
@@ -110,6 +115,41 @@ export interface CheckoutSessionCreateParams {
   payment_method_types?: string[];
   [key: string]: unknown;
 }
+/**
+ * The body of `POST /v2/checkout_sessions`; unknown keys are sent as given.
+ *
+ * @example
+ * const params: CheckoutSessionV2CreateParams = { amount: 5000, currency: 'CLP', ui_mode: 'embedded', metadata: { payment_id: 'pay_1' } };
+ */
+export interface CheckoutSessionV2CreateParams {
+  /** Integer minor units (CLP has none; MXN centavos). */
+  amount: number;
+  currency: string;
+  /** `hosted` (default): send the customer to `redirect_url`; `embedded`: open the widget with `session_token`. */
+  ui_mode?: 'hosted' | 'embedded';
+  /** Required for `hosted`: where Fintoc sends the customer after paying, or leaving. */
+  success_url?: string;
+  cancel_url?: string;
+  customer_email?: string;
+  /** Copied to the session's payment intent, so `payment_intent.*` events carry it too. */
+  metadata?: Json;
+  business_profile?: { category?: string; name?: string; tax_id?: string };
+  customer?: { name?: string; email?: string; tax_id?: { type: string; value: string }; metadata?: Json };
+  payment_method_types?: string[];
+  payment_method_options?: Json;
+  /** When the session expires (default: 24 h after creation): unix seconds or ISO 8601. */
+  expires_at?: number | string;
+  [key: string]: unknown;
+}
+/** `GET /v2/checkout_sessions`: cursor pagination (the iterator follows `Link` by itself). */
+export interface CheckoutSessionListParams extends ListQuery {
+  /** Items per page, default 30. */
+  limit?: number;
+  /** An id: the sessions created before it (the next page). */
+  starting_after?: string;
+  /** An id: the sessions created after it (the previous page). */
+  ending_before?: string;
+}
 export interface WebhookEndpointCreateParams {
   url: string;
   enabled_events: string[];
@@ -158,10 +198,25 @@ export interface FintocClient {
     list(params?: PaymentIntentListParams): AsyncIterable<PaymentIntent>;
     expire(id: string, options?: RequestOptions): Promise<PaymentIntent>;
   };
+  /** Checkout sessions of the 2023-11-15 API (`/v1/checkout_sessions`: no list there). */
   checkoutSessions: {
     create(params: CheckoutSessionCreateParams, options?: RequestOptions): Promise<CheckoutSession>;
     get(id: string): Promise<CheckoutSession>;
     expire(id: string, options?: RequestOptions): Promise<CheckoutSession>;
+  };
+  /**
+   * The `/v2/` namespace (API version 2026-02-01): every call carries `Authorization: Bearer …` and
+   * `Fintoc-Version` ({@link V2_API_VERSION} unless `apiVersion` is later).
+   */
+  v2: {
+    checkoutSessions: {
+      create(params: CheckoutSessionV2CreateParams, options?: RequestOptions): Promise<CheckoutSession>;
+      get(id: string): Promise<CheckoutSession>;
+      /** Newest first, every page (cursor `Link`s followed). */
+      list(params?: CheckoutSessionListParams): AsyncIterable<CheckoutSession>;
+      /** Only while `created`; a payment the customer had opened expires with it. */
+      expire(id: string, options?: RequestOptions): Promise<CheckoutSession>;
+    };
   };
   webhookEndpoints: {
     create(params: WebhookEndpointCreateParams, options?: RequestOptions): Promise<WebhookEndpoint>;
@@ -300,6 +355,19 @@ export function createFintocClient(opts: FintocClientOptions): FintocClient {
     'User-Agent': USER_AGENT,
   };
   if (opts.apiVersion) baseHeaders['Fintoc-Version'] = opts.apiVersion;
+  // Fintoc documents `Bearer` for v2, and the v2 endpoints need 2026-02-01 or later.
+  const v2Headers: Record<string, string> = {
+    ...baseHeaders,
+    Authorization: `Bearer ${baseHeaders.Authorization}`,
+    'Fintoc-Version':
+      opts.apiVersion !== undefined &&
+      /^\d{4}-\d{2}-\d{2}$/.test(opts.apiVersion) &&
+      opts.apiVersion > V2_API_VERSION
+        ? opts.apiVersion
+        : V2_API_VERSION,
+  };
+  /** The headers of a call to this URL: v2's for `/v2/…`. */
+  const headersFor = (url: string) => (new URL(url).pathname.startsWith('/v2/') ? v2Headers : baseHeaders);
 
   async function attempt(
     method: string,
@@ -358,7 +426,7 @@ export function createFintocClient(opts: FintocClientOptions): FintocClient {
     body?: Json,
     idempotencyKey?: string,
   ): Promise<RawResponse> {
-    const headers = { ...baseHeaders };
+    const headers = { ...headersFor(url) };
     let payload: string | undefined;
     if (method === 'POST' || method === 'PATCH') {
       // An empty JSON object rather than no body: servers reject application/json with an empty body.
@@ -481,6 +549,7 @@ export function createFintocClient(opts: FintocClientOptions): FintocClient {
   const WE = '/v1/webhook_endpoints';
   const RE = '/v1/refunds';
   const PO = '/v1/payouts';
+  const CS2 = '/v2/checkout_sessions';
   function payoutResources(
     id: string,
     type: 'payment_intent',
@@ -514,6 +583,15 @@ export function createFintocClient(opts: FintocClientOptions): FintocClient {
       get: async (id) => call(CheckoutSessionSchema, 'GET', idPath(CS, id)),
       expire: async (id, options) =>
         call(CheckoutSessionSchema, 'POST', idPath(CS, id, '/expire'), undefined, options),
+    },
+    v2: {
+      checkoutSessions: {
+        create: (params, options) => call(CheckoutSessionSchema, 'POST', CS2, params, options),
+        get: async (id) => call(CheckoutSessionSchema, 'GET', idPath(CS2, id)),
+        list: (params) => list(CheckoutSessionSchema, CS2, params),
+        expire: async (id, options) =>
+          call(CheckoutSessionSchema, 'POST', idPath(CS2, id, '/expire'), undefined, options),
+      },
     },
     webhookEndpoints: {
       create: (params, options) => call(WebhookEndpointSchema, 'POST', WE, params, options),

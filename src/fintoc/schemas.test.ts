@@ -17,6 +17,8 @@ import {
   PaymentIntentSchema,
   RefundSchema,
   WebhookEndpointSchema,
+  sessionPaymentIntent,
+  sessionPaymentIntentId,
 } from './schemas.js';
 import type { PaymentIntent, PaymentIntentStatus } from './schemas.js';
 
@@ -108,6 +110,48 @@ describe('other objects', () => {
     expect(
       typeof cs.payment_resource?.payment_intent === 'object' && cs.payment_resource.payment_intent?.status,
     ).toBe('succeeded');
+  });
+  it("parses the v2 object of Fintoc's docs (hosted, customer object, line_items) and reads its intent", () => {
+    const base = {
+      id: 'cs_li5531onlFDi235',
+      object: 'checkout_session',
+      amount: 350000,
+      business_profile: null,
+      cancel_url: 'https://merchant.com/cancel',
+      created_at: '2026-01-13T18:48:25Z',
+      currency: 'CLP',
+      customer: { id: 'cus_8anq0lFDi2359An', object: 'customer', email: 'name@example.com' },
+      customer_email: 'name@example.com',
+      expires_at: '2026-01-14T18:48:25Z',
+      flow: 'payment',
+      line_items: null,
+      metadata: {},
+      mode: 'test',
+      payment_method: null,
+      payment_method_options: { bank_transfer: { recipient_account: null } },
+      payment_method_types: ['bank_transfer'],
+      redirect_url: 'https://checkout.fintoc.com/checkout_session_01HXY3Z7X5YQ54V8G2E1KJQAVF',
+      session_token: null,
+      status: 'finished',
+      success_url: 'https://merchant.com/success',
+      ui_mode: 'hosted',
+    };
+    const whole = CheckoutSessionSchema.parse({
+      ...base,
+      payment_resource: { payment_intent: pi({ id: 'pi_38DNJo3rbvGUzKFvCGZ6dxR1Kxx', status: 'succeeded' }) },
+    });
+    expect(sessionPaymentIntent(whole)?.status).toBe('succeeded');
+    expect(sessionPaymentIntentId(whole)).toBe('pi_38DNJo3rbvGUzKFvCGZ6dxR1Kxx');
+    const byId = CheckoutSessionSchema.parse({ ...base, payment_resource: { payment_intent: 'pi_2' } });
+    expect(sessionPaymentIntent(byId)).toBeNull();
+    expect(sessionPaymentIntentId(byId)).toBe('pi_2');
+    for (const payment_resource of [{ payment_intent: null }, null, undefined]) {
+      const none = CheckoutSessionSchema.parse({ ...base, status: 'created', payment_resource });
+      expect(sessionPaymentIntent(none)).toBeNull();
+      expect(sessionPaymentIntentId(none)).toBeNull();
+    }
+    // A ui_mode Fintoc adds later still parses.
+    expect(CheckoutSessionSchema.safeParse({ ...base, ui_mode: 'popup' }).success).toBe(true);
   });
   it('parses a webhook endpoint, with the secret only on create', () => {
     const base = {

@@ -120,12 +120,25 @@ export const PaymentIntentSchema = z.looseObject({
 });
 export type PaymentIntent = z.infer<typeof PaymentIntentSchema>;
 
+/**
+ * `created` (nobody paid yet), `in_progress` (the customer started), `finished` (its payment reached a
+ * final status: read it in `payment_resource.payment_intent`), `expired` (expired, or the customer left).
+ *
+ * @example
+ * CHECKOUT_SESSION_STATUSES.includes('finished'); // true
+ */
 export const CHECKOUT_SESSION_STATUSES = ['created', 'in_progress', 'finished', 'expired'] as const;
 export type CheckoutSessionStatus = (typeof CHECKOUT_SESSION_STATUSES)[number];
 
+/** `hosted`: Fintoc's page at `redirect_url`; `embedded`: the widget opened with `session_token`. */
+export const CHECKOUT_SESSION_UI_MODES = ['hosted', 'embedded'] as const;
+export type CheckoutSessionUiMode = (typeof CHECKOUT_SESSION_UI_MODES)[number];
+
 /**
- * A checkout session (v1). `payment_resource.payment_intent` is the resulting payment intent, as an
- * object or an id.
+ * A checkout session, v1 (2023-11-15) or v2 (2026-02-01). `payment_resource.payment_intent` is the
+ * resulting payment intent, as an object or an id (read it with {@link sessionPaymentIntentId}).
+ * `session_token` (for the widget's `sessionToken`) and `redirect_url` are null where the session's
+ * `ui_mode` does not use them.
  *
  * @example
  * const cs = CheckoutSessionSchema.parse(json); redirect(cs.redirect_url);
@@ -161,9 +174,35 @@ export const CheckoutSessionSchema = z.looseObject({
     .optional(),
   redirect_url: z.string().nullable().optional(),
   session_token: z.string().nullable().optional(),
+  // A string, not the enum: Fintoc may add modes, and a session must still parse.
   ui_mode: z.string().nullable().optional(),
+  line_items: z.array(z.unknown()).nullable().optional(),
 });
 export type CheckoutSession = z.infer<typeof CheckoutSessionSchema>;
+
+/**
+ * The session's payment intent when Fintoc sent it whole, else null (none yet, or only its id).
+ *
+ * @example
+ * const pi = sessionPaymentIntent(event.data); if (pi?.status === 'succeeded') fulfil();
+ */
+export function sessionPaymentIntent(session: CheckoutSession): PaymentIntent | null {
+  const pi = session.payment_resource?.payment_intent;
+  return pi !== null && typeof pi === 'object' ? pi : null;
+}
+
+/**
+ * The id of the session's payment intent, whether Fintoc sent the intent or its id; null before the
+ * customer opened the payment.
+ *
+ * @example
+ * sessionPaymentIntentId(cs); // 'pi_…' or null
+ */
+export function sessionPaymentIntentId(session: CheckoutSession): string | null {
+  const pi = session.payment_resource?.payment_intent;
+  if (typeof pi === 'string') return pi;
+  return pi?.id ?? null;
+}
 
 /**
  * A webhook endpoint. `secret` (`whsec_…`) is returned only on create, null afterwards.

@@ -7,8 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFintocClient,
   FintocInvalidRequestError,
+  isCheckoutSessionEvent,
   isPaymentIntentEvent,
   parseEvent,
+  sessionPaymentIntent,
+  sessionPaymentIntentId,
   verify,
 } from '../../src/fintoc/index.js';
 import type { FintocClient, FintocError } from '../../src/fintoc/index.js';
@@ -146,5 +149,107 @@ describe('client × sandbox', () => {
 
     await client.webhookEndpoints.delete(we.id);
     expect((await rejection(client.webhookEndpoints.get(we.id))).status).toBe(404);
+  });
+});
+
+describe('client × sandbox: checkout sessions v2', () => {
+  // An organisation of its own, so that its lists and webhooks hold only what these tests make.
+  const key = 'sk_test_clientV2sessions';
+  const v2client = () => createFintocClient({ secretKey: key, baseUrl: sb.url });
+
+  it('create (embedded and hosted), get, list across cursor pages, expire; v1 sessions read through v2', async () => {
+    const c = v2client();
+    const embedded = await c.v2.checkoutSessions.create(
+      { amount: 5000, currency: 'CLP', ui_mode: 'embedded', metadata: { payment: 'pay_1' } },
+      { idempotencyKey: 'pay_1-attempt-1' },
+    );
+    expect(embedded).toMatchObject({ status: 'created', ui_mode: 'embedded', redirect_url: null });
+    expect(embedded.session_token).toMatch(/^cs_\w+_sec_\w+$/);
+    const replay = await c.v2.checkoutSessions.create(
+      { amount: 5000, currency: 'CLP', ui_mode: 'embedded', metadata: { payment: 'pay_1' } },
+      { idempotencyKey: 'pay_1-attempt-1' },
+    );
+    expect(replay.id).toBe(embedded.id);
+    const hosted = await c.v2.checkoutSessions.create({
+      amount: 7000,
+      currency: 'MXN',
+      success_url: 'https://shop.example/ok',
+      cancel_url: 'https://shop.example/ko',
+    });
+    expect(hosted.redirect_url).toBe(`${sb.url}/checkout/${hosted.id}`);
+    expect(hosted.session_token).toBeNull();
+    const v1 = await c.checkoutSessions.create({
+      amount: 900,
+      currency: 'CLP',
+      success_url: 'https://shop.example/ok',
+      cancel_url: 'https://shop.example/ko',
+    });
+    expect((await c.v2.checkoutSessions.get(v1.id)).id).toBe(v1.id);
+    for (let i = 0; i < 4; i++)
+      await c.v2.checkoutSessions.create({ amount: 100 + i, currency: 'CLP', ui_mode: 'embedded' });
+    const ids: string[] = [];
+    for await (const cs of c.v2.checkoutSessions.list({ limit: 2 })) ids.push(cs.id);
+    expect(ids).toHaveLength(7);
+    expect(new Set(ids).size).toBe(7);
+    expect(ids.slice(-3)).toEqual([v1.id, hosted.id, embedded.id]);
+    const requests = (await c.request('GET', '/_sandbox/requests')) as { data: { path: string }[] };
+    expect(requests.data.filter((r) => r.path.startsWith('/v2/checkout_sessions?limit=2')).length).toBe(4);
+
+    expect((await c.v2.checkoutSessions.expire(hosted.id)).status).toBe('expired');
+    const again = await rejection(c.v2.checkoutSessions.expire(hosted.id));
+    expect(again).toBeInstanceOf(FintocInvalidRequestError);
+    expect(again).toMatchObject({ status: 400, code: 'invalid_checkout_session_status' });
+  });
+
+  it('works for an organisation pinned to 2023-11-15 (the client sends Fintoc-Version), which bare v2 calls cannot', async () => {
+    const c = v2client();
+    await c.request('POST', '/_sandbox/api_version', { body: { api_version: '2023-11-15' } });
+    try {
+      expect((await c.whoami()).api_version).toBe('2023-11-15');
+      const cs = await c.v2.checkoutSessions.create({ amount: 1000, currency: 'CLP', ui_mode: 'embedded' });
+      expect((await c.v2.checkoutSessions.get(cs.id)).status).toBe('created');
+      // As the official Node SDK calls v2: the bare key and no Fintoc-Version.
+      const bare = await fetch(`${sb.url}/v2/checkout_sessions/${cs.id}`, {
+        headers: { authorization: key },
+      });
+      expect(bare.status).toBe(403);
+      expect(((await bare.json()) as { error: { code: string } }).error.code).toBe('invalid_api_version');
+    } finally {
+      await c.request('POST', '/_sandbox/api_version', { body: { api_version: '2026-02-01' } });
+    }
+  });
+
+  it('the events of a paid session verify, parse as checkout_session.*, and link to the intent by metadata', async () => {
+    const c = v2client();
+    const we = await c.webhookEndpoints.create({
+      url: hookUrl,
+      enabled_events: ['checkout_session.finished', 'payment_intent.succeeded'],
+    });
+    const before = received.length;
+    const cs = await c.v2.checkoutSessions.create({
+      amount: 4200,
+      currency: 'CLP',
+      ui_mode: 'embedded',
+      metadata: { payment: 'pay_9' },
+    });
+    await c.request('POST', `/_sandbox/checkout_sessions/${cs.id}/simulate`, { body: { action: 'run' } });
+    const deadline = Date.now() + 20_000;
+    while (received.length < before + 2 && Date.now() < deadline) {
+      await sb.clock.advance(0);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const events = received
+      .slice(before)
+      .map((d) =>
+        verify({ body: d.body, header: d.header, secrets: we.secret!, now: new Date(sb.clock.now()) }),
+      );
+    const finished = events.find(isCheckoutSessionEvent);
+    const paid = events.find(isPaymentIntentEvent);
+    expect(finished?.type).toBe('checkout_session.finished');
+    expect(finished && sessionPaymentIntent(finished.data)?.status).toBe('succeeded');
+    expect(paid?.data.metadata).toEqual({ payment: 'pay_9' });
+    expect(finished && sessionPaymentIntentId(finished.data)).toBe(paid?.data.id);
+    expect((await c.v2.checkoutSessions.get(cs.id)).status).toBe('finished');
+    await c.webhookEndpoints.delete(we.id);
   });
 });
