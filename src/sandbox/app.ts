@@ -4,6 +4,8 @@
  * `startSandbox()` (./server.ts) or `app.listen()`; tests use `app.inject()`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -29,6 +31,7 @@ import { controlRoutes } from './routes/control.js';
 import { checkoutRoutes } from './routes/checkout.js';
 import { hostedPageRoutes } from './hosted/index.js';
 import { effectiveVersion } from './versions.js';
+import { payoutRoutes } from './routes/payouts.js';
 import { registerWidget, type WidgetBridge } from './widget/index.js';
 
 /** Random bytes drawn from a larger buffer, so ids do not each pay for a call into the CSPRNG. */
@@ -72,6 +75,11 @@ export interface SandboxOptions {
    * most every 200 ms) and on `close()`, atomically. Default: memory only.
    */
   stateFile?: string;
+  /**
+   * The folder that report channels write into (folders and maildirs must be inside it; relative
+   * paths are taken from it). Default `<tmp>/pasarela-sandbox-reports`.
+   */
+  reportsDir?: string;
 }
 
 export interface Sandbox {
@@ -152,6 +160,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     intentTimeoutMs: options.intentTimeoutMs === undefined ? 3_600_000 : options.intentTimeoutMs,
     refundStepMs: options.refundStepMs ?? 60_000,
     signWith: options.signWith ?? 'wall',
+    reportsDir: options.reportsDir ?? join(tmpdir(), 'pasarela-sandbox-reports'),
   });
   let store: StateStore | null = null;
   if (stateFile !== null) {
@@ -296,6 +305,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     apiRoutes(api, ctx);
     controlRoutes(api, ctx);
     checkoutRoutes(api, ctx);
+    payoutRoutes(api, ctx);
   });
   hostedPageRoutes(app, core);
   registerWidget(app, bridge, fixedOrigin ? { publicUrl: fixedOrigin } : {});

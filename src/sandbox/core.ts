@@ -29,6 +29,7 @@ import {
   type PaymentIntentObject,
   type RefundRecord,
 } from './records.js';
+import { Money } from './payouts.js';
 import { COLLECT, SENDER, sampleData } from './samples.js';
 import { Timers, type PendingTimer } from './timers.js';
 
@@ -43,6 +44,8 @@ export interface CoreOptions {
   refundStepMs: number;
   /** `clock`: sign webhooks with sandbox time; `wall`: with the real time. */
   signWith: 'clock' | 'wall';
+  /** The folder that report channels' folders and maildirs must be inside. */
+  reportsDir: string;
 }
 
 /**
@@ -133,6 +136,8 @@ export class SandboxCore {
   readonly sessions: CheckoutSessions;
   /** Every task on the clock, described as data (what the state file keeps). */
   readonly timers: Timers;
+  /** Payouts and report files (./payouts.ts). */
+  readonly money: Money;
   defaultScenarioForNewOrgs: Scenario = makeScenario('succeed');
   /** The secret key `startSandbox` printed; kept in the state file so a restart prints it again. */
   secretKey: string | null = null;
@@ -151,6 +156,7 @@ export class SandboxCore {
       newId: (p) => this.id(p),
       elapsed: () => performance.now(),
     });
+    this.money = new Money(this);
   }
 
   /** A fresh id; Fintoc's prefixes through `src/fintoc`, the sandbox's own (`dlv`, `flt`, `ws`) alike. */
@@ -345,6 +351,7 @@ export class SandboxCore {
     record.history.push({ at: isoSeconds(this.now()), status: to, cause: opts.cause });
     const type = eventTypeFor(to);
     if (type) this.emit(space, type, record.object);
+    if (to === 'succeeded') this.money.intentSucceeded(space, record);
     // The intent of a checkout session: the session follows it (and finishes with it) at once, not
     // when someone next reads the session.
     if (record.checkoutId) this.sessions.intentMoved(space, record);
@@ -631,6 +638,7 @@ export class SandboxCore {
       record.object.status = to;
       record.object.updated_at = isoSeconds(this.now());
       this.emit(space, `refund.${to}`, record.object);
+      this.money.refundChanged(space, record);
     });
   }
 
@@ -687,6 +695,8 @@ export class SandboxCore {
       }
       case 'release':
         return this.deliverer.resumeRelease(space, spec.id, at);
+      case 'money':
+        return this.money.resume(space, spec.id, spec.task, at);
     }
   }
 }

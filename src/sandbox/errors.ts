@@ -54,6 +54,14 @@ export const SANDBOX_ERRORS = {
     status: 403,
     fix: 'Send Fintoc-Version: 2026-02-01 (a published version) with the v2 endpoints, or pin the organisation to it.',
   },
+  invalid_payout_status: {
+    status: 400,
+    fix: 'Only an in_progress payout can succeed or be canceled, and only a succeeded one returned.',
+  },
+  invalid_report_path: {
+    status: 400,
+    fix: 'Give a folder inside the sandbox’s reports folder (--reports-dir), or a path relative to it.',
+  },
   invalid_status_transition: {
     status: 400,
     fix: 'The state machine does not allow this move; see docs/sandbox.md.',

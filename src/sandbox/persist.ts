@@ -95,6 +95,8 @@ interface SpaceState {
   faults: Fault[];
   widget_sessions: WidgetSessionRecord[];
   requests: RequestLogEntry[];
+  /** Ledger, payouts, report files and their settings (./payouts.ts); absent in older files. */
+  money?: unknown;
 }
 
 /** The state file's document. Internal records are stored as the sandbox keeps them. */
@@ -135,6 +137,7 @@ export function serializeState(core: SandboxCore): string {
       faults: [...space.faults.values()],
       widget_sessions: space.widgetSessions,
       requests: space.requests.slice(-REQUESTS_KEPT),
+      money: space.money.toJSON(),
     })),
     timers: core.timers.pending().map(({ at, spec }) => ({ at, spec })),
   };
@@ -358,6 +361,7 @@ export function restoreState(core: SandboxCore, doc: StateDocument): void {
     for (const f of s.faults) space.faults.set(f.id, f);
     space.widgetSessions.push(...s.widget_sessions);
     space.requests.push(...s.requests);
+    space.money.restore(s.money);
   }
   doc.timers.forEach((t, i) => core.resume({ seq: i, at: t.at, spec: t.spec }));
   // A delivery whose attempt was under way when the file was written has no task: its attempt

@@ -4,6 +4,7 @@
  */
 import type { IntentStatus, Scenario } from './machine.js';
 import { DEFAULT_API_VERSION, type ApiVersion } from './versions.js';
+import { MoneyState } from './payouts.js';
 
 export type Mode = 'test' | 'live';
 
@@ -259,6 +260,8 @@ export class Space {
   readonly held = new Map<string, Delivery[]>();
   /** The API version the organisation is pinned to (./versions.ts). */
   apiVersion: ApiVersion = DEFAULT_API_VERSION;
+  /** Ledger, payouts, report files and their settings (./payouts.ts). */
+  readonly money = new MoneyState();
 
   constructor(
     readonly mode: Mode,
@@ -271,7 +274,7 @@ export class Space {
   }
 
   get organizationName(): string {
-    return `Sandbox organization ${this.suffix.slice(0, 8)}`;
+    return this.money.settings.organization_name ?? `Sandbox organization ${this.suffix.slice(0, 8)}`;
   }
 }
 

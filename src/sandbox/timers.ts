@@ -10,6 +10,7 @@
  * timers.pending(); // [{ seq: 1, at, spec: { kind: 'intent_timeout', … } }]
  */
 import type { SandboxClock } from './clock.js';
+import type { MoneyTask } from './payouts.js';
 
 export type TimerSpec =
   /** An intent nobody finished expires (`error_reason: timeout`). */
@@ -29,7 +30,9 @@ export type TimerSpec =
   /** A webhook delivery's next attempt (`id`: the delivery). */
   | { kind: 'deliver'; space: string; id: string }
   /** A `reorder` fault's window ends (`id`: the endpoint whose deliveries are held). */
-  | { kind: 'release'; space: string; id: string };
+  | { kind: 'release'; space: string; id: string }
+  /** Payouts and report files (./payouts.ts): `id` is the currency, payout or report the task is for. */
+  | { kind: 'money'; space: string; id: string; task: MoneyTask };
 
 export interface PendingTimer {
   /** Order of creation: tasks due at the same instant run in this order. */
