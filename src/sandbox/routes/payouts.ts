@@ -46,7 +46,12 @@ function whole(value: unknown, param: string, max: number): number {
 }
 
 function text(value: unknown, param: string, max = 200): string {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > max || /[\0-\x1f]/.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    value.trim() === '' ||
+    value.length > max ||
+    [...value].some((c) => c.charCodeAt(0) < 32)
+  ) {
     throw invalid(
       'invalid_params',
       `${param} must be a non-empty line of text (at most ${max} characters).`,
