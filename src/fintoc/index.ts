@@ -156,7 +156,7 @@ export {
   payoutWindowAt,
   dailyReportWindowAt,
 } from './calendar.js';
-export type { ReportKind, ReportColumn, ReportLineType } from './reports.js';
+export type { ReportKind, ReportColumn, ReportLineType, FeeRate } from './reports.js';
 export {
   REPORT_KINDS,
   REQUIRED_REPORT_COLUMNS,
@@ -167,4 +167,5 @@ export {
   payoutReportFilename,
   dailyReportFilename,
   parseReportFilename,
+  transactionFee,
 } from './reports.js';

@@ -78,6 +78,30 @@ export function dailyReportFilename(date: string, organizationName: string): str
   return `${date}-daily-summary-fintoc-${orgSlug(organizationName)}.csv`;
 }
 
+/**
+ * A fee per transaction: `rate_bps` hundredths of a percent of the amount, plus `fixed` (minor
+ * units), plus VAT (`vat_bps`) on both. Fintoc's prices are agreed per contract; this is the shape
+ * the sandbox charges with and the reconciliation checks against.
+ */
+export interface FeeRate {
+  rate_bps: number;
+  fixed: number;
+  vat_bps: number;
+}
+
+/**
+ * The fee on a payment: amount × rate + fixed, then VAT on that, each rounded half up to the minor
+ * unit, never more than the amount.
+ *
+ * @example transactionFee(10_000, { rate_bps: 60, fixed: 0, vat_bps: 1900 }); // 71 (60 + 11.4 VAT)
+ */
+export function transactionFee(amount: number, rate: FeeRate): number {
+  const half = (n: bigint, d: bigint) => (n * 2n + d) / (2n * d);
+  const base = half(BigInt(amount) * BigInt(rate.rate_bps), 10_000n) + BigInt(rate.fixed);
+  const fee = base + half(base * BigInt(rate.vat_bps), 10_000n);
+  return Number(fee > BigInt(amount) ? BigInt(amount) : fee);
+}
+
 const FILENAME =
   /^(\d{4}-\d{2}-\d{2})-(fintoc-payout|daily-summary-fintoc)-([a-z0-9]+)(?:[-_ ]?\(?\d+\)?)?\.csv$/i;
 

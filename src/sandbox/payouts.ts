@@ -14,7 +14,9 @@ import {
   localDate,
   payoutWindowAt,
   dailyReportWindowAt,
+  transactionFee,
   type DailyReportSchedule,
+  type FeeRate,
   type PayoutSchedule,
 } from '../fintoc/index.js';
 import type { SandboxCore } from './core.js';
@@ -26,26 +28,6 @@ export type Currency = 'CLP' | 'MXN';
 type Country = 'cl' | 'mx';
 
 export const countryOf = (currency: string): Country => (currency === 'MXN' ? 'mx' : 'cl');
-
-/** A fee per transaction: `rate_bps` hundredths of a percent of the amount, plus `fixed`, plus VAT on both. */
-export interface FeeRate {
-  rate_bps: number;
-  fixed: number;
-  vat_bps: number;
-}
-
-/**
- * The fee on a payment: round(amount × rate) + fixed, plus VAT on that, each rounded half up to the
- * minor unit, never more than the amount.
- *
- * @example feeOf(10_000, { rate_bps: 60, fixed: 0, vat_bps: 1900 }); // 71 (60 + 11.4 VAT)
- */
-export function feeOf(amount: number, rate: FeeRate): number {
-  const half = (n: bigint, d: bigint) => (n * 2n + d) / (2n * d);
-  const base = half(BigInt(amount) * BigInt(rate.rate_bps), 10_000n) + BigInt(rate.fixed);
-  const fee = base + half(base * BigInt(rate.vat_bps), 10_000n);
-  return Number(fee > BigInt(amount) ? BigInt(amount) : fee);
-}
 
 export const PAYMENT_SCENARIOS = ['fintoc_collects', 'direct_payments'] as const;
 export type PaymentScenario = (typeof PAYMENT_SCENARIOS)[number];
@@ -239,7 +221,7 @@ export class Money {
       payment_intent_id: pi.id,
       currency,
       amount: pi.amount,
-      fee: feeOf(pi.amount, space.money.settings.fees[countryOf(currency)]),
+      fee: transactionFee(pi.amount, space.money.settings.fees[countryOf(currency)]),
     });
   }
 

@@ -10,6 +10,7 @@ import {
   PAYOUT_RESOURCE_TYPES,
   PAYOUT_SCHEDULES,
   type DailyReportSchedule,
+  type FeeRate,
   type PayoutSchedule,
 } from '../../fintoc/index.js';
 import { parseDuration } from '../duration.js';
@@ -18,7 +19,6 @@ import { paginate } from '../http.js';
 import {
   PAYMENT_SCENARIOS,
   PAYOUT_STATUSES,
-  type FeeRate,
   type LedgerEntry,
   type MoneySettings,
   type PaymentScenario,
