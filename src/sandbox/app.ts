@@ -237,6 +237,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
+    // A call with a valid secret key to a path Fintoc does not have (`/payment_intents` without
+    // `/v1`) is a mistake its organisation should see in its request log, as certification does.
+    if (!path.startsWith('/_sandbox') && !path.startsWith('/widget')) {
+      try {
+        logRequest(authenticate(core, request.headers.authorization), request, 404);
+      } catch {
+        // No valid key: nobody's log.
+      }
+    }
     return reply
       .code(404)
       .send(
@@ -260,6 +269,20 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         core.changed();
       done();
     });
+  }
+
+  function logRequest(space: Space, request: FastifyRequest, status: number, replayed = false): void {
+    const key = request.headers['idempotency-key'];
+    space.requests.push({
+      at: new Date(core.now()).toISOString(),
+      method: request.method,
+      path: request.url,
+      status,
+      idempotency_key: typeof key === 'string' ? key : null,
+      replayed,
+    });
+    // Keep the last 1000, trimming in batches so a busy sandbox does not shift on every call.
+    if (space.requests.length > 2000) space.requests.splice(0, space.requests.length - 1000);
   }
 
   // The API and the control API: every request names its organisation and mode by a secret key.
@@ -290,17 +313,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       const space = spaces.get(request);
       // The log is of API traffic (what a certification run inspects), not of the control API.
       if (!space || request.url.startsWith('/_sandbox')) return;
-      const key = request.headers['idempotency-key'];
-      space.requests.push({
-        at: new Date(core.now()).toISOString(),
-        method: request.method,
-        path: request.url,
-        status: reply.statusCode,
-        idempotency_key: typeof key === 'string' ? key : null,
-        replayed: reply.getHeader('idempotent-replayed') === 'true',
-      });
-      // Keep the last 1000, trimming in batches so a busy sandbox does not shift on every call.
-      if (space.requests.length > 2000) space.requests.splice(0, space.requests.length - 1000);
+      logRequest(space, request, reply.statusCode, reply.getHeader('idempotent-replayed') === 'true');
     });
     apiRoutes(api, ctx);
     controlRoutes(api, ctx);

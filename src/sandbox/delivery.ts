@@ -38,10 +38,31 @@ function subscribed(endpoint: EndpointRecord, type: string): boolean {
   return events.includes(type) || events.includes('*');
 }
 
-function matches(fault: Fault, endpointId: string, type: string): boolean {
+/** The payment intent an event is about: the intent itself, a session's intent, a refund's intent. */
+function intentOf(event: EventRecord): string | null {
+  const data = event.object.data as {
+    id?: unknown;
+    object?: unknown;
+    resource_id?: unknown;
+    payment_resource?: { payment_intent?: { id?: unknown } | null } | null;
+  } | null;
+  if (!data || typeof data !== 'object') return null;
+  const id =
+    data.object === 'payment_intent'
+      ? data.id
+      : data.object === 'refund'
+        ? data.resource_id
+        : data.payment_resource?.payment_intent?.id;
+  return typeof id === 'string' ? id : null;
+}
+
+function matches(fault: Fault, endpointId: string, event: EventRecord): boolean {
+  // Faults kept by an older state file have no `payment_intent_id`: they match every intent.
+  const intentId = fault.payment_intent_id ?? null;
   return (
     (fault.endpoint_id === null || fault.endpoint_id === endpointId) &&
-    (fault.event_type === null || fault.event_type === type)
+    (fault.event_type === null || fault.event_type === event.object.type) &&
+    (intentId === null || intentId === intentOf(event))
   );
 }
 
@@ -90,7 +111,7 @@ export class Deliverer {
     let stop = false;
     let reorder: Fault | null = null;
     for (const fault of space.faults.values()) {
-      if (!matches(fault, endpoint.object.id, event.object.type)) continue;
+      if (!matches(fault, endpoint.object.id, event)) continue;
       delivery.faults.push(fault.id);
       switch (fault.kind) {
         case 'drop':
@@ -257,9 +278,10 @@ export class Deliverer {
     const now = this.o.clock.now();
     for (const d of space.deliveryList) {
       if (d.status !== 'withheld') continue;
-      const stillStopped = [...space.faults.values()].some(
-        (f) => f.kind === 'stop' && matches(f, d.endpoint_id, d.event_type),
-      );
+      const event = space.events.get(d.event_id);
+      const stillStopped =
+        event !== undefined &&
+        [...space.faults.values()].some((f) => f.kind === 'stop' && matches(f, d.endpoint_id, event));
       if (!stillStopped) this.#schedule(space, d, now);
     }
   }

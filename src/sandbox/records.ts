@@ -201,6 +201,8 @@ export interface Fault {
   kind: FaultKind;
   endpoint_id: string | null;
   event_type: string | null;
+  /** Only deliveries of events about this payment intent (so concurrent tests do not disturb each other). */
+  payment_intent_id: string | null;
   /** `drop`, `lose_response`: attempts affected per delivery; `duplicate`: extra copies per delivery. */
   count: number | null;
   /** `delay`: added before the first attempt; `reorder`: how long deliveries are held. */

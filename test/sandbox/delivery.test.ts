@@ -327,6 +327,27 @@ describe('faults', () => {
     expect((await deliveries(`?endpoint_id=${a.id}`))[0].status).toBe('delivered');
   });
 
+  it('faults can name one payment intent: other intents are delivered as usual', async () => {
+    await createEndpoint(h);
+    const held = await createIntent(h);
+    await fault({ kind: 'stop', payment_intent_id: held.id });
+    await simulate(h, held.id, 'run');
+    const other = await succeedOne();
+    await h.sb.clock.advance(60_000);
+    expect(h.received.map((r) => JSON.parse(r.body).data.id)).toEqual([other.id]);
+    const [d] = await deliveries(`?status=withheld`);
+    const events = (await h.request('GET', '/_sandbox/events')).body.data;
+    expect(events.find((e: any) => e.id === d.event_id).data.id).toBe(held.id);
+    expect(
+      (await h.request('POST', '/_sandbox/faults', { body: { kind: 'stop', payment_intent_id: 'pi_nope' } }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await h.request('POST', '/_sandbox/faults', { body: { kind: 'stop', payment_intent_id: 7 } })).body
+        .error.param,
+    ).toBe('payment_intent_id');
+  });
+
   it('faults match by event type and are listed; bad faults get clear errors', async () => {
     await createEndpoint(h);
     await fault({ kind: 'stop', event_type: 'payment_intent.failed' });

@@ -422,6 +422,21 @@ describe('control API listings', () => {
     expect(reqs.some((r: string) => r.includes('/_sandbox'))).toBe(false);
   });
 
+  it("logs a keyed call to a path Fintoc does not have in that organisation's request log", async () => {
+    const pi = await createIntent(h);
+    expect((await h.request('GET', `/payment_intents/${pi.id}`)).status).toBe(404);
+    expect((await h.request('GET', '/v2/nothing', { key: OTHER_KEY })).status).toBe(404);
+    const noKey = await h.sb.app.inject({ method: 'GET', url: '/payment_intents' });
+    expect(noKey.statusCode).toBe(404);
+    const reqs = (await h.request('GET', '/_sandbox/requests')).body.data.map(
+      (r: any) => `${r.method} ${r.path} ${r.status}`,
+    );
+    expect(reqs[0]).toBe(`GET /payment_intents/${pi.id} 404`);
+    expect(reqs.filter((r: string) => r.includes(' 404'))).toHaveLength(1);
+    const other = (await h.request('GET', '/_sandbox/requests', { key: OTHER_KEY })).body.data;
+    expect(other.map((r: any) => r.path)).toEqual(['/v2/nothing']);
+  });
+
   it('reads and advances the clock by a duration or seconds', async () => {
     const before = (await h.request('GET', '/_sandbox/clock')).body;
     expect(before).toMatchObject({ now: '2025-01-01T12:00:00.000Z', offset_ms: 0 });

@@ -248,6 +248,12 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): void {
         'event_type',
       );
     }
+    const intentId = body.payment_intent_id ?? null;
+    if (intentId !== null) {
+      if (typeof intentId !== 'string')
+        throw invalid('invalid_params', 'payment_intent_id must be a string (pi_…).', 'payment_intent_id');
+      core.intent(space, intentId);
+    }
     let count: number | null = null;
     if (kind === 'drop' || kind === 'lose_response' || kind === 'duplicate') {
       count = body.count === undefined ? 1 : (body.count as number);
@@ -273,6 +279,7 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): void {
       kind: kind as FaultKind,
       endpoint_id: endpointId,
       event_type: eventType as string | null,
+      payment_intent_id: intentId,
       count,
       delay_ms: delay,
       created_at: isoSeconds(core.now()),
