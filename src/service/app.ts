@@ -21,7 +21,9 @@ import dashboard from './routes/dashboard/index.js';
 import demoRoutes from './routes/demo-registration.js';
 import healthRoutes from './routes/health/index.js';
 import { payRoutes } from './routes/pay/index.js';
+import testClockRoutes from './routes/test-clock/index.js';
 import webhookRoutes from './routes/webhooks/index.js';
+import { TestClock } from './test-clock.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -68,7 +70,8 @@ export const API_BODY_LIMIT = 64 * 1024;
  */
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config, database } = options;
-  const clock = options.clock ?? systemClock;
+  // Test mode only: the clock can be moved forward over HTTP (see routes/test-clock).
+  const clock = new TestClock(options.clock ?? systemClock, config.fintoc.mode);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const loggerInstance =
     options.logger === false
@@ -129,6 +132,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(healthRoutes);
   await app.register(apiRoutes, { apiKey: config.apiKey });
   await app.register(webhookRoutes);
+  await app.register(testClockRoutes, { apiKey: config.apiKey, clock });
   await app.register(payRoutes, { backend: serviceCheckoutBackend(app) });
   await app.register(dashboard, {
     secrets: config.dashboardPassword ? [config.apiKey, config.dashboardPassword] : [config.apiKey],

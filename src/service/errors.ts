@@ -61,6 +61,10 @@ export const SERVICE_ERRORS = {
     fix: "Set FINTOC_WEBHOOK_SECRET to the endpoint's whsec_… secret (several, comma-separated, while rotating).",
   },
   invalid_payload: { status: 400, fix: 'The signed body is not JSON.' },
+  test_clock_live_mode: {
+    status: 403,
+    fix: 'The test clock (/api/test-clock) works only in test mode; this service holds a live key (sk_live_…).',
+  },
   internal_error: { status: 500, fix: 'A bug or an unavailable database; see the service log (request id).' },
   database_unavailable: {
     status: 503,
