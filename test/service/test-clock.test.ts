@@ -38,7 +38,7 @@ async function serviceOnSandbox(): Promise<FastifyInstance> {
     PAYMENT_TIMEOUT: '10m',
   });
   if (!result.ok) throw new Error(result.errors.join('\n'));
-  // The job loop polls once an hour here: only the clock route's nudge can make it act in time.
+  // The job loop polls once an hour here: only the clock route can make it act in time.
   const built = await buildApp({
     config: result.config,
     database: await freshEmbedded(),
@@ -50,7 +50,7 @@ async function serviceOnSandbox(): Promise<FastifyInstance> {
 }
 
 describe('the test clock', () => {
-  it('moves deadlines forward and wakes the job runner, which cancels the abandoned payment', async () => {
+  it('moves deadlines forward and answers once the job runner has canceled the abandoned payment', async () => {
     app = await serviceOnSandbox();
     const created = await app.inject({
       method: 'POST',
@@ -79,11 +79,8 @@ describe('the test clock', () => {
       ).status;
     expect(await status()).toBe('pending');
 
+    // The answer comes once the deadline that fell due has been acted on: no waiting needed.
     await app.inject({ method: 'POST', url: '/api/test-clock/advance', headers: auth, payload: { by: 61 } });
-    const deadline = Date.now() + 15_000;
-    while ((await status()) !== 'canceled' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
     expect(await status()).toBe('canceled');
     const intent = (await (
       await fetch(`${sb!.url}/v1/payment_intents/${payment.payment_intent_id}`, {

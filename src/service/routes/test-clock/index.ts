@@ -1,8 +1,8 @@
 /**
  * `GET /api/test-clock` and `POST /api/test-clock/advance`: the service's clock in test mode, moved
  * forward by a certification run or a test (bearer `PASARELA_API_KEY`). With a live Fintoc key both
- * answer `403 test_clock_live_mode`. Moving the clock wakes the job runner, so deadlines that fell
- * due act at once.
+ * answer `403 test_clock_live_mode`. Moving the clock runs the jobs that fell due (deadlines act at
+ * once) before it answers.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseDuration } from '../../duration.js';
@@ -57,7 +57,9 @@ export default async function testClockRoutes(
       );
     }
     clock.advance(ms);
-    app.jobs.nudge();
+    // An instance that runs jobs answers once what fell due has run, as the sandbox's clock does, so
+    // a caller moving both clocks step by step keeps them in order; one without workers only moved.
+    if (app.jobs.running) await app.jobs.runDue();
     return { ...view(), advanced_ms: ms };
   });
 }
