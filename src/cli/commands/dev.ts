@@ -49,14 +49,8 @@ export function devCommand(): Command {
         separately,
       );
       if (!sandboxLock) return dbLock.release();
-      const [{ startSandbox, newSecretKey }, service, { createFintocClient, PAYMENT_INTENT_EVENT_TYPES }] =
-        await Promise.all([
-          import('../../sandbox/index.js'),
-          import('../../service/index.js'),
-          import('../../fintoc/index.js'),
-        ]);
+      const { startLocalStack, freshStackKeys, LocalStackConfigError } = await import('../local-stack.js');
       const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
-      const { randomBytes } = await import('node:crypto');
 
       const port = Number(opts.port);
       const sandboxPort = Number(opts.sandboxPort);
@@ -82,79 +76,43 @@ export function devCommand(): Command {
           ? `${statePath} was missing: made NEW keys. The database's earlier payments are kept, but an earlier API key no longer works.`
           : `no keys and no database in ${dataDir}: made NEW keys and an empty database. If pasarela dev ran here before, that data directory was removed: its payments and its API key are gone.`;
         progress(keysNote);
-        state = {
-          secretKey: newSecretKey('test'),
-          apiKey: `dev_${randomBytes(18).toString('hex')}`,
-          merchantSecret: `whsec_${randomBytes(24).toString('base64')}`,
-        };
+        state = freshStackKeys();
         writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
       }
 
-      const sb = await startSandbox({
-        port: sandboxPort,
-        host: '127.0.0.1',
-        secretKey: state.secretKey,
-        stateFile: join(dataDir, 'sandbox.json'),
-      });
-      let server: Awaited<ReturnType<typeof service.startServer>> | undefined;
+      const serviceUrl = `http://127.0.0.1:${servicePort}`;
+      let stack: Awaited<ReturnType<typeof startLocalStack>>;
       try {
-        const serviceUrl = `http://127.0.0.1:${servicePort}`;
-        const fintoc = createFintocClient({ secretKey: sb.secretKey, baseUrl: sb.url });
-        const wanted = {
-          url: `${serviceUrl}/webhooks/fintoc`,
-          enabled_events: [...PAYMENT_INTENT_EVENT_TYPES],
-          description: 'pasarela dev',
-        };
-        // The sandbox keeps its state in sandbox.json: reuse the endpoint an earlier run registered
-        // (and its secret, from the sandbox's control API), pointed at this run's port.
-        let endpoint: { id: string; secret: string | null } | undefined;
-        for await (const we of fintoc.webhookEndpoints.list()) {
-          if (we.description !== wanted.description) continue;
-          if (
-            we.url !== wanted.url ||
-            we.status !== 'enabled' ||
-            we.enabled_events.join() !== wanted.enabled_events.join()
-          ) {
-            await fintoc.webhookEndpoints.update(we.id, { ...wanted, disabled: false });
-          }
-          const kept = (await fintoc.request('GET', `/_sandbox/webhook_endpoints/${we.id}/secret`)) as {
-            secret: string;
-          };
-          endpoint = { id: we.id, secret: kept.secret };
-          break;
-        }
-        endpoint ??= await fintoc.webhookEndpoints.create(wanted);
-        const result = service.loadConfig({
-          ...process.env,
-          FINTOC_SECRET_KEY: sb.secretKey,
-          FINTOC_PUBLIC_KEY: sb.publicKey,
-          FINTOC_WEBHOOK_SECRET: String(endpoint.secret),
-          FINTOC_API_URL: sb.url,
-          FINTOC_WIDGET_URL: `${sb.url}/widget.js`,
-          PASARELA_API_KEY: state.apiKey,
-          PASARELA_DATA_DIR: dataDir,
-          MERCHANT_WEBHOOK_URL: `${serviceUrl}/demo/notifications`,
-          MERCHANT_WEBHOOK_SECRET: state.merchantSecret,
-          DATABASE_URL: '',
-          PORT: String(servicePort),
-          HOST: '127.0.0.1',
+        stack = await startLocalStack({
+          sandbox: {
+            port: sandboxPort,
+            secretKey: state.secretKey,
+            stateFile: join(dataDir, 'sandbox.json'),
+          },
+          service: {
+            port: servicePort,
+            dataDir,
+            apiKey: state.apiKey,
+            env: process.env,
+            settings: {
+              MERCHANT_WEBHOOK_URL: `${serviceUrl}/demo/notifications`,
+              MERCHANT_WEBHOOK_SECRET: state.merchantSecret,
+            },
+            demo: true,
+            logLevel: process.env.LOG_LEVEL ?? 'warn',
+          },
+          endpointDescription: 'pasarela dev',
         });
-        if (!result.ok) {
-          for (const line of result.errors) process.stderr.write(`pasarela dev: ${line}\n`);
-          process.exitCode = 1;
-          await sb.close();
-          return;
-        }
-        const logger = service.createLogger({
-          secrets: service.secretsOf(result.config),
-          level: process.env.LOG_LEVEL ?? 'warn',
-        });
-        server = await service.startServer(result.config, { demo: true, logger });
       } catch (err) {
-        await sb.close();
-        throw err;
+        sandboxLock.release();
+        dbLock.release();
+        if (!(err instanceof LocalStackConfigError)) throw err;
+        for (const line of err.lines) process.stderr.write(`pasarela dev: ${line}\n`);
+        process.exitCode = 1;
+        return;
       }
-      const running = server;
+      const sb = stack.sandbox;
+      const running = stack.server;
       const info = {
         shop: `${running.url}/`,
         api: `${running.url}/api/payments`,

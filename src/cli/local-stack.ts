@@ -1,0 +1,180 @@
+/**
+ * The local stack `pasarela dev` and `pasarela certify` both run: the sandbox as Fintoc, the
+ * service's webhook endpoint registered in it (an earlier run's endpoint reused when the sandbox
+ * keeps its state), and the payments service configured against it on the embedded database.
+ * Loaded lazily by those commands (it imports the sandbox and the service).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import { createFintocClient, PAYMENT_INTENT_EVENT_TYPES } from '../fintoc/index.js';
+import { newSecretKey, startSandbox, type RunningSandbox } from '../sandbox/index.js';
+import {
+  buildApp,
+  createLogger,
+  loadConfig,
+  openConfiguredDatabase,
+  secretsOf,
+  type RunningServer,
+  type ServiceConfig,
+} from '../service/index.js';
+
+export interface LocalStackOptions {
+  sandbox: {
+    /** `0` picks a free port. */
+    port: number;
+    secretKey?: string;
+    /** Keep the sandbox's state in this file (dev); memory only without. */
+    stateFile?: string;
+    /** `clock` when the service's clock moves with the sandbox's (certify's test clocks). */
+    signWith?: 'clock' | 'wall';
+  };
+  service: {
+    /** `0` picks a free port (tried again if another process takes it first). */
+    port: number;
+    dataDir: string;
+    apiKey: string;
+    /** Base environment (process.env for dev); the stack's own values win. */
+    env?: Record<string, string | undefined>;
+    /** Extra settings that win over `env` (country, shop name, merchant webhook …). */
+    settings?: Record<string, string>;
+    demo: boolean;
+    logLevel?: string;
+  };
+  /** The description that names the service's webhook endpoint in the sandbox. */
+  endpointDescription: string;
+}
+
+export interface LocalStack {
+  sandbox: RunningSandbox;
+  server: RunningServer;
+  config: ServiceConfig;
+  /** Stops the service, then the sandbox. */
+  close(): Promise<void>;
+}
+
+/** The configuration was refused: one line per problem, ready to print. */
+export class LocalStackConfigError extends Error {
+  constructor(readonly lines: string[]) {
+    super(lines.join('; '));
+    this.name = 'LocalStackConfigError';
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A fresh test key, API key and merchant secret, for a stack that keeps nothing. */
+export function freshStackKeys(): { secretKey: string; apiKey: string; merchantSecret: string } {
+  return {
+    secretKey: newSecretKey('test'),
+    apiKey: `dev_${randomBytes(18).toString('hex')}`,
+    merchantSecret: `whsec_${randomBytes(24).toString('base64')}`,
+  };
+}
+
+/**
+ * Starts the sandbox and the service against it; on any failure stops what it started.
+ *
+ * @example
+ * const stack = await startLocalStack({ sandbox: { port: 0 }, service: { port: 0, dataDir, apiKey, demo: false }, endpointDescription: 'pasarela certify' });
+ * await stack.close();
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const sb = await startSandbox({
+    port: options.sandbox.port,
+    host: '127.0.0.1',
+    ...(options.sandbox.secretKey ? { secretKey: options.sandbox.secretKey } : {}),
+    ...(options.sandbox.stateFile ? { stateFile: options.sandbox.stateFile } : {}),
+    ...(options.sandbox.signWith ? { signWith: options.sandbox.signWith } : {}),
+  });
+  try {
+    const fintoc = createFintocClient({ secretKey: sb.secretKey, baseUrl: sb.url });
+    const { service } = options;
+    for (let attempt = 1; ; attempt++) {
+      const port = service.port === 0 ? await freePort() : service.port;
+      const serviceUrl = `http://127.0.0.1:${port}`;
+      const wanted = {
+        url: `${serviceUrl}/webhooks/fintoc`,
+        enabled_events: [...PAYMENT_INTENT_EVENT_TYPES],
+        description: options.endpointDescription,
+      };
+      // A sandbox that keeps its state has the endpoint an earlier run registered: reuse it (and
+      // its secret, from the sandbox's control API), pointed at this run's port.
+      let endpoint: { id: string; secret: string | null } | undefined;
+      for await (const we of fintoc.webhookEndpoints.list()) {
+        if (we.description !== wanted.description) continue;
+        if (
+          we.url !== wanted.url ||
+          we.status !== 'enabled' ||
+          we.enabled_events.join() !== wanted.enabled_events.join()
+        ) {
+          await fintoc.webhookEndpoints.update(we.id, { ...wanted, disabled: false });
+        }
+        const kept = (await fintoc.request('GET', `/_sandbox/webhook_endpoints/${we.id}/secret`)) as {
+          secret: string;
+        };
+        endpoint = { id: we.id, secret: kept.secret };
+        break;
+      }
+      endpoint ??= await fintoc.webhookEndpoints.create(wanted);
+      const result = loadConfig({
+        ...service.env,
+        FINTOC_SECRET_KEY: sb.secretKey,
+        FINTOC_PUBLIC_KEY: sb.publicKey,
+        FINTOC_WEBHOOK_SECRET: String(endpoint.secret),
+        FINTOC_API_URL: sb.url,
+        FINTOC_WIDGET_URL: `${sb.url}/widget.js`,
+        PASARELA_API_KEY: service.apiKey,
+        PASARELA_DATA_DIR: service.dataDir,
+        DATABASE_URL: '',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ...service.settings,
+      });
+      if (!result.ok) throw new LocalStackConfigError(result.errors);
+      const logger: FastifyBaseLogger = createLogger({
+        secrets: secretsOf(result.config),
+        level: service.logLevel ?? 'warn',
+      });
+      const database = await openConfiguredDatabase(result.config);
+      const app = await buildApp({ config: result.config, database, demo: service.demo, logger }).catch(
+        async (err: unknown) => {
+          await database.close().catch(() => {});
+          throw err;
+        },
+      );
+      try {
+        const closed = new Promise<void>((resolve) => app.addHook('onClose', async () => resolve()));
+        const url = await app.listen({ port, host: '127.0.0.1' });
+        let closing: Promise<void> | null = null;
+        const server: RunningServer = { app, url, close: () => (closing ??= app.close()), closed };
+        return {
+          sandbox: sb,
+          server,
+          config: result.config,
+          close: async () => {
+            await server.close();
+            await sb.close();
+          },
+        };
+      } catch (err) {
+        await app.close();
+        // Only a port picked here can be picked again; another process took it between the two.
+        if (service.port !== 0 || (err as { code?: string }).code !== 'EADDRINUSE' || attempt >= 5) throw err;
+      }
+    }
+  } catch (err) {
+    await sb.close();
+    throw err;
+  }
+}
