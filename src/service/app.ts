@@ -12,7 +12,7 @@ import { migrate } from './db/migrations.js';
 import { ServiceError } from './errors.js';
 import type { FintocPort } from './fintoc-port.js';
 import { Inbox } from './inbox.js';
-import { jobHandlers } from './jobs/handlers.js';
+import { jobHandlers, type Checkpoint } from './jobs/handlers.js';
 import { JobRunner, type JobRunnerOptions } from './jobs/runner.js';
 import { createLogger } from './logger.js';
 import { PaymentsService } from './payments.js';
@@ -55,6 +55,8 @@ export interface BuildOptions {
   logger?: FastifyBaseLogger | false;
   /** Serve the demo shop at `/` (only `pasarela dev`). */
   demo?: boolean;
+  /** Runs between the deadline's read and its write (tests interleave work there); none in production. */
+  checkpoint?: Checkpoint;
 }
 
 /** Largest webhook body accepted; Fintoc's events are a few KB. */
@@ -104,7 +106,17 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   runner = new JobRunner(
     database.db,
     clock,
-    jobHandlers({ db: database.db, config, fintoc, clock, payments, inbox, fetch: fetchImpl, log: app.log }),
+    jobHandlers({
+      db: database.db,
+      config,
+      fintoc,
+      clock,
+      payments,
+      inbox,
+      fetch: fetchImpl,
+      log: app.log,
+      ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+    }),
     app.log,
     options.jobOptions,
   );

@@ -200,12 +200,9 @@ export class Inbox {
       if (paymentEvent === null) return { outcome: 'unknown_type' };
       return { outcome: 'unknown_intent', retry };
     }
-    if (
-      payment.payment_intent_id !== null &&
-      payment.payment_intent_id !== data.id &&
-      paymentEvent.type !== 'intent_succeeded'
-    ) {
-      // An earlier attempt's intent (replaced by a new one): only money moving on it matters.
+    if (payment.payment_intent_id !== data.id && paymentEvent.type !== 'intent_succeeded') {
+      // An earlier attempt's intent (replaced by a new one, perhaps not created yet), or one created
+      // after the payment ended: only money moving on it matters.
       await repo.updateInboxEvent(this.db, eventId, {
         applied_at: now,
         outcome: 'superseded_intent',

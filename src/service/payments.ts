@@ -6,7 +6,7 @@ import type { ServiceConfig } from './config.js';
 import * as repo from './db/repositories.js';
 import type { AttemptRow, DB, PaymentRow, TimelineRow } from './db/schema.js';
 import { ServiceError } from './errors.js';
-import { describeFintocFailure, type FintocPort } from './fintoc-port.js';
+import { describeFintocFailure, type FintocFailure, type FintocPort } from './fintoc-port.js';
 import { serviceId } from './ids.js';
 import { checkAmount } from './money.js';
 import {
@@ -59,7 +59,7 @@ export interface ApiTimelineEntry {
 
 /** Why a payment changed: written on every timeline entry. */
 export interface Cause {
-  cause: 'api' | 'webhook' | 'browser' | 'job:abandon' | 'job:sync' | 'job:refund';
+  cause: 'api' | 'webhook' | 'browser' | 'job:abandon' | 'job:sync' | 'job:expire' | 'job:refund';
   causeId?: string | null;
   detail?: Record<string, unknown>;
 }
@@ -115,6 +115,14 @@ interface ValidInput {
   order_id: string;
   customer_email: string | null;
   metadata: Record<string, string>;
+}
+
+/**
+ * The idempotency key of the expire call for one intent: the same whoever asks (deadline, new
+ * attempt, late creation, status sync), so Fintoc sees one expiry per intent however often it is asked.
+ */
+export function expireKey(intentId: string): string {
+  return `pasarela_expire_${intentId}`;
 }
 
 /** Milliseconds between status syncs of one payment: 2 min doubling to 1 h. */
@@ -266,6 +274,7 @@ export class PaymentsService {
       updated_at: now,
       finalized_at: null,
       expire_requested_at: null,
+      attempt_id: attemptId,
     };
     const attempt = {
       id: attemptId,
@@ -329,10 +338,33 @@ export class PaymentsService {
     return existing;
   }
 
+  /** What the service asks Fintoc to create for a payment: the same body for every call of one attempt. */
+  private intentParams(payment: PaymentRow) {
+    return {
+      amount: payment.amount,
+      currency: payment.currency,
+      ...(payment.customer_email ? { customer_email: payment.customer_email } : {}),
+      metadata: {
+        ...(payment.metadata as Record<string, string>),
+        pasarela_payment_id: payment.id,
+        order_id: payment.order_id,
+      },
+    };
+  }
+
+  private async currentAttempt(payment: PaymentRow): Promise<AttemptRow> {
+    const attempt =
+      (payment.attempt_id ? await repo.findAttempt(this.db, payment.attempt_id) : undefined) ??
+      (await repo.latestAttempt(this.db, payment.id));
+    if (!attempt) throw new Error(`payment ${payment.id} has no attempt`);
+    return attempt;
+  }
+
   /**
    * Creates the Fintoc intent of a payment that has none yet, with its attempt's idempotency key
    * (so a retry after a lost answer gets the same intent). Fintoc refusing the request fails the
-   * payment; Fintoc unreachable leaves it pending for a retry with the same Idempotency-Key.
+   * payment; Fintoc unreachable leaves it pending for a retry with the same Idempotency-Key. A
+   * payment the deadline is closing gets no new call: the deadline settles its attempt itself.
    */
   async completeCreation(
     id: string,
@@ -340,24 +372,19 @@ export class PaymentsService {
   ): Promise<PaymentRow> {
     const payment = known?.payment ?? (await repo.findPayment(this.db, id));
     if (!payment) throw new ServiceError('payment_not_found', `No payment ${id}.`, 'id');
-    if (payment.payment_intent_id !== null || payment.status !== 'pending') return payment;
-    const attempt = known?.attempt ?? (await repo.latestAttempt(this.db, id));
-    if (!attempt) throw new Error(`payment ${id} has no attempt`);
+    if (
+      payment.payment_intent_id !== null ||
+      payment.status !== 'pending' ||
+      payment.expire_requested_at !== null
+    ) {
+      return payment;
+    }
+    const attempt = known?.attempt ?? (await this.currentAttempt(payment));
     let intent: PaymentIntent;
     try {
-      intent = await this.fintoc.paymentIntents.create(
-        {
-          amount: payment.amount,
-          currency: payment.currency,
-          ...(payment.customer_email ? { customer_email: payment.customer_email } : {}),
-          metadata: {
-            ...(payment.metadata as Record<string, string>),
-            pasarela_payment_id: payment.id,
-            order_id: payment.order_id,
-          },
-        },
-        { idempotencyKey: attempt.idempotency_key },
-      );
+      intent = await this.fintoc.paymentIntents.create(this.intentParams(payment), {
+        idempotencyKey: attempt.idempotency_key,
+      });
     } catch (err) {
       const failure = describeFintocFailure(err);
       await repo.updateAttempt(this.db, attempt.id, {
@@ -387,7 +414,7 @@ export class PaymentsService {
         { payment_id: id, retryable: true },
       );
     }
-    const updated = await repo.recordIntent(this.db, {
+    const { recorded, payment: updated } = await repo.recordIntent(this.db, {
       paymentId: id,
       attemptId: attempt.id,
       intentId: intent.id,
@@ -396,7 +423,45 @@ export class PaymentsService {
       now: this.now(),
     });
     if (!updated) throw new ServiceError('payment_not_found', `No payment ${id}.`, 'id');
+    if (!recorded && updated.payment_intent_id !== intent.id) {
+      // The payment ended (or moved to another attempt) while Fintoc answered: the intent is expired at once.
+      this.log.info({ payment_id: id, intent_id: intent.id }, 'intent created after its payment ended');
+      this.nudge();
+    }
     return updated;
+  }
+
+  /**
+   * For the deadline: the intent of the payment's current attempt. When none is recorded, the
+   * creation may still have reached Fintoc (an answer lost, a process killed while it waited), so
+   * the attempt's create call is made again with its own idempotency key: Fintoc answers the intent
+   * it made, or makes it now, and either way the deadline can expire it. A definitive refusal means
+   * the attempt has no intent. Throws what the Fintoc client throws when Fintoc cannot be reached.
+   */
+  async resolveIntent(
+    payment: PaymentRow,
+  ): Promise<{ intentId: string; created: boolean } | { refused: FintocFailure }> {
+    if (payment.payment_intent_id !== null) return { intentId: payment.payment_intent_id, created: false };
+    const attempt = await this.currentAttempt(payment);
+    let intent: PaymentIntent;
+    try {
+      intent = await this.fintoc.paymentIntents.create(this.intentParams(payment), {
+        idempotencyKey: attempt.idempotency_key,
+      });
+    } catch (err) {
+      const failure = describeFintocFailure(err);
+      if (failure.retryable) throw err;
+      return { refused: failure };
+    }
+    await repo.recordIntent(this.db, {
+      paymentId: payment.id,
+      attemptId: attempt.id,
+      intentId: intent.id,
+      widgetToken: intent.widget_token,
+      intentStatus: intent.status,
+      now: this.now(),
+    });
+    return { intentId: intent.id, created: true };
   }
 
   async get(id: string): Promise<PaymentRow | undefined> {
@@ -478,47 +543,54 @@ export class PaymentsService {
   /**
    * A new Fintoc intent (so a new widget token) for a payment that is still open, e.g. after the
    * customer closed the widget. The current intent is expired first so two intents of one payment
-   * can never both be paid; if Fintoc says the customer already paid or is paying, that wins.
+   * can never both be paid; if Fintoc says the customer already paid or is paying, that wins. A
+   * payment whose current attempt has no intent yet retries that attempt instead (one attempt at a
+   * time may be unsettled at Fintoc), and a payment the deadline is closing gets none.
    */
   async newIntent(id: string): Promise<PaymentRow> {
     const payment = await this.mustGet(id);
-    if (isFinal(payment.status as PaymentStatus)) {
-      throw new ServiceError('payment_not_open', `Payment ${id} is ${payment.status}.`, 'id');
+    const closed = (p: PaymentRow) => isFinal(p.status as PaymentStatus) || p.expire_requested_at !== null;
+    if (closed(payment)) {
+      throw new ServiceError(
+        'payment_not_open',
+        `Payment ${id} is ${payment.expire_requested_at !== null && !isFinal(payment.status as PaymentStatus) ? 'being canceled (its deadline passed)' : payment.status}.`,
+        'id',
+      );
     }
-    if (payment.payment_intent_id) {
-      const current = payment.payment_intent_id;
-      let status: string;
-      let reason: string | null;
+    const current = payment.payment_intent_id;
+    if (current === null) return this.completeCreation(id);
+    let status: string;
+    let reason: string | null;
+    try {
+      const expired = await this.fintoc.paymentIntents.expire(current, {
+        idempotencyKey: expireKey(current),
+      });
+      status = expired.status;
+      reason = expired.error_reason;
+    } catch {
       try {
-        const expired = await this.fintoc.paymentIntents.expire(current, {
-          idempotencyKey: `pasarela_expire_${current}`,
-        });
-        status = expired.status;
-        reason = expired.error_reason;
+        const intent = await this.fintoc.paymentIntents.get(current);
+        status = intent.status;
+        reason = intent.error_reason;
       } catch {
-        try {
-          const intent = await this.fintoc.paymentIntents.get(current);
-          status = intent.status;
-          reason = intent.error_reason;
-        } catch {
-          throw new ServiceError('fintoc_unavailable', 'Fintoc could not be reached; try again.', undefined, {
-            payment_id: id,
-            retryable: true,
-          });
-        }
+        throw new ServiceError('fintoc_unavailable', 'Fintoc could not be reached; try again.', undefined, {
+          payment_id: id,
+          retryable: true,
+        });
       }
-      if (status !== 'expired') {
-        const event = eventForIntentStatus(status, reason);
-        if (event)
-          await this.applyEvent(id, event, { cause: 'api', causeId: current }, { intentStatus: status });
-        return this.mustGet(id);
-      }
+    }
+    if (status !== 'expired') {
+      const event = eventForIntentStatus(status, reason);
+      if (event)
+        await this.applyEvent(id, event, { cause: 'api', causeId: current }, { intentStatus: status });
+      return this.mustGet(id);
     }
     const now = this.now();
     const attemptId = serviceId('att');
-    await this.db.transaction().execute(async (trx) => {
+    const started = await this.db.transaction().execute(async (trx) => {
       const locked = await repo.lockPayment(trx, id);
-      if (!locked || isFinal(locked.status as PaymentStatus)) return;
+      // Decided on the row as it is now: still open, not closing, still the intent just expired.
+      if (!locked || closed(locked) || locked.payment_intent_id !== current) return false;
       await repo.insertAttempt(trx, {
         id: attemptId,
         payment_id: id,
@@ -528,6 +600,7 @@ export class PaymentsService {
         created_at: now,
       });
       await repo.updatePayment(trx, id, {
+        attempt_id: attemptId,
         payment_intent_id: null,
         widget_token: null,
         intent_status: null,
@@ -538,9 +611,16 @@ export class PaymentsService {
         at: now,
         kind: 'note',
         cause: 'browser',
-        detail: { event: 'new_attempt', previous_intent: payment.payment_intent_id },
+        detail: { event: 'new_attempt', previous_intent: current },
       });
+      return true;
     });
+    if (!started) {
+      const after = await this.mustGet(id);
+      if (closed(after))
+        throw new ServiceError('payment_not_open', `Payment ${id} is ${after.status}.`, 'id');
+      return after;
+    }
     return this.completeCreation(id);
   }
 
@@ -579,11 +659,6 @@ export class PaymentsService {
       }
       throw err;
     }
-  }
-
-  /** Records that the service is about to ask Fintoc to expire the payment's intent. */
-  async markExpireRequested(id: string): Promise<void> {
-    await repo.updatePayment(this.db, id, { expire_requested_at: this.now() });
   }
 
   /** Adds a note to a payment's timeline. */
@@ -634,7 +709,9 @@ export class PaymentsService {
 
   /**
    * Applies many events in one transaction (the abandonment job's batches): rows locked in id order,
-   * the timeline written in one statement. Same rules as {@link applyEvent}.
+   * the timeline written in one statement. Same rules as {@link applyEvent}. An item with `expect`
+   * is a compare-and-set: it applies only while the payment's intent is still the one its decision
+   * was made on; otherwise it is left out and answered `null` (decide again).
    */
   async applyEvents(
     items: ReadonlyArray<{
@@ -642,9 +719,10 @@ export class PaymentsService {
       event: PaymentEvent;
       cause: Cause;
       intentStatus?: string | null;
+      expect?: { intentId: string | null };
     }>,
-  ): Promise<Map<string, Transition>> {
-    const results = new Map<string, Transition>();
+  ): Promise<Map<string, Transition | null>> {
+    const results = new Map<string, Transition | null>();
     if (items.length === 0) return results;
     await this.db.transaction().execute(async (trx) => {
       const rows = await trx
@@ -663,6 +741,10 @@ export class PaymentsService {
       for (const item of items) {
         const row = byId.get(item.paymentId);
         if (!row) continue;
+        if (item.expect && row.payment_intent_id !== item.expect.intentId) {
+          results.set(item.paymentId, null);
+          continue;
+        }
         const t = await this.applyLocked(trx, row, item.event, item.cause, item.intentStatus ?? null, sinks);
         // A second event for the same payment in this batch sees the first one's result.
         byId.set(row.id, sinks.updates[sinks.updates.length - 1]!);
@@ -671,24 +753,22 @@ export class PaymentsService {
       await repo.updatePaymentStates(trx, sinks.updates);
       await repo.addTimelineMany(trx, sinks.timeline);
     });
-    if ([...results.values()].some((t) => t.changed)) this.nudge();
+    if ([...results.values()].some((t) => t?.changed)) this.nudge();
     return results;
   }
 
   /**
-   * Marks that the service is about to expire these payments' intents, for those still open;
-   * returns them (id and intent) — the others are final or gone.
+   * The deadline's read: marks these payments as closing (from now on no new attempt starts and a
+   * late intent is expired) for those still open, and returns them as they are at that moment.
    */
-  async markExpireRequestedMany(
-    ids: readonly string[],
-  ): Promise<Array<{ id: string; payment_intent_id: string | null }>> {
+  async markClosing(ids: readonly string[]): Promise<PaymentRow[]> {
     if (ids.length === 0) return [];
     return this.db
       .updateTable('payments')
-      .set({ expire_requested_at: this.now() })
+      .set((eb) => ({ expire_requested_at: eb.fn.coalesce('expire_requested_at', eb.val(this.now())) }))
       .where('id', 'in', ids)
       .where('status', 'in', ['pending', 'processing'])
-      .returning(['id', 'payment_intent_id'])
+      .returningAll()
       .execute();
   }
 

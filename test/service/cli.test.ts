@@ -253,7 +253,11 @@ describe('pasarela serve and migrate', () => {
       });
     const first = run();
     expect(first.status).toBe(0);
-    expect(JSON.parse(first.stdout).applied).toEqual(['0001_initial', '0002_inbox_queue_and_expiry_marker']);
+    expect(JSON.parse(first.stdout).applied).toEqual([
+      '0001_initial',
+      '0002_inbox_queue_and_expiry_marker',
+      '0003_current_attempt',
+    ]);
     expect(JSON.parse(run().stdout).applied).toEqual([]);
   }, 150_000);
 });

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { standardWebhookSignature } from '../../src/service/index.js';
-import { MERCHANT_SECRET, startHarness, type Harness } from './support/harness.js';
+import { MERCHANT_SECRET, deliverLateSuccess, startHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -110,7 +110,7 @@ describe('a payment against the sandbox', () => {
     expect(h.shop.map((s) => JSON.parse(s.body).type)).toEqual(['payment.succeeded']);
   });
 
-  it('marks a success after cancellation as paid_after_cancel', async () => {
+  it('does not cancel a transfer the bank is still deciding at the deadline: Fintoc decides', async () => {
     const p = await newPayment();
     // The bank keeps the transfer pending past the deadline, so Fintoc refuses to expire it.
     await h.sandbox('POST', `/_sandbox/payment_intents/${p.payment_intent_id}/scenario`, {
@@ -121,9 +121,39 @@ describe('a payment against the sandbox', () => {
     await h.settle();
     expect((await h.getPayment(p.id)).status).toBe('processing');
     await h.advance(10 * 60_000 + 1_000);
-    expect((await h.getPayment(p.id)).status).toBe('canceled');
-    // Then the money moves: the success wins, flagged.
+    // Canceling now would cancel a payment whose money may still move.
+    expect((await h.getPayment(p.id)).status).toBe('processing');
+    expect(h.fintocCalls).toContain(`POST /v1/payment_intents/${p.payment_intent_id}/expire`);
     await h.advance(6 * 60_000);
+    const after = await h.getPayment(p.id);
+    expect(after).toMatchObject({ status: 'succeeded', paid_after_cancel: false });
+    expect(h.shop.map((s) => JSON.parse(s.body).type)).toEqual(['payment.succeeded']);
+  });
+
+  it('ends a transfer the bank rejects after the deadline as failed, as Fintoc says, not canceled', async () => {
+    const p = await newPayment();
+    await h.sandbox('POST', `/_sandbox/payment_intents/${p.payment_intent_id}/scenario`, {
+      scenario: 'pending_then_fail',
+      pending_for: '15m',
+    });
+    await h.simulate(p.payment_intent_id, 'run');
+    await h.advance(10 * 60_000 + 1_000);
+    expect((await h.getPayment(p.id)).status).toBe('processing');
+    await h.advance(6 * 60_000);
+    expect(await h.getPayment(p.id)).toMatchObject({
+      status: 'failed',
+      failure_reason: 'unresolved_final_status',
+    });
+    expect(h.shop.map((s) => JSON.parse(s.body).type)).toEqual(['payment.failed']);
+  });
+
+  it('marks a success Fintoc reports after the payment was canceled as paid_after_cancel', async () => {
+    const p = await newPayment();
+    await h.advance(10 * 60_000 + 1_000);
+    expect((await h.getPayment(p.id)).status).toBe('canceled');
+    // Money moved is truth: Fintoc (here, a signed event) reports the expired intent paid after all.
+    await deliverLateSuccess(h, p.payment_intent_id);
+    await h.settle();
     const after = await h.getPayment(p.id);
     expect(after).toMatchObject({ status: 'succeeded', paid_after_cancel: true });
     expect(h.shop.map((s) => JSON.parse(s.body).type)).toEqual(['payment.canceled', 'payment.succeeded']);

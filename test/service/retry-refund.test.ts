@@ -1,6 +1,6 @@
 /** A new intent for an open payment (the checkout's "try again"), and the refund policy for late payments. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { harnessBudget, startHarness, type Harness } from './support/harness.js';
+import { deliverLateSuccess, harnessBudget, startHarness, type Harness } from './support/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -42,20 +42,33 @@ describe('LATE_PAYMENT_POLICY=refund', () => {
       h = await startHarness({ merchant: false, env: { LATE_PAYMENT_POLICY: 'refund' } });
       const created = await h.createPayment({ amount: 9000, currency: 'CLP', order_id: 'late-1' });
       const p = created.json as { id: string; payment_intent_id: string };
-      await h.sandbox('POST', `/_sandbox/payment_intents/${p.payment_intent_id}/scenario`, {
-        scenario: 'pending_then_succeed',
-        pending_for: '15m',
-      });
-      await h.simulate(p.payment_intent_id, 'run');
       await h.advance(10 * 60_000 + 1_000);
       expect((await h.getPayment(p.id)).status).toBe('canceled');
-      await h.advance(6 * 60_000);
+      // Fintoc reports the expired intent paid after all (the sandbox never does: its finals are final),
+      // and accepts the refund as it would for a paid intent.
+      await deliverLateSuccess(h, p.payment_intent_id);
+      h.failFintoc(1, /^POST \/v1\/refunds$/, {
+        status: 201,
+        body: {
+          id: 're_late0000000000001',
+          object: 'refund',
+          amount: 9000,
+          currency: 'CLP',
+          created_at: new Date(h.sb.clock.now()).toISOString(),
+          metadata: {},
+          mode: 'test',
+          resource_id: p.payment_intent_id,
+          resource_type: 'payment_intent',
+          status: 'created',
+        },
+      });
+      await h.settle();
       await h.advance(60_000);
       const after = await h.getPayment(p.id);
       expect(after).toMatchObject({
         status: 'succeeded',
         paid_after_cancel: true,
-        refund_id: expect.stringMatching(/^re_/),
+        refund_id: 're_late0000000000001',
       });
       expect(h.fintocCalls.filter((c) => c === 'POST /v1/refunds')).toHaveLength(1);
       const timeline = await h.app.payments.timeline(p.id);

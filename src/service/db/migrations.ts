@@ -121,6 +121,17 @@ export const MIGRATIONS: Record<string, Migration> = {
       await sql`DELETE FROM jobs WHERE kind = 'apply_event'`.execute(db);
     },
   },
+  '0003_current_attempt': {
+    async up(db: Kysely<unknown>) {
+      // The attempt whose intent the payment may hand out: an intent created for any other attempt
+      // (a late answer) is never recorded as the payment's, and the deadline knows which attempt to
+      // resolve when the payment has no intent yet.
+      await sql`ALTER TABLE payments ADD COLUMN attempt_id text`.execute(db);
+      await sql`UPDATE payments AS p SET attempt_id = (
+          SELECT a.id FROM payment_attempts AS a WHERE a.payment_id = p.id
+          ORDER BY a.created_at DESC, a.id DESC LIMIT 1)`.execute(db);
+    },
+  },
 };
 
 class StaticProvider implements MigrationProvider {

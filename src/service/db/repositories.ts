@@ -144,10 +144,10 @@ export async function createPaymentRecord(
   await sql`
     WITH pay AS (
       INSERT INTO payments (id, order_id, amount, currency, status, customer_email, metadata, idempotency_key,
-        request_hash, expires_at, created_at, updated_at)
+        request_hash, expires_at, created_at, updated_at, attempt_id)
       VALUES (${p.id}, ${p.order_id}, ${p.amount}, ${p.currency}, ${p.status}, ${p.customer_email},
         ${JSON.stringify(p.metadata)}::jsonb, ${p.idempotency_key}, ${p.request_hash}, ${p.expires_at}::timestamptz,
-        ${p.created_at}::timestamptz, ${p.updated_at}::timestamptz)
+        ${p.created_at}::timestamptz, ${p.updated_at}::timestamptz, ${attempt.id})
       RETURNING id
     ), att AS (
       INSERT INTO payment_attempts (id, payment_id, idempotency_key, created_at)
@@ -162,8 +162,11 @@ export async function createPaymentRecord(
 }
 
 /**
- * Records the intent Fintoc created for an attempt, in one statement; the payment keeps the first
- * intent recorded. Returns the payment as it is afterwards.
+ * Records the intent Fintoc created for an attempt, in one statement. The payment takes it only while
+ * it is open, has no intent and this is still its current attempt (a compare-and-set on the row);
+ * otherwise the intent stays on the attempt and, unless it already is the payment's intent, an
+ * `expire_intent` job is queued to expire it at once (a creation answered after its payment ended
+ * must not leave a payable intent behind). Returns whether the payment took it, and the payment.
  */
 export async function recordIntent(
   db: Executor,
@@ -175,7 +178,7 @@ export async function recordIntent(
     intentStatus: string;
     now: Date;
   },
-): Promise<PaymentRow | undefined> {
+): Promise<{ recorded: boolean; payment: PaymentRow | undefined }> {
   const detail = JSON.stringify({
     event: 'intent_created',
     payment_intent_id: r.intentId,
@@ -187,20 +190,34 @@ export async function recordIntent(
     ), pay AS (
       UPDATE payments SET payment_intent_id = ${r.intentId}, widget_token = ${r.widgetToken},
         intent_status = ${r.intentStatus}, updated_at = ${r.now}::timestamptz
-      WHERE id = ${r.paymentId} AND payment_intent_id IS NULL
+      WHERE id = ${r.paymentId} AND payment_intent_id IS NULL AND attempt_id = ${r.attemptId}
+        AND status IN ('pending', 'processing')
       RETURNING *
     ), tl AS (
       INSERT INTO payment_timeline (payment_id, at, kind, cause, cause_id, detail)
       SELECT id, ${r.now}::timestamptz, 'note', 'api', ${r.intentId}, ${detail}::jsonb FROM pay
+    ), orphan AS (
+      INSERT INTO jobs (kind, ref, run_at, created_at)
+      SELECT 'expire_intent', ${r.intentId}, ${r.now}::timestamptz, ${r.now}::timestamptz
+      WHERE NOT EXISTS (SELECT 1 FROM pay)
+        AND NOT EXISTS (SELECT 1 FROM payments WHERE id = ${r.paymentId} AND payment_intent_id = ${r.intentId})
+      ON CONFLICT (kind, ref) DO NOTHING
     )
     SELECT * FROM pay`.execute(db);
-  return result.rows[0] ?? (await findPayment(db, r.paymentId));
+  const taken = result.rows[0];
+  return taken
+    ? { recorded: true, payment: taken }
+    : { recorded: false, payment: await findPayment(db, r.paymentId) };
 }
 
 // ---------------------------------------------------------------- attempts
 
 export async function insertAttempt(db: Executor, row: AttemptRow): Promise<void> {
   await db.insertInto('payment_attempts').values(row).execute();
+}
+
+export async function findAttempt(db: Executor, id: string): Promise<AttemptRow | undefined> {
+  return db.selectFrom('payment_attempts').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function latestAttempt(db: Executor, paymentId: string): Promise<AttemptRow | undefined> {
@@ -398,7 +415,7 @@ export async function listInbox(
 
 // ---------------------------------------------------------------- jobs
 
-export type JobKind = 'apply_event' | 'abandon' | 'sync' | 'notify' | 'refund';
+export type JobKind = 'apply_event' | 'abandon' | 'sync' | 'notify' | 'refund' | 'expire_intent';
 
 export interface ClaimedJob {
   id: number;

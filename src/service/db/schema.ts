@@ -22,8 +22,13 @@ export interface PaymentsTable {
   created_at: Date;
   updated_at: Date;
   finalized_at: Date | null;
-  /** Set when this service asked Fintoc to expire the intent: the expiry that follows is our cancellation. */
+  /**
+   * Set when the deadline starts closing the payment (it then expires the intent at Fintoc): the expiry
+   * that follows is our cancellation, and no new attempt starts.
+   */
   expire_requested_at: Date | null;
+  /** The current attempt: only its intent may become the payment's (null only before migration 0003). */
+  attempt_id: string | null;
 }
 
 export interface PaymentAttemptsTable {

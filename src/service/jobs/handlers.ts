@@ -3,11 +3,11 @@ import type { Clock, PaymentIntent } from '../../fintoc/index.js';
 import type { ServiceConfig } from '../config.js';
 import * as repo from '../db/repositories.js';
 import type { JobKind } from '../db/repositories.js';
-import type { DB } from '../db/schema.js';
+import type { DB, PaymentRow } from '../db/schema.js';
 import { describeFintocFailure, type FintocPort } from '../fintoc-port.js';
 import type { Inbox } from '../inbox.js';
 import { NOTIFICATION_RETRY_WINDOW_MS, notificationBackoffMs, standardWebhookHeaders } from '../notify.js';
-import { syncDelayMs, type Cause, type Logger, type PaymentsService } from '../payments.js';
+import { expireKey, syncDelayMs, type Cause, type Logger, type PaymentsService } from '../payments.js';
 import {
   eventForIntentStatus,
   isFinal,
@@ -18,6 +18,16 @@ import {
 import type { ClaimedJob } from '../db/repositories.js';
 import type { BatchHandlers, JobHandler, JobResult } from './runner.js';
 
+/**
+ * A point between the deadline's read of some payments and its write, where a test runs other work
+ * (a retried creation, a webhook) to check the decision is made and written on the same row state.
+ * Injected like the clock; production passes none.
+ */
+export type Checkpoint = (
+  point: 'abandon:read' | 'abandon:decided',
+  paymentIds: readonly string[],
+) => Promise<void>;
+
 export interface HandlerDeps {
   db: Kysely<DB>;
   config: ServiceConfig;
@@ -27,18 +37,27 @@ export interface HandlerDeps {
   inbox: Inbox;
   fetch: typeof fetch;
   log: Logger;
+  checkpoint?: Checkpoint;
 }
 
-/** Connection trouble at the deadline is retried this many times before cancelling anyway. */
-export const ABANDON_MAX_ATTEMPTS = 3;
 /** Status sync stops watching a payment this long after it was created. */
 export const SYNC_WINDOW_MS = 7 * 86_400_000;
+
+/**
+ * Wait before asking Fintoc again about a deadline it could not settle yet (unreachable, or the
+ * intent still payable): 5 s doubling to 5 min, for as long as it takes. The payment is never
+ * canceled on a guess.
+ */
+export function abandonRetryMs(attempts: number): number {
+  return Math.min(300_000, 5_000 * 2 ** Math.max(0, attempts - 1));
+}
 
 const done: JobResult = { done: true };
 
 /** The handlers of every job kind, and the batch handlers of the kinds that have one. */
 export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { batches: BatchHandlers } {
   const { config, fintoc, clock, payments, inbox, log } = deps;
+  const checkpoint = deps.checkpoint ?? (async () => {});
   const later = (ms: number, error?: string): JobResult => ({
     done: false,
     retryAt: clock.now() + ms,
@@ -51,70 +70,104 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
         event: PaymentEvent;
         intentStatus: string | null;
         causeId: string | null;
+        /** The intent the decision was made on: the write happens only if it is still the payment's. */
+        intentId: string | null;
         detail?: Record<string, unknown>;
       };
 
   /**
-   * What the deadline means for one open payment: expire its intent at Fintoc and cancel; if Fintoc
-   * refuses because the customer paid (or failed), that wins. Safe to repeat: the expire call
-   * carries a fixed idempotency key and the transition happens once.
+   * What the deadline means for one open payment. Every intent it has or may be getting is settled
+   * at Fintoc first: an attempt with no recorded intent is created again under its own idempotency
+   * key (Fintoc answers the intent it made for it, or makes it), then the intent is expired. Only an
+   * expiry (or a final status Fintoc shows) ends the payment; a transfer the bank is still deciding
+   * leaves it `processing`; Fintoc unreachable or an intent it keeps payable means try again later.
+   * Safe to repeat: fixed idempotency keys, and the write is a compare-and-set on the intent.
    */
-  async function decide(paymentId: string, intentId: string | null, attempts: number): Promise<Decision> {
-    if (intentId === null) {
-      return {
-        event: { type: 'timeout' },
-        intentStatus: null,
-        causeId: null,
-        detail: { intent: 'never created' },
-      };
-    }
-    let intent: PaymentIntent | null = null;
-    let expired = false;
+  async function decide(row: PaymentRow, attempts: number): Promise<Decision> {
+    let intentId: string;
+    let settled: boolean;
     try {
-      intent = await fintoc.paymentIntents.expire(intentId, {
-        idempotencyKey: `pasarela_expire_${paymentId}`,
-      });
-      expired = intent.status === 'expired';
+      const resolved = await payments.resolveIntent(row);
+      if ('refused' in resolved) {
+        const f = resolved.refused;
+        return {
+          event: { type: 'creation_failed', reason: `fintoc_rejected: ${f.code ?? f.status}` },
+          intentStatus: null,
+          causeId: null,
+          intentId: null,
+          detail: { fintoc_status: f.status, fintoc_code: f.code },
+        };
+      }
+      intentId = resolved.intentId;
+      settled = resolved.created;
+    } catch (err) {
+      const f = describeFintocFailure(err);
+      return { retry: later(abandonRetryMs(attempts), `fintoc unreachable: ${f.message}`) };
+    }
+    const extra = settled ? { intent: 'settled by the deadline (its creation had no recorded answer)' } : {};
+    let intent: PaymentIntent;
+    try {
+      intent = await fintoc.paymentIntents.expire(intentId, { idempotencyKey: expireKey(intentId) });
     } catch (err) {
       const failure = describeFintocFailure(err);
       log.info(
-        { payment_id: paymentId, status: failure.status, code: failure.code },
+        { payment_id: row.id, status: failure.status, code: failure.code },
         'expire refused; reading the intent',
       );
       try {
         intent = await fintoc.paymentIntents.get(intentId);
       } catch (getErr) {
         const f = describeFintocFailure(getErr);
-        if (attempts < ABANDON_MAX_ATTEMPTS && (failure.retryable || f.retryable)) {
-          return { retry: later(5_000 * attempts, `fintoc unreachable: ${f.message}`) };
-        }
+        return { retry: later(abandonRetryMs(attempts), `fintoc unreachable: ${f.message}`) };
       }
     }
-    const event = intent && !expired ? eventForIntentStatus(intent.status, intent.error_reason) : null;
-    if (
-      event &&
-      (event.type === 'intent_succeeded' || event.type === 'intent_failed' || event.type === 'intent_expired')
-    ) {
-      return { event, intentStatus: intent!.status, causeId: intentId };
+    if (intent.status === 'expired') {
+      return {
+        event: { type: 'timeout' },
+        intentStatus: 'expired',
+        causeId: intentId,
+        intentId,
+        detail: { expired_at_fintoc: true, ...extra },
+      };
     }
-    return {
-      event: { type: 'timeout' },
-      intentStatus: intent?.status ?? null,
-      causeId: intentId,
-      detail: { expired_at_fintoc: expired, ...(intent ? {} : { fintoc: 'unreachable' }) },
-    };
+    const event = eventForIntentStatus(intent.status, intent.error_reason);
+    if (event && (event.type === 'intent_succeeded' || event.type === 'intent_failed')) {
+      return { event, intentStatus: intent.status, causeId: intentId, intentId, detail: extra };
+    }
+    if (intent.status === 'pending') {
+      // The customer authorized and the bank decides: not an abandoned payment. It stays
+      // processing; Fintoc's webhook or status sync brings the outcome.
+      return {
+        event: { type: 'intent_processing' },
+        intentStatus: 'pending',
+        causeId: intentId,
+        intentId,
+        detail: { deadline: 'not canceled: the bank is deciding', ...extra },
+      };
+    }
+    log.warn(
+      { payment_id: row.id, intent_status: intent.status },
+      'Fintoc kept the intent payable at the deadline',
+    );
+    return { retry: later(abandonRetryMs(attempts), `intent still ${intent.status} at Fintoc after expire`) };
   }
 
   /** Deadlines in batches: one statement marks them, Fintoc calls overlap, one transaction applies them. */
   async function abandonMany(jobs: readonly ClaimedJob[]): Promise<JobResult[]> {
-    const open = await payments.markExpireRequestedMany(jobs.map((j) => j.ref));
-    const byId = new Map(open.map((o) => [o.id, o]));
+    const rows = await payments.markClosing(jobs.map((j) => j.ref));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    await checkpoint(
+      'abandon:read',
+      rows.map((r) => r.id),
+    );
     const results: JobResult[] = jobs.map(() => done);
+    const jobOf = new Map<string, number>();
     const items: Array<{
       paymentId: string;
       event: PaymentEvent;
       cause: Cause;
       intentStatus: string | null;
+      expect: { intentId: string | null };
     }> = [];
     let next = 0;
     const lane = async () => {
@@ -123,22 +176,75 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
         const job = jobs[i]!;
         const payment = byId.get(job.ref);
         if (!payment) continue;
-        const d = await decide(payment.id, payment.payment_intent_id, job.attempts);
+        const d = await decide(payment, job.attempts);
         if ('retry' in d) {
           results[i] = d.retry;
           continue;
         }
+        jobOf.set(payment.id, i);
         items.push({
           paymentId: payment.id,
           event: d.event,
           intentStatus: d.intentStatus,
           cause: { cause: 'job:abandon', causeId: d.causeId, ...(d.detail ? { detail: d.detail } : {}) },
+          expect: { intentId: d.intentId },
         });
       }
     };
     await Promise.all(Array.from({ length: Math.min(16, jobs.length) }, lane));
-    await payments.applyEvents(items);
+    await checkpoint(
+      'abandon:decided',
+      items.map((i) => i.paymentId),
+    );
+    const applied = await payments.applyEvents(items);
+    for (const [id, t] of applied) {
+      // The payment's intent changed after the decision: decide again on the new state.
+      if (t === null)
+        results[jobOf.get(id)!] = later(0, 'the payment changed while its deadline was decided');
+    }
     return results;
+  }
+
+  /**
+   * Expires an intent of a payment that has ended (or an attempt's intent the payment never took),
+   * so nothing the payment had stays payable; if Fintoc says it was paid, the money wins.
+   */
+  async function closeIntent(
+    payment: PaymentRow,
+    intentId: string,
+    cause: Cause['cause'],
+  ): Promise<{ status: string } | { error: string }> {
+    let intent: PaymentIntent;
+    try {
+      intent = await fintoc.paymentIntents.expire(intentId, { idempotencyKey: expireKey(intentId) });
+    } catch {
+      try {
+        intent = await fintoc.paymentIntents.get(intentId);
+      } catch (err) {
+        return { error: `fintoc: ${describeFintocFailure(err).message}` };
+      }
+    }
+    const current = payment.payment_intent_id === intentId;
+    const event = eventForIntentStatus(intent.status, intent.error_reason);
+    if (event && (current || event.type === 'intent_succeeded')) {
+      await payments.applyEvent(
+        payment.id,
+        event,
+        {
+          cause,
+          causeId: intentId,
+          detail: { closing: current ? 'ended payment' : 'intent of another attempt' },
+        },
+        current ? { intentStatus: intent.status } : {},
+      );
+    } else {
+      await payments.note(payment.id, cause, {
+        event: 'intent_closed',
+        payment_intent_id: intentId,
+        intent_status: intent.status,
+      });
+    }
+    return { status: intent.status };
   }
 
   return {
@@ -158,22 +264,21 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
       return result ?? done;
     },
 
-    /** Ask Fintoc for the intent's status so a lost webhook cannot leave a payment open. */
+    /**
+     * Ask Fintoc for the intent's status so a lost webhook cannot leave a payment open, and expire
+     * an intent still payable after its payment ended (never leave one in `created`).
+     */
     async sync(job) {
       const payment = await payments.get(job.ref);
       if (!payment) return done;
-      const settled =
-        isFinal(payment.status as PaymentStatus) &&
-        (payment.intent_status === null || isIntentFinal(payment.intent_status));
-      if (settled || payment.payment_intent_id === null) {
-        return isFinal(payment.status as PaymentStatus)
-          ? done
-          : later(syncDelayMs(job.attempts, config.paymentTimeoutMs));
-      }
+      const final = isFinal(payment.status as PaymentStatus);
+      const intentId = payment.payment_intent_id;
+      if (intentId === null) return final ? done : later(syncDelayMs(job.attempts, config.paymentTimeoutMs));
+      if (final && isIntentFinal(payment.intent_status)) return done;
       if (clock.now() - payment.created_at.getTime() > SYNC_WINDOW_MS) return done;
       let intent: PaymentIntent;
       try {
-        intent = await fintoc.paymentIntents.get(payment.payment_intent_id);
+        intent = await fintoc.paymentIntents.get(intentId);
       } catch (err) {
         const f = describeFintocFailure(err);
         return later(syncDelayMs(job.attempts, config.paymentTimeoutMs), `fintoc: ${f.message}`);
@@ -187,9 +292,32 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
           { intentStatus: intent.status },
         );
       }
+      let status: string = intent.status;
       const after = await payments.get(payment.id);
-      if (after && isFinal(after.status as PaymentStatus) && isIntentFinal(intent.status)) return done;
+      if (!after) return done;
+      const ended = isFinal(after.status as PaymentStatus);
+      if (ended && !isIntentFinal(status) && status !== 'pending') {
+        const closed = await closeIntent(after, intentId, 'job:sync');
+        if ('error' in closed) return later(abandonRetryMs(job.attempts), closed.error);
+        status = closed.status;
+      }
+      if (ended && isIntentFinal(status)) return done;
       return later(syncDelayMs(job.attempts, config.paymentTimeoutMs));
+    },
+
+    /** Expire an intent created after its payment ended (see `recordIntent`), or watch it until final. */
+    async expire_intent(job) {
+      const payment = await payments.getByIntent(job.ref);
+      if (!payment) return done;
+      const current = payment.payment_intent_id === job.ref;
+      // The open payment's own intent is the deadline's to settle; a settled one needs nothing.
+      if (current && (!isFinal(payment.status as PaymentStatus) || isIntentFinal(payment.intent_status)))
+        return done;
+      const closed = await closeIntent(payment, job.ref, 'job:expire');
+      if ('error' in closed) return later(abandonRetryMs(job.attempts), closed.error);
+      return isIntentFinal(closed.status)
+        ? done
+        : later(abandonRetryMs(job.attempts), `intent ${closed.status} at Fintoc`);
     },
 
     /** Deliver one notification to the shop (Standard Webhooks), until a 2xx. */

@@ -8,10 +8,18 @@ import type { FastifyInstance } from 'fastify';
 import {
   createFintocClient,
   PAYMENT_INTENT_EVENT_TYPES,
+  sign,
   type FintocClient,
 } from '../../../src/fintoc/index.js';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
-import { buildApp, loadConfig, type Database, type ServiceConfig } from '../../../src/service/index.js';
+import {
+  buildApp,
+  loadConfig,
+  type Checkpoint,
+  type Database,
+  type ServiceConfig,
+} from '../../../src/service/index.js';
+import { paymentIntentJson } from '../../fintoc/payment-intent.js';
 import { freshEmbedded } from './db.js';
 
 export const API_KEY = 'test_api_key_0123456789abcdef';
@@ -40,6 +48,12 @@ export interface Harness {
   fintocCalls: string[];
   /** Make the next n calls to Fintoc fail as if the network were down, or answer `response` instead. */
   failFintoc(n: number, match?: RegExp, response?: { status: number; body: unknown }): void;
+  /**
+   * Hands the next call to Fintoc matching `match` (e.g. `/^POST \/v1\/payment_intents$/`) to `fn`,
+   * which decides when (and whether) it reaches Fintoc by calling `forward`, and what the service
+   * gets back: an answer that comes late, or is lost after Fintoc acted on the request.
+   */
+  interceptFintoc(match: RegExp, fn: (forward: () => Promise<Response>) => Promise<Response>): void;
   /** POST /api/payments with the API key. */
   createPayment(
     body: Record<string, unknown>,
@@ -66,7 +80,12 @@ export function harnessBudget(work: { harnesses?: number; steps: number }): numb
 }
 
 export async function startHarness(
-  opts: { env?: Record<string, string>; database?: Database; merchant?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    database?: Database;
+    merchant?: boolean;
+    checkpoint?: Checkpoint;
+  } = {},
 ): Promise<Harness> {
   const ref: { app?: FastifyInstance } = {};
   const shop: ShopDelivery[] = [];
@@ -75,6 +94,10 @@ export async function startHarness(
   let failures = 0;
   let failMatch: RegExp | undefined;
   let failResponse: { status: number; body: unknown } | undefined;
+  const interceptors: Array<{
+    match: RegExp;
+    fn: (forward: () => Promise<Response>) => Promise<Response>;
+  }> = [];
 
   const sb = await startSandbox({
     intentTimeoutMs: null,
@@ -135,6 +158,11 @@ export async function startHarness(
       }
       throw new TypeError('fetch failed (simulated network failure)');
     }
+    const i = interceptors.findIndex((x) => x.match.test(call));
+    if (i >= 0) {
+      const [{ fn }] = interceptors.splice(i, 1) as [(typeof interceptors)[number]];
+      return fn(() => fetch(input, init));
+    }
     return fetch(input, init);
   };
 
@@ -151,6 +179,7 @@ export async function startHarness(
     }),
     workers: false,
     logger: false,
+    ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
   });
   ref.app = theApp;
 
@@ -189,6 +218,9 @@ export async function startHarness(
       failMatch = match;
       failResponse = response;
     },
+    interceptFintoc(match, fn) {
+      interceptors.push({ match, fn });
+    },
     async createPayment(body, headers = {}) {
       const res = await theApp.inject({
         method: 'POST',
@@ -220,4 +252,33 @@ export async function startHarness(
       await sb.close();
     },
   };
+}
+
+/**
+ * Delivers a signed `payment_intent.succeeded` for an intent the sandbox has already finished (its
+ * finals never change): Fintoc reporting money that moved after the payment was given up.
+ */
+export async function deliverLateSuccess(h: Harness, intentId: string): Promise<void> {
+  const body = JSON.stringify({
+    id: `evt_late_${intentId}`,
+    object: 'event',
+    type: 'payment_intent.succeeded',
+    mode: 'test',
+    created_at: new Date(h.sb.clock.now()).toISOString(),
+    data: paymentIntentJson({ id: intentId, status: 'succeeded', widget_token: null }),
+  });
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/webhooks/fintoc',
+    headers: {
+      'content-type': 'application/json',
+      'fintoc-signature': sign({
+        secret: h.webhookSecret,
+        body,
+        timestamp: Math.floor(h.sb.clock.now() / 1000),
+      }),
+    },
+    payload: body,
+  });
+  if (res.statusCode !== 200) throw new Error(`late success: ${res.statusCode} ${res.body}`);
 }
