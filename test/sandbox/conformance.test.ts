@@ -236,17 +236,119 @@ for (const target of targets) {
       expect(canceled.status).toBe('canceled');
     });
 
-    it('creates, gets and expires a checkout session', async () => {
+    it('creates, gets and expires a checkout session (v1)', async () => {
       const cs: any = await env.fintoc.checkoutSessions.create({
         amount: 5000,
         currency: 'CLP',
         success_url: 'https://shop.example/ok',
         cancel_url: 'https://shop.example/ko',
+        metadata: { order_id: 'ord_c7x' },
       });
       expect(cs.id).toMatch(/^cs_/);
+      expect(cs.status).toBe('created');
       expect(typeof cs.redirect_url).toBe('string');
-      expect(((await env.fintoc.checkoutSessions.get(cs.id)) as any).status).toBe('created');
-      expect(((await env.fintoc.checkoutSessions.expire(cs.id)) as any).status).toBe('expired');
+      const got: any = await env.fintoc.checkoutSessions.get(cs.id);
+      expect(got.status).toBe('created');
+      expect(got.metadata.order_id).toBe('ord_c7x');
+      const expired: any = await env.fintoc.checkoutSessions.expire(cs.id);
+      expect(expired.status).toBe('expired');
+      expect(await errorClass(env.fintoc.checkoutSessions.expire(cs.id))).toBe('InvalidRequestError');
     });
+
+    /** The SDK sends no Fintoc-Version: its v2 calls need an account pinned to 2026-02-01 or later. */
+    const v2Skip = async (skip: (note: string) => void) => {
+      if (target.sandbox) return;
+      const res = await fetch(`${env.url}/v1/whoami`, { headers: { authorization: env.key } });
+      const pinned = ((await res.json()) as { api_version?: string }).api_version ?? '';
+      if (pinned < '2026-02-01')
+        skip(`this Fintoc account is pinned to ${pinned}; the SDK cannot send Fintoc-Version for v2`);
+    };
+
+    it('v2 checkout sessions: create (hosted and embedded), get, list across cursor pages, expire', async (ctx) => {
+      await v2Skip((note) => ctx.skip(note));
+      const hosted: any = await env.fintoc.v2.checkoutSessions.create({
+        amount: 5000,
+        currency: 'CLP',
+        success_url: 'https://shop.example/ok',
+        cancel_url: 'https://shop.example/ko',
+      });
+      expect(hosted.id).toMatch(/^cs_/);
+      expect(hosted.status).toBe('created');
+      expect(typeof hosted.redirect_url).toBe('string');
+      const embedded: any = await env.fintoc.v2.checkoutSessions.create({
+        amount: 6000,
+        currency: 'CLP',
+        ui_mode: 'embedded',
+        metadata: { order_id: 'ord_c8x' },
+      });
+      expect(typeof embedded.session_token).toBe('string');
+      const got: any = await env.fintoc.v2.checkoutSessions.get(embedded.id);
+      expect(got.id).toBe(embedded.id);
+      expect(got.metadata.order_id).toBe('ord_c8x');
+      for (let i = 0; i < 3; i++)
+        await env.fintoc.v2.checkoutSessions.create({
+          amount: 100 + i,
+          currency: 'CLP',
+          ui_mode: 'embedded',
+        });
+      const all = (await env.fintoc.v2.checkoutSessions.list({ lazy: false })) as any[];
+      const paged = (await env.fintoc.v2.checkoutSessions.list({ lazy: false, limit: 2 })) as any[];
+      expect(paged.map((s) => s.id)).toEqual(all.map((s) => s.id));
+      expect(new Set(paged.map((s) => s.id)).size).toBe(paged.length);
+      for (const id of [hosted.id, embedded.id]) expect(paged.some((s) => s.id === id)).toBe(true);
+      if (target.sandbox) {
+        // The pages really were fetched one by one, through the Link header's cursor URLs.
+        const log = await fetch(`${env.url}/_sandbox/requests`, { headers: { authorization: env.key } });
+        const paths = ((await log.json()) as { data: Array<{ method: string; path: string }> }).data
+          .filter((r) => r.method === 'GET' && r.path.startsWith('/v2/checkout_sessions?limit=2'))
+          .map((r) => r.path);
+        expect(paths.length).toBe(Math.ceil(all.length / 2));
+        expect(paths.filter((p) => p.includes('&starting_after=cs_')).length).toBe(paths.length - 1);
+      }
+      const expired: any = await env.fintoc.v2.checkoutSessions.expire(hosted.id);
+      expect(expired.status).toBe('expired');
+      expect(await errorClass(env.fintoc.v2.checkoutSessions.expire(hosted.id))).toBe('InvalidRequestError');
+      expect(await errorClass(env.fintoc.v2.checkoutSessions.get('cs_doesNotExist000'))).toBe(
+        'InvalidRequestError',
+      );
+    });
+
+    it.skipIf(!target.sandbox)(
+      'v2 checkout session events reach a 127.0.0.1 receiver and verify with WebhookSignature.verifyHeader',
+      async () => {
+        // Only this test's endpoint may receive: earlier tests left a "*" one.
+        for (const old of (await env.fintoc.webhookEndpoints.list({ lazy: false })) as any[])
+          await env.fintoc.webhookEndpoints.delete(old.id);
+        received.length = 0;
+        const we: any = await env.fintoc.webhookEndpoints.create({
+          url: receiverUrl,
+          enabled_events: ['checkout_session.finished', 'checkout_session.expired'],
+        });
+        const paid: any = await env.fintoc.v2.checkoutSessions.create({
+          amount: 5000,
+          currency: 'CLP',
+          ui_mode: 'embedded',
+        });
+        await control(`/_sandbox/checkout_sessions/${paid.id}/simulate`, { action: 'run' });
+        const left: any = await env.fintoc.v2.checkoutSessions.create({
+          amount: 5000,
+          currency: 'CLP',
+          ui_mode: 'embedded',
+        });
+        await env.fintoc.v2.checkoutSessions.expire(left.id);
+        await control('/_sandbox/clock/advance', { by: 0 });
+        await env.sb!.clock.flush();
+        const events = received.map((r) => {
+          WebhookSignature.verifyHeader(r.body, r.signature as string, we.secret);
+          return JSON.parse(r.body);
+        });
+        expect(events.map((e) => `${e.type} ${e.data.id}`).sort()).toEqual(
+          [`checkout_session.finished ${paid.id}`, `checkout_session.expired ${left.id}`].sort(),
+        );
+        const finished = ((await env.fintoc.v2.checkoutSessions.get(paid.id)) as any).payment_resource;
+        expect(finished.payment_intent.status).toBe('succeeded');
+        await env.fintoc.webhookEndpoints.delete(we.id);
+      },
+    );
   });
 }
