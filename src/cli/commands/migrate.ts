@@ -11,8 +11,9 @@ export function migrateCommand(): Command {
     )
     .option('--json', 'print {"applied": [...], "database": ...} as one JSON line')
     .action(async (opts: { json?: boolean }) => {
-      const { openDatabase, migrate } = await import('../../service/index.js');
-      const url = process.env.DATABASE_URL?.trim();
+      const { openDatabase, migrate, environmentWithEnvFile } = await import('../../service/index.js');
+      const { env } = environmentWithEnvFile(process.env, process.cwd());
+      const url = env.DATABASE_URL?.trim();
       if (url && !/^postgres(ql)?:\/\//.test(url)) {
         process.stderr.write('pasarela migrate: DATABASE_URL must start with postgres:// or postgresql://\n');
         process.exitCode = 1;
@@ -22,7 +23,7 @@ export function migrateCommand(): Command {
       if (url) database = await openDatabase({ url });
       else {
         const { lockEmbeddedDatabase } = await import('../lock.js');
-        const dataDir = process.env.PASARELA_DATA_DIR?.trim() || './.pasarela';
+        const dataDir = env.PASARELA_DATA_DIR?.trim() || './.pasarela';
         const lock = lockEmbeddedDatabase(
           dataDir,
           'pasarela migrate',

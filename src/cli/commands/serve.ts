@@ -2,18 +2,21 @@ import { Command } from 'commander';
 
 /**
  * `pasarela serve`: the payments service for production, configured by environment variables
- * (docs/service.md). Exits 1 with one line per configuration problem; stops cleanly on SIGINT/SIGTERM.
+ * and a `.env` file in the current folder, the environment winning (docs/service.md). Exits 1 with one line per configuration problem; stops cleanly on SIGINT/SIGTERM.
  */
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('Run the payments service (configuration from environment variables; see docs/service.md).')
+    .description(
+      'Run the payments service (configuration from environment variables and ./.env; see docs/service.md).',
+    )
     .option('-p, --port <port>', 'port to listen on (default: PORT or 3000)')
     .option('-H, --host <host>', 'address to listen on (default: HOST or 127.0.0.1)')
     .option('--no-workers', 'serve requests only; run no background jobs (another instance runs them)')
     .action(async (opts: { port?: string; host?: string; workers: boolean }) => {
-      const { loadConfig, startServer, closeOnSignals } = await import('../../service/index.js');
+      const { loadConfig, startServer, closeOnSignals, environmentWithEnvFile } =
+        await import('../../service/index.js');
       const env = {
-        ...process.env,
+        ...environmentWithEnvFile(process.env, process.cwd()).env,
         ...(opts.port !== undefined ? { PORT: opts.port } : {}),
         ...(opts.host !== undefined ? { HOST: opts.host } : {}),
       };
