@@ -10,6 +10,9 @@
 export { buildApp, WEBHOOK_BODY_LIMIT, API_BODY_LIMIT } from './app.js';
 export type { BuildOptions } from './app.js';
 export { loadConfig, publicConfig, secretsOf, isStandardWebhookSecret } from './config.js';
+export { parseEnvFile, environmentWithEnvFile, EnvFileError, ENV_LINE } from './env-file.js';
+export { serviceWebhookEvents } from './webhook-events.js';
+export type { PaymentFlow } from './webhook-events.js';
 export type { ServiceConfig, PublicConfig, ConfigResult, Country, LatePaymentPolicy } from './config.js';
 export { openDatabase, pgliteParsers } from './db/database.js';
 export type { Database, DatabaseOptions } from './db/database.js';

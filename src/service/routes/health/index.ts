@@ -1,4 +1,7 @@
-/** `GET /healthz` (the process answers), `GET /readyz` (the database answers), `GET /metrics` (Prometheus text). */
+/**
+ * `GET /healthz` (the process answers), `GET /readyz` (the database answers; with the Fintoc mode and
+ * the kind of database, which `pasarela check` reads), `GET /metrics` (Prometheus text).
+ */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { countJobs, countPendingInbox } from '../../db/repositories.js';
@@ -14,7 +17,7 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
     }
     try {
       await sql`SELECT 1`.execute(app.database.db);
-      return { ok: true, database: app.database.kind, workers: app.jobs.running };
+      return { ok: true, database: app.database.kind, workers: app.jobs.running, mode: app.config.mode };
     } catch {
       return reply.code(503).send({
         ok: false,
