@@ -27,7 +27,7 @@ describe('package layout', () => {
       }
     }
     expect(Object.keys(pkg.exports)).toEqual(
-      expect.arrayContaining(['./fintoc', './sandbox', './service', './checkout', './reconcile']),
+      expect.arrayContaining(['./fintoc', './sandbox', './service', './checkout', './reconcile', './golive']),
     );
   });
 

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
+import { checkCommand } from './check.js';
 import { devCommand } from './dev.js';
 import { migrateCommand } from './migrate.js';
+import { payoutAccountCommand } from './payout-account.js';
 import { sandboxCommand } from './sandbox.js';
 import { serveCommand } from './serve.js';
 import { triggerCommand } from './trigger.js';
+import { webhooksCommand } from './webhooks.js';
 
 /**
  * Every command of `pasarela`, each a factory returning its commander definition. A command's
@@ -15,4 +18,7 @@ export const commands: Array<() => Command> = [
   serveCommand,
   migrateCommand,
   devCommand,
+  checkCommand,
+  webhooksCommand,
+  payoutAccountCommand,
 ];
