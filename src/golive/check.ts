@@ -506,8 +506,8 @@ export async function runChecks(opts: CheckOptions): Promise<CheckReport> {
         put(
           'service-reachable',
           'fail',
-          `${publicUrl}/readyz answers 503: the service runs but its database does not answer.`,
-          'Check DATABASE_URL and that PostgreSQL is up, then look at the service logs.',
+          `${publicUrl}/readyz answers 503${typeof (body?.error as { code?: unknown } | undefined)?.code === 'string' ? ` ${(body!.error as { code: string }).code}` : ''}: the service runs but its database is not ready.`,
+          'Check DATABASE_URL and that PostgreSQL is up (or the embedded data folder is there), then look at the service logs.',
         );
       } else {
         put(
