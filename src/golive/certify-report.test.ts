@@ -1,39 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { passingReport } from '../../test/fixtures/certify-report.js';
 import { judgeCertifyReport } from './certify-report.js';
 
 const now = new Date('2026-12-01T12:00:00Z');
-export function passingReport(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    schema: 'pasarela.certify.report/v1',
-    pasarela_version: '0.1.0',
-    generated_at: '2026-11-30T12:00:00.000Z',
-    target: { kind: 'bundled', url: 'http://127.0.0.1:3000' },
-    fintoc: { kind: 'sandbox', api_url: 'http://127.0.0.1:4010', mode: 'test' },
-    country: 'cl',
-    flow: 'intent',
-    rehearsal: false,
-    passed: true,
-    scenarios: [
-      { id: 'api-url', title: 'API URL', required: true, verdict: 'passed', reason: 'ok', evidence: [] },
-      { id: 'abandon', title: 'Leaves', required: true, verdict: 'passed', reason: 'ok', evidence: [] },
-      {
-        id: 'reports',
-        title: 'Reports',
-        required: false,
-        verdict: 'not_available',
-        reason: 'n/a',
-        evidence: [],
-      },
-    ],
-    ...overrides,
-  };
-}
+const passing = (overrides: Record<string, unknown> = {}) =>
+  passingReport(new Date('2026-11-30T12:00:00.000Z'), overrides);
 const judge = (r: unknown, country: 'cl' | 'mx' = 'cl') =>
   judgeCertifyReport(r, { country, now, maxAgeDays: 30 });
 
 describe('certify report', () => {
   it('accepts a passing, recent, real certification of the country', () => {
-    expect(judge(passingReport())).toMatchObject({
+    expect(judge(passing())).toMatchObject({
       ok: true,
       summary: expect.stringMatching(/2 required scenarios passed, against the sandbox/),
     });
@@ -51,7 +28,7 @@ describe('certify report', () => {
     ['one from the future', { generated_at: '2027-01-01T00:00:00Z' }, /in the future/],
     ['a damaged one', { passed: 'yes' }, /damaged \(passed/],
   ])('refuses %s, saying so', (_name, overrides, problem) => {
-    expect(judge(passingReport(overrides))).toMatchObject({
+    expect(judge(passing(overrides))).toMatchObject({
       ok: false,
       problem: expect.stringMatching(problem),
       fix: expect.any(String),

@@ -23,7 +23,7 @@ const tempDir = () => {
   return d;
 };
 
-export const CHILE: PayoutAccountInput = {
+const CHILE: PayoutAccountInput = {
   bank: 'Banco de Chile - Edwards - Citi',
   account_type: 'Cuenta Corriente',
   account_number: '00-123-45678-9',
@@ -31,7 +31,7 @@ export const CHILE: PayoutAccountInput = {
   notifications_email: 'pagos@tienda.cl',
   account_executive_email: 'ejecutiva@fintoc.com',
 };
-export const MEXICO: PayoutAccountInput = {
+const MEXICO: PayoutAccountInput = {
   company_name: 'Tienda Ñandú, S.A. de C.V.',
   bank: 'BBVA México',
   rfc: 'SAT970701NN3',

@@ -25,6 +25,7 @@ import {
 } from '../../src/golive/index.js';
 import { newSecretKey, publicKeyOf, startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { buildApp, loadConfig, serviceWebhookEvents, type Database } from '../../src/service/index.js';
+import { passingReport } from '../fixtures/certify-report.js';
 import { STORES } from '../service/support/db.js';
 import { closedPort, networkFetch, startTlsFront, type TlsFront } from './network.js';
 
@@ -33,31 +34,8 @@ const PUBLIC_URL = 'https://pagos.tienda-ejemplo.cl';
 const WEBHOOK_URL = `${PUBLIC_URL}/webhooks/fintoc`;
 const DAY = 86_400_000;
 
-function report(overrides: Record<string, unknown> = {}): string {
-  return JSON.stringify({
-    schema: 'pasarela.certify.report/v1',
-    pasarela_version: '0.1.0',
-    generated_at: new Date(Date.now() - DAY).toISOString(),
-    target: { kind: 'bundled', url: 'http://127.0.0.1:3000' },
-    fintoc: { kind: 'sandbox', api_url: 'http://127.0.0.1:4010', mode: 'test' },
-    country: 'cl',
-    flow: 'intent',
-    rehearsal: false,
-    passed: true,
-    scenarios: [
-      { id: 'api-url', title: 'API URL', required: true, verdict: 'passed', reason: 'ok', evidence: [] },
-      {
-        id: 'leaves',
-        title: 'Customer leaves',
-        required: true,
-        verdict: 'passed',
-        reason: 'ok',
-        evidence: [],
-      },
-    ],
-    ...overrides,
-  });
-}
+const report = (overrides: Record<string, unknown> = {}) =>
+  JSON.stringify(passingReport(new Date(Date.now() - DAY), overrides));
 
 describe.skipIf(postgres.skip)('pasarela check in live mode against the sandbox', () => {
   let dir: string;

@@ -1,7 +1,8 @@
 /**
  * The go-live commands as a shop's engineer runs them: real `pasarela` processes, not on a terminal
  * (so nothing is ever asked), configured by the environment and a `.env` file, against a sandbox on
- * 127.0.0.1.
+ * 127.0.0.1. Each process takes 5 to 10 s to start under a full parallel run (tsx compiles the CLI),
+ * so each test's budget is about a minute per process it starts.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -39,8 +40,8 @@ function pasarela(args: string[], opts: { cwd: string; env?: Record<string, stri
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`pasarela ${args.join(' ')} did not end in 60 s; stderr: ${stderr}`));
-    }, 60_000);
+      reject(new Error(`pasarela ${args.join(' ')} did not end in 90 s; stderr: ${stderr}`));
+    }, 90_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
@@ -71,7 +72,7 @@ describe('pasarela payout-account', () => {
     expect(r.stderr).toContain('missing for Chile: --bank, --account-type, --account-number, --email');
     expect(r.stderr).toContain('not on a terminal, so nothing was asked');
     expect(readdirSync(cwd)).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   it('refuses a bad RUT with its reason and writes nothing; --json gives the same as data', async () => {
     const cwd = tempDir();
@@ -84,7 +85,7 @@ describe('pasarela payout-account', () => {
       error: { code: 'invalid_fields', invalid: [{ field: 'rut' }] },
     });
     expect(readdirSync(cwd)).toEqual([]);
-  }, 60_000);
+  }, 150_000);
 
   it('writes payout-account.json and .eml from flags and prints the e-mail in Spanish', async () => {
     const cwd = tempDir();
@@ -101,7 +102,7 @@ describe('pasarela payout-account', () => {
       country: 'cl',
       rut: '76.354.771-K',
     });
-  }, 60_000);
+  }, 90_000);
 
   it('takes Mexico from PASARELA_COUNTRY in .env and the fields from a JSON file, flags winning', async () => {
     const cwd = tempDir();
@@ -134,7 +135,7 @@ describe('pasarela payout-account', () => {
     const typo = await pasarela(['payout-account', '--from', 'typo.json'], { cwd });
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('unknown keys rfcc');
-  }, 60_000);
+  }, 150_000);
 });
 
 describe('pasarela webhooks and check against a sandbox', () => {
@@ -183,7 +184,7 @@ describe('pasarela webhooks and check against a sandbox', () => {
       'payment_intent.expired',
       'payment_intent.pending',
     ]);
-  }, 90_000);
+  }, 200_000);
 
   it('refuses an http:// URL in live mode, and a live key aimed at another API than Fintoc', async () => {
     const cwd = tempDir();
@@ -198,7 +199,7 @@ describe('pasarela webhooks and check against a sandbox', () => {
     expect(elsewhere.code).toBe(2);
     expect(elsewhere.stderr).toMatch(/the live secret key is not sent there/);
     expect(elsewhere.stderr).not.toContain(live);
-  }, 60_000);
+  }, 150_000);
 
   it('rotate adds a second endpoint and puts the new secret first in .env; --finish keeps it alone', async () => {
     const cwd = tempDir();
@@ -232,7 +233,7 @@ describe('pasarela webhooks and check against a sandbox', () => {
     const again = await pasarela(['webhooks', 'rotate', '--finish'], { cwd, env });
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('run pasarela webhooks rotate first');
-  }, 120_000);
+  }, 260_000);
 
   it('check reads .env, prints one line per item, exits 1 with a ✗, and never prints a secret', async () => {
     const cwd = tempDir();
@@ -273,7 +274,7 @@ describe('pasarela webhooks and check against a sandbox', () => {
     }
     const bad = await pasarela(['check', '--certify-max-age', 'soon'], { cwd });
     expect(bad.code).toBe(2);
-  }, 90_000);
+  }, 200_000);
 
   it('serve reads .env too: its configuration errors name what the file set', async () => {
     const cwd = tempDir();
@@ -288,5 +289,5 @@ describe('pasarela webhooks and check against a sandbox', () => {
     expect(broken.stderr).toMatch(/\.env line 1: is not KEY=value/);
     expect(broken.stderr).not.toContain('sk_test_abcd');
     expect(existsSync(join(cwd, '.pasarela'))).toBe(false);
-  }, 60_000);
+  }, 150_000);
 });
