@@ -150,8 +150,29 @@ function fold(text: string): string {
 }
 
 /**
+ * The names a bank answers to: its full name, each part of a name that joins brands
+ * (`Banco de Chile - Edwards - Citi`), and each of those without a leading "Banco"
+ * (`Itaú` for `Banco Itaú`), folded and without spaces.
+ */
+function aliases(name: string): string[] {
+  const parts = [name, ...name.split(/\s+-\s+/)].map((p) => fold(p).replace(/ /g, ''));
+  return parts.flatMap((p) => (p.startsWith('banco') && p.length > 5 ? [p, p.slice(5)] : [p]));
+}
+
+/** The one bank of a list whose name, or one of its {@link aliases}, is the text; else none. */
+function byName<B extends { name: string }>(banks: readonly B[], text: string): B | undefined {
+  const f = fold(text).replace(/ /g, '');
+  if (f === '') return undefined;
+  const exact = banks.find((b) => fold(b.name).replace(/ /g, '') === f);
+  if (exact) return exact;
+  const typed = f.startsWith('banco') && f.length > 5 ? [f, f.slice(5)] : [f];
+  const matches = banks.filter((b) => aliases(b.name).some((a) => typed.includes(a)));
+  return matches.length === 1 ? matches[0] : undefined;
+}
+
+/**
  * The Chilean bank a person means: by Fintoc id (`cl_banco_estado`) or by name, case and accents
- * ignored (`banco itau`, `BancoEstado`).
+ * ignored, or by one of its brands (`banco itau`, `BancoEstado`, `Banco de Chile`, `Edwards`).
  *
  * @example
  * findChileBank('banco estado')?.id; // 'cl_banco_estado'
@@ -160,9 +181,7 @@ export function findChileBank(text: string): ChileBank | undefined {
   const t = text.trim().toLowerCase();
   const byId = CHILE_BANKS.find((b) => b.id === t);
   if (byId) return byId;
-  const f = fold(text).replace(/ /g, '');
-  if (f === '') return undefined;
-  return CHILE_BANKS.find((b) => fold(b.name).replace(/ /g, '') === f);
+  return byName(CHILE_BANKS, text);
 }
 
 /**
@@ -176,9 +195,7 @@ export function findMexicoBank(text: string): MexicoBank | undefined {
   if (/^\d{3}$/.test(t)) return MEXICO_BANKS.find((b) => b.code === t);
   const byId = MEXICO_BANKS.find((b) => b.fintocId === t.toLowerCase());
   if (byId) return byId;
-  const f = fold(t).replace(/ /g, '');
-  if (f === '') return undefined;
-  return MEXICO_BANKS.find((b) => fold(b.name).replace(/ /g, '') === f);
+  return byName(MEXICO_BANKS, t);
 }
 
 /** Mexico's 32 federal entities, as the address asks for them. */
