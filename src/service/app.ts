@@ -3,7 +3,13 @@
  * come in, app plugins (payments, inbox, jobs) are decorated on the instance, then each
  * `routes/<resource>/index.ts` is registered. `server.ts` only listens and shuts down.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { createFintocClient, systemClock, type Clock } from '../fintoc/index.js';
 import { serviceCheckoutBackend } from './checkout-adapters.js';
 import { publicConfig, secretsOf, type PublicConfig, type ServiceConfig } from './config.js';
@@ -20,7 +26,7 @@ import apiRoutes from './routes/api/index.js';
 import dashboard from './routes/dashboard/index.js';
 import demoRoutes from './routes/demo-registration.js';
 import healthRoutes from './routes/health/index.js';
-import { payRoutes } from './routes/pay/index.js';
+import { checkoutNotFound, payRoutes } from './routes/pay/index.js';
 import testClockRoutes from './routes/test-clock/index.js';
 import webhookRoutes from './routes/webhooks/index.js';
 import { TestClock } from './test-clock.js';
@@ -81,11 +87,31 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       : (options.logger ??
         createLogger({ secrets: secretsOf(config), level: process.env.LOG_LEVEL ?? 'info' }));
 
+  const payNotFound = checkoutNotFound(config.fintoc.widgetUrl);
   const app = Fastify({
     loggerInstance,
     bodyLimit: API_BODY_LIMIT,
     trustProxy: true,
     return503OnClosing: true,
+    // A URL the router cannot even read (percent-encoding that is not UTF-8, a path segment over
+    // 100 characters): the customer's page under /pay, the error envelope elsewhere; a client's
+    // mistake, logged below error.
+    frameworkErrors: (error, request, rawReply) => {
+      const reply = rawReply as unknown as FastifyReply;
+      request.log.info({ code: error.code }, 'unreadable URL');
+      if (payNotFound.wants(request as unknown as FastifyRequest)) {
+        void payNotFound.send(reply);
+        return;
+      }
+      void reply
+        .code(400)
+        .send(
+          new ServiceError(
+            'invalid_url',
+            `The URL ${clip(request.url)} cannot be read: percent-encoding must decode to UTF-8 and each path segment is at most 100 characters.`,
+          ).toJSON(),
+        );
+    },
   });
 
   await migrate(database.db);
@@ -131,15 +157,39 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const e = toServiceError(error);
     if (e.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: e.code }, 'request refused');
     return reply.code(e.status).send(e.toJSON());
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  app.setNotFoundHandler((request, reply) => {
+    if (payNotFound.wants(request)) return payNotFound.send(reply);
+    return reply
       .code(404)
       .send(
-        new ServiceError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`).toJSON(),
-      ),
-  );
+        new ServiceError(
+          'not_found',
+          `No route ${request.method} ${clip(request.url.split('?')[0] ?? '')}.`,
+        ).toJSON(),
+      );
+  });
+  // The query string of the API and the dashboard holds single values: a repeated parameter (an
+  // array to the handlers) is refused before any handler or query sees it.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!/^\/(api|dashboard)(\/|$|\?)/.test(request.url)) return;
+    const query = request.query as Record<string, unknown>;
+    for (const [name, value] of Object.entries(query)) {
+      if (typeof value !== 'string') {
+        return reply
+          .code(400)
+          .send(
+            new ServiceError(
+              'invalid_parameter',
+              `Give the query parameter ${clip(name, 40)} once.`,
+              clip(name, 40),
+            ).toJSON(),
+          );
+      }
+    }
+  });
 
   await app.register(healthRoutes);
   await app.register(apiRoutes, { apiKey: config.apiKey });
@@ -159,6 +209,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   if (options.workers ?? true) app.addHook('onReady', async () => runner.start());
   return app;
+}
+
+/** Text from a request, cut for a message (a 10 KB URL is not worth echoing). */
+function clip(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function toServiceError(error: FastifyError): ServiceError {

@@ -39,6 +39,10 @@ export const SERVICE_ERRORS = {
     fix: 'The payment has ended; create a new payment (or a new attempt) instead.',
   },
   not_found: { status: 404, fix: 'Check the method and path.' },
+  invalid_url: {
+    status: 400,
+    fix: 'Percent-encode the URL as UTF-8 (e.g. encodeURIComponent) and keep each path segment under 100 characters.',
+  },
   payload_too_large: { status: 413, fix: 'Send a smaller body.' },
   unsupported_media_type: { status: 415, fix: 'Send Content-Type: application/json.' },
   fintoc_rejected: {

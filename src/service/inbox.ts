@@ -3,7 +3,7 @@ import { verify, WebhookSignatureError, type Clock, type FintocEvent } from '../
 import * as repo from './db/repositories.js';
 import type { DB, InboxRow } from './db/schema.js';
 import { ServiceError } from './errors.js';
-import type { PaymentsService } from './payments.js';
+import { isStorableText, type PaymentsService } from './payments.js';
 import { eventForIntentStatus } from './state.js';
 
 export type IntakeResult =
@@ -64,10 +64,19 @@ export class Inbox {
       }
       throw err;
     }
+    const intentId = intentIdOf(event);
+    if (!isStorableText(event.id) || !isStorableText(event.type) || !isStorableText(intentId ?? '')) {
+      // Signed, but ids the database cannot hold (a NUL, an unpaired surrogate): no Fintoc event.
+      this.countRejected('invalid_payload');
+      throw new ServiceError(
+        'invalid_payload',
+        'The event id, type or payment intent id holds a NUL character or an unpaired surrogate.',
+      );
+    }
     const stored = await this.store({
       event_id: event.id,
       type: event.type,
-      intent_id: intentIdOf(event),
+      intent_id: intentId,
       body: body.toString('utf8'),
       received_at: now,
     });
@@ -135,7 +144,8 @@ export class Inbox {
     }
     const o = json as { id?: unknown; type?: unknown };
     if (typeof o !== 'object' || o === null || typeof o.id !== 'string' || o.id === '') return null;
-    const type = typeof o.type === 'string' ? o.type : 'unknown';
+    if (!isStorableText(o.id)) return null;
+    const type = typeof o.type === 'string' && isStorableText(o.type) ? o.type : 'unknown';
     const stored = await repo.storeInboxEvent(
       this.db,
       { event_id: o.id, type, intent_id: null, body: body.toString('utf8'), received_at: now },

@@ -14,7 +14,9 @@ import {
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import {
   buildApp,
+  createLogger,
   loadConfig,
+  secretsOf,
   type Checkpoint,
   type Database,
   type ServiceConfig,
@@ -85,6 +87,8 @@ export async function startHarness(
     database?: Database;
     merchant?: boolean;
     checkpoint?: Checkpoint;
+    /** Collects the service's log lines (level info and up) instead of silencing them. */
+    logs?: string[];
   } = {},
 ): Promise<Harness> {
   const ref: { app?: FastifyInstance } = {};
@@ -178,7 +182,13 @@ export async function startHarness(
       maxRetries: 0,
     }),
     workers: false,
-    logger: false,
+    logger: opts.logs
+      ? createLogger({
+          secrets: secretsOf(config),
+          level: 'info',
+          destination: { write: (line: string) => void opts.logs!.push(line) },
+        })
+      : false,
     ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
   });
   ref.app = theApp;

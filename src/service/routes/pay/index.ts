@@ -135,6 +135,54 @@ const NOT_FOUND_PAGE =
   '<h1>Pago no encontrado</h1><p>Revisa el enlace que te dio la tienda.</p></section></div></main></body></html>';
 
 /**
+ * The "payment not found" page, for every URL under `/pay/` that is not one of the JSON endpoints
+ * and names no payment (an unknown id, a URL the router cannot read, a path that does not exist):
+ * customers follow these links, so they get a page, never JSON.
+ *
+ * @example
+ * const notFound = checkoutNotFound(config.fintoc.widgetUrl);
+ * if (notFound.wants(request)) return notFound.send(reply);
+ */
+export function checkoutNotFound(widgetUrl: string): {
+  wants(request: FastifyRequest): boolean;
+  send(reply: FastifyReply): FastifyReply;
+} {
+  const headers = checkoutHeaders(widgetUrl);
+  return {
+    wants: (request) =>
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      request.url.startsWith('/pay/') &&
+      !JSON_ENDPOINT.test(request.url.split('?')[0] ?? '') &&
+      !request.url.startsWith(`${CHECKOUT_ASSETS_PATH}/`),
+    send: (reply) => reply.code(404).headers(headers).type('text/html; charset=utf-8').send(NOT_FOUND_PAGE),
+  };
+}
+
+/** The endpoints the browser module reads and posts to: they answer JSON, errors included. */
+const JSON_ENDPOINT = /^\/pay\/[^/]+\/(session|status|events|attempts)$/;
+
+/** A Fastify error of the client's making (a body that is not JSON, a forbidden key, a type not accepted). */
+function clientError(error: unknown): CheckoutRouteError | null {
+  const e = error as { statusCode?: number; code?: string };
+  if (e.statusCode === undefined || e.statusCode < 400 || e.statusCode >= 500) return null;
+  if (e.statusCode === 413)
+    return new CheckoutRouteError(413, 'browser_event_too_large', 'Send fewer events at once.');
+  if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return new CheckoutRouteError(415, 'unsupported_media_type', 'Send Content-Type: application/json.');
+  if (
+    e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    error instanceof SyntaxError
+  )
+    return new CheckoutRouteError(
+      400,
+      'invalid_json',
+      'The body is not valid JSON (or holds a __proto__ or constructor key).',
+    );
+  return new CheckoutRouteError(400, 'invalid_request', 'The request is not valid.');
+}
+
+/**
  * Registers the checkout routes on a service app.
  *
  * @example
@@ -159,7 +207,6 @@ export async function payRoutes(app: FastifyInstance, options: PayRoutesOptions)
 
   // The browser module may run on the shop's own origin. These endpoints carry no ambient authority
   // (no cookies; the unguessable payment id is the key), so any origin may call them.
-  const JSON_ENDPOINT = /^\/pay\/[^/]+\/(session|status|events|attempts)$/;
   app.addHook('onRequest', async (request, reply) => {
     if (JSON_ENDPOINT.test(request.url.split('?')[0] ?? '')) reply.header('access-control-allow-origin', '*');
   });
@@ -177,11 +224,10 @@ export async function payRoutes(app: FastifyInstance, options: PayRoutesOptions)
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof CheckoutRouteError) return sendError(reply, error);
-    if ((error as { statusCode?: number }).statusCode === 413) {
-      return sendError(
-        reply,
-        new CheckoutRouteError(413, 'browser_event_too_large', 'Send fewer events at once.'),
-      );
+    const refused = clientError(error);
+    if (refused) {
+      request.log.info({ code: refused.code }, 'checkout request refused');
+      return sendError(reply, refused);
     }
     request.log.error({ err: error }, 'checkout route failed');
     return sendError(
