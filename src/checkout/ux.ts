@@ -6,7 +6,7 @@
 
 export type Country = 'cl' | 'mx';
 
-/** The statuses the payments service reports (DESIGN §4.2). */
+/** The statuses the payments service reports (docs/service.md). */
 export type PaymentStatus = 'pending' | 'processing' | 'succeeded' | 'failed' | 'expired' | 'canceled';
 
 export const FINAL_STATUSES: readonly PaymentStatus[] = ['succeeded', 'failed', 'expired', 'canceled'];

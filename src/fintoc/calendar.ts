@@ -1,6 +1,6 @@
 /**
  * Fintoc's money calendar: local time in Chile and Mexico, business days and bank holidays, and the
- * windows that payouts and the daily transaction report cover (fintoc-api facts: Chile pays out
+ * windows that payouts and the daily transaction report cover (as Fintoc documents them: Chile pays out
  * daily with a 14:00 banking cut-off or a 00:00 business-day cut-off, Mexico with a business-day
  * cut-off; the daily report covers the chronological day or, in Chile, the banking day from 14:00 to
  * 13:59 of the next business day, holidays widening it). The sandbox pays out by these rules and the

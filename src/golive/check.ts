@@ -222,7 +222,7 @@ function describeFetchError(err: unknown): string {
 
 /**
  * The documented null fields of a payment intent, all null at once, as a customer who leaves
- * mid-process produces them (fintoc-api.md §1.3; the webhook schemas' tests check each case).
+ * mid-process produces them, as Fintoc documents (the webhook schemas' tests check each case).
  */
 function nullFieldsEvent(): unknown {
   return {

@@ -4,7 +4,7 @@
  */
 import { isoSeconds, type BankAccount, type Mode } from './records.js';
 
-/** The documented test account of each country (fintoc-api.md §4, §5). */
+/** The test account Fintoc documents for each country (its test-mode guides). */
 export const SENDER: Record<'cl' | 'mx', BankAccount> = {
   cl: {
     holder_id: '416148503',

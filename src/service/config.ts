@@ -62,7 +62,7 @@ export type ConfigResult =
 const OFFICIAL_API_URL = FINTOC_API_URL.replace(/\/+$/, '').replace(/\/v1$/, '');
 
 /**
- * Reads and validates the configuration from environment variables (DESIGN.md §4.1). Every
+ * Reads and validates the configuration from environment variables (docs/service.md lists them). Every
  * problem gives one line naming the variable and the fix; values of secrets never appear.
  *
  * @example

@@ -4,7 +4,7 @@
  */
 import { CHECKOUT_SESSION_EVENT_TYPES, PAYMENT_INTENT_EVENT_TYPES } from '../fintoc/index.js';
 
-/** `intent`: payment intent + widget token; `session`/`redirect`: a Checkout Session (DESIGN.md §4.5). */
+/** `intent`: payment intent + widget token; `session`/`redirect`: a Checkout Session in the embedded widget or on Fintoc's hosted page. */
 export type PaymentFlow = 'intent' | 'session' | 'redirect';
 
 /**

@@ -75,7 +75,7 @@ describe('client × sandbox', () => {
     expect(got.widget_token).toBeNull();
     expect(got.sender_account).toBeNull();
     expect(got.error_reason).toBeNull();
-    // The sandbox expires a created intent (DESIGN §4.3, issue 3), and refuses to expire it twice.
+    // The sandbox expires a created intent (issue 3), and refuses to expire it twice.
     const expired = await client.paymentIntents.expire(pi.id);
     expect(expired).toMatchObject({ id: pi.id, status: 'expired', error_reason: 'manually_expired' });
     const twice = await rejection(client.paymentIntents.expire(pi.id));

@@ -1,5 +1,5 @@
 /**
- * The data layer on both stores from one loop (STYLE.md item 12): the embedded database (PGlite)
+ * The data layer on both stores from one loop: the embedded database (PGlite)
  * and a throwaway PostgreSQL server. Skipped stores print their reason.
  */
 import { sql } from 'kysely';

@@ -68,7 +68,7 @@ export interface StoreCase {
 let pgServer: TestPostgres | undefined;
 let dbCounter = 0;
 
-/** The two stores every repository and job test runs on (STYLE.md item 12). */
+/** The two stores every repository and job test runs on: one conformance loop, both stores. */
 export const STORES: StoreCase[] = [
   {
     name: 'embedded',

@@ -1,6 +1,6 @@
 /**
  * The simulated banks: institutions, test credentials and the accounts that decide the second factor.
- * Values follow Fintoc's documented test mode (fintoc-api.md part one §5, part two §4); Mexico's
+ * Values follow the test mode Fintoc documents (test credentials and accounts); Mexico's
  * accounts are this sandbox's own, since Fintoc documents only the test phone number there.
  * Plain data and pure functions: the frame bundle and the Node side both import it.
  */
