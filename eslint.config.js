@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import parts from './eslint-rules/parts.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.pasarela/**', '.ci/**', 'coverage/**', 'docs/**'] },
@@ -13,21 +14,10 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/**/*.test.ts'],
+    plugins: { pasarela: parts },
     rules: {
-      // One public face per part: import another part only through its index.
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex:
-                '^\\.\\./(fintoc|sandbox|service|checkout|certify|golive|reconcile|cli)/(?!index\\.js$).+',
-              message: 'Import another part of src/ only through its index.js (its one public face).',
-            },
-          ],
-        },
-      ],
+      // One public face per part, and dependencies one way, from any depth (eslint-rules/parts.js).
+      'pasarela/part-boundaries': 'error',
     },
   },
 );
