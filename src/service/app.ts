@@ -91,7 +91,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance,
     bodyLimit: API_BODY_LIMIT,
-    trustProxy: true,
+    // Off unless PASARELA_TRUST_PROXY names the proxies in front: request.ip is then the client's.
+    trustProxy: trustProxyOption(config.trustProxy),
     return503OnClosing: true,
     // A URL the router cannot even read (percent-encoding that is not UTF-8, a path segment over
     // 100 characters): the customer's page under /pay, the error envelope elsewhere; a client's
@@ -209,6 +210,17 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   if (options.workers ?? true) app.addHook('onReady', async () => runner.start());
   return app;
+}
+
+/**
+ * Fastify's form of PASARELA_TRUST_PROXY. A hop count becomes proxy-addr's hop rule (the nearest n
+ * addresses are proxies), which Fastify itself no longer derives from a number.
+ */
+function trustProxyOption(
+  setting: ServiceConfig['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting;
 }
 
 /** Text from a request, cut for a message (a 10 KB URL is not worth echoing). */

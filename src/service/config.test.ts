@@ -157,6 +157,30 @@ describe('loadConfig', () => {
   });
 });
 
+describe('PASARELA_TRUST_PROXY', () => {
+  it('is off by default, takes a hop count or addresses, and refuses trusting everyone', () => {
+    const ok = (value?: string) => {
+      const r = loadConfig({ ...VALID, ...(value === undefined ? {} : { PASARELA_TRUST_PROXY: value }) });
+      if (!r.ok) throw new Error(r.errors.join('\n'));
+      return r.config.trustProxy;
+    };
+    expect(ok()).toBe(false);
+    expect(ok('false')).toBe(false);
+    expect(ok('2')).toBe(2);
+    expect(ok('10.0.0.1, 192.168.0.0/16,::1,loopback')).toEqual([
+      '10.0.0.1',
+      '192.168.0.0/16',
+      '::1',
+      'loopback',
+    ]);
+    for (const bad of ['true', '*', '11', 'proxy.example', '10.0.0.0/33', '10.0.0.1/8/1']) {
+      const r = loadConfig({ ...VALID, PASARELA_TRUST_PROXY: bad });
+      expect(r.ok, bad).toBe(false);
+      if (!r.ok) expect(r.errors.join('\n')).toMatch(/^PASARELA_TRUST_PROXY: /m);
+    }
+  });
+});
+
 describe('parseDuration', () => {
   it('reads units and refuses bare numbers', () => {
     expect(parseDuration('10m')).toBe(600_000);

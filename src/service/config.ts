@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { FINTOC_API_URL, checkKeyPair } from '../fintoc/index.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_AMOUNT_LIMITS, countryCurrency, type AmountLimits, type Currency } from './money.js';
@@ -29,6 +30,11 @@ export interface ServiceConfig {
   merchantWebhook: { url: string; secret: string } | null;
   port: number;
   host: string;
+  /**
+   * Which proxies in front may tell the client's address (`X-Forwarded-For`): `false` none (the
+   * socket's address is the client's), a hop count, or their addresses/CIDR ranges.
+   */
+  trustProxy: false | number | string[];
   /** Base of `checkout_url`; defaults to `http://HOST:PORT`. */
   publicUrl: string;
   shopName: string;
@@ -204,6 +210,9 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     warnings.push('MERCHANT_WEBHOOK_SECRET is set without MERCHANT_WEBHOOK_URL: the shop is not notified.');
   }
 
+  const trustProxy = parseTrustProxy(get('PASARELA_TRUST_PROXY'));
+  if (typeof trustProxy === 'string') errors.push(`PASARELA_TRUST_PROXY: ${trustProxy}`);
+
   const port = parsePort(get('PORT') ?? '3000');
   if (port === null) errors.push('PORT must be an integer between 0 and 65535.');
   const host = get('HOST') ?? '127.0.0.1';
@@ -246,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       merchantWebhook,
       port: port ?? 3000,
       host,
+      trustProxy: typeof trustProxy === 'string' ? false : trustProxy,
       publicUrl,
       shopName: get('PASARELA_SHOP_NAME') ?? 'Pasarela shop',
       amountLimits,
@@ -293,6 +303,37 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `PASARELA_TRUST_PROXY`: unset, `false` or `0` trusts no proxy; `1`…`10` trusts that many hops in
+ * front; otherwise a comma-separated list of addresses or CIDR ranges (`10.0.0.0/8`, `::1`) or the
+ * names `loopback`, `linklocal`, `uniquelocal`. Returns the setting, or a message saying what is wrong.
+ */
+export function parseTrustProxy(text: string | undefined): false | number | string[] | string {
+  if (text === undefined || text === 'false' || text === '0') return false;
+  if (text === 'true' || text === '*') {
+    return 'trusting every proxy lets any client choose its own address with X-Forwarded-For; give the number of proxies in front of the service (e.g. 1) or their addresses.';
+  }
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    return hops <= 10 ? hops : "a hop count is at most 10; give the proxies' addresses instead.";
+  }
+  const entries = text.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 4 ? 32 : 128;
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      (bits !== undefined && (!/^\d+$/.test(bits) || Number(bits) > maxBits))
+    ) {
+      return `"${entry.slice(0, 60)}" is not an address, a CIDR range or loopback/linklocal/uniquelocal; write e.g. 1, or 10.0.0.1,192.168.0.0/16.`;
+    }
+  }
+  return entries;
 }
 
 function parsePort(text: string): number | null {

@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DB, InboxRow, NotificationRow, PaymentRow, TimelineRow } from '../../db/schema.js';
+import type { SignInLockout } from './lockout.js';
 
 // What the dashboard shows of each table: the columns it selects, typed from the schema so the two
 // stay in step. `metadata`, order ids and reasons are shop- or customer-written: shown escaped, never trusted.
@@ -83,6 +84,8 @@ export interface DashboardBackend {
   now(): number;
   /** Webhook deliveries at the door since this instance started (refused ones are never stored). */
   intake?: () => WebhookIntake;
+  /** Failed sign-ins counted per address and for the account; default ten and thirty per ten minutes. */
+  lockout?: SignInLockout;
 }
 
 export interface WebhookIntake {

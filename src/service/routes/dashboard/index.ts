@@ -23,6 +23,7 @@ import type {
   WebhookIntake,
 } from './backend.js';
 import { STATUS_COLORS, daysBetween, statusChart } from './chart.js';
+import { SignInLockout } from './lockout.js';
 
 import { dashboardDataFromDb } from './backend.js';
 import { isStorableText } from '../../payments.js';
@@ -30,15 +31,14 @@ import { isStorableText } from '../../payments.js';
 export { dashboardDataFromDb };
 export type { DashboardBackend, DashboardData, PaymentFilter, WebhookIntake } from './backend.js';
 export { issueSession, validSession, SESSION_COOKIE } from './auth.js';
+export { SignInLockout, DEFAULT_LOCKOUT } from './lockout.js';
+export type { LockoutLimits } from './lockout.js';
 
 const CSP =
   "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const STATUSES = ['pending', 'processing', 'succeeded', 'failed', 'expired', 'canceled'];
 const PAYMENT_ID = /^pay_[A-Za-z0-9]{16,64}$/;
 const CHART_DAYS = 14;
-/** Failed sign-ins one address may make per window before it must wait for the window to end. */
-const LOCKOUT_ATTEMPTS = 10;
-const LOCKOUT_MS = 600_000;
 
 /** A request a browser says comes from another site's page (Sec-Fetch-Site, else Origin against Host). */
 function crossSite(request: FastifyRequest): boolean {
@@ -287,7 +287,7 @@ export async function dashboardRoutes(
 ): Promise<void> {
   const { backend } = options;
   const secrets = backend.secrets.filter((s) => s.length > 0);
-  const failures = new Map<string, { start: number; count: number }>();
+  const lockout = backend.lockout ?? new SignInLockout();
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
     done(null, Object.fromEntries(new URLSearchParams(String(body)))),
@@ -332,22 +332,23 @@ export async function dashboardRoutes(
 
   app.post<{ Body: { secret?: string } }>('/dashboard/login', async (request, reply) => {
     const now = backend.now();
-    const key = request.ip;
-    const seen = failures.get(key);
-    if (seen && now - seen.start < LOCKOUT_MS && seen.count >= LOCKOUT_ATTEMPTS) {
-      return send(reply, loginPage('Too many attempts; wait ten minutes.'), 429);
+    // The client's address as the trusted proxies (PASARELA_TRUST_PROXY) report it, else the socket's.
+    const address = request.ip;
+    const wait = lockout.locked(address, now);
+    if (wait !== null) {
+      request.log.warn({ address }, 'dashboard sign-in locked');
+      return send(
+        reply.header('retry-after', String(Math.ceil(wait / 1000))),
+        loginPage('Too many attempts; wait ten minutes.'),
+        429,
+      );
     }
     const given = typeof request.body?.secret === 'string' ? request.body.secret : '';
     if (secrets.length === 0 || !secretMatches(secrets, given)) {
-      const entry = seen && now - seen.start < LOCKOUT_MS ? seen : { start: now, count: 0 };
-      entry.count += 1;
-      failures.set(key, entry);
-      // One entry per address that failed: forget the windows that are over, so the map stays small.
-      if (failures.size > 10_000)
-        for (const [ip, f] of failures) if (now - f.start >= LOCKOUT_MS) failures.delete(ip);
+      lockout.failed(address, now);
       return send(reply, loginPage('That is not the dashboard password or the API key.'), 401);
     }
-    failures.delete(key);
+    lockout.succeeded(address);
     return reply
       .header('set-cookie', sessionCookie(issueSession(secrets, now), backend.secureCookies))
       .redirect('/dashboard', 303);
