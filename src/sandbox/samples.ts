@@ -74,26 +74,37 @@ export function sampleData(type: string, mode: Mode, now: number, id: (prefix: s
         payment_type_options: {},
       };
     }
-    case 'checkout_session':
+    case 'checkout_session': {
+      // As a real one: `finished` carries its final payment intent, `expired` none.
+      const finished = action !== 'expired';
       return {
         id: id('cs'),
         object: 'checkout_session',
         amount: 5000,
         currency: 'CLP',
-        status: action === 'expired' ? 'expired' : 'finished',
+        status: finished ? 'finished' : 'expired',
         success_url: 'https://shop.example/success',
         cancel_url: 'https://shop.example/cancel',
         redirect_url: null,
+        session_token: null,
+        ui_mode: 'hosted',
         created_at,
         expires_at: isoSeconds(now + 86_400_000),
+        customer: null,
         customer_email: null,
         metadata: {},
         mode,
         flow: 'payment',
         business_profile: null,
+        line_items: null,
+        payment_method: null,
+        payment_method_options: {},
         payment_method_types: ['bank_transfer'],
-        payment_resource: { payment_intent: null },
+        payment_resource: {
+          payment_intent: finished ? sampleData('payment_intent.succeeded', mode, now, id) : null,
+        },
       };
+    }
     case 'refund':
       return {
         id: id('re'),

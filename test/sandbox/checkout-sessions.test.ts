@@ -466,6 +466,24 @@ describe('v2 checkout sessions', () => {
   });
 });
 
+describe('sample checkout_session events (trigger)', () => {
+  it('finished carries a succeeded payment intent, expired none; both parse as the shared schema', async () => {
+    for (const [type, pi] of [
+      ['checkout_session.finished', 'succeeded'],
+      ['checkout_session.expired', null],
+    ] as const) {
+      const res = await h.request('POST', '/v1/events/trigger', {
+        body: { type, overrides: { 'metadata.order_id': 'T-1' } },
+      });
+      expect(res.status).toBe(201);
+      const event = parseEvent(res.body);
+      expect(isCheckoutSessionEvent(event)).toBe(true);
+      expect(res.body.data).toMatchObject({ metadata: { order_id: 'T-1' }, ui_mode: 'hosted' });
+      expect(res.body.data.payment_resource.payment_intent?.status ?? null).toBe(pi);
+    }
+  });
+});
+
 describe('control API for sessions', () => {
   it('lists sessions with their token, intent, scenario and history, newest first', async () => {
     const a = await session('v1');
