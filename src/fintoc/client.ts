@@ -568,6 +568,14 @@ export function createFintocClient(opts: FintocClientOptions): FintocClient {
     const schema = type === 'payment_intent' ? PaymentIntentSchema : RefundSchema;
     return list(schema, idPath(PO, id, '/resources'), { ...params, resource_type: type });
   }
+  /** Create, get and expire: the same calls under `/v1/` and `/v2/` (send() picks the headers). */
+  const sessionCalls = (base: string) => ({
+    create: (params: Json, options?: RequestOptions) =>
+      call(CheckoutSessionSchema, 'POST', base, params, options),
+    get: async (id: string) => call(CheckoutSessionSchema, 'GET', idPath(base, id)),
+    expire: async (id: string, options?: RequestOptions) =>
+      call(CheckoutSessionSchema, 'POST', idPath(base, id, '/expire'), undefined, options),
+  });
   return {
     mode,
     baseUrl: origin,
@@ -578,19 +586,11 @@ export function createFintocClient(opts: FintocClientOptions): FintocClient {
       expire: async (id, options) =>
         call(PaymentIntentSchema, 'POST', idPath(PI, id, '/expire'), undefined, options),
     },
-    checkoutSessions: {
-      create: (params, options) => call(CheckoutSessionSchema, 'POST', CS, params, options),
-      get: async (id) => call(CheckoutSessionSchema, 'GET', idPath(CS, id)),
-      expire: async (id, options) =>
-        call(CheckoutSessionSchema, 'POST', idPath(CS, id, '/expire'), undefined, options),
-    },
+    checkoutSessions: sessionCalls(CS),
     v2: {
       checkoutSessions: {
-        create: (params, options) => call(CheckoutSessionSchema, 'POST', CS2, params, options),
-        get: async (id) => call(CheckoutSessionSchema, 'GET', idPath(CS2, id)),
+        ...sessionCalls(CS2),
         list: (params) => list(CheckoutSessionSchema, CS2, params),
-        expire: async (id, options) =>
-          call(CheckoutSessionSchema, 'POST', idPath(CS2, id, '/expire'), undefined, options),
       },
     },
     webhookEndpoints: {

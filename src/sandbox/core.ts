@@ -17,6 +17,7 @@ import {
   scenario as makeScenario,
   type IntentStatus,
   type Scenario,
+  type SimulateAction,
 } from './machine.js';
 import {
   isoSeconds,
@@ -48,23 +49,8 @@ export interface CoreOptions {
   reportsDir: string;
 }
 
-/**
- * What drives an intent without the API: the control API's `simulate` takes all of these; the
- * widget's customer actions (`./widget`'s `CUSTOMER_ACTIONS`) are some of them.
- */
-export const SIMULATE_ACTIONS = [
-  'run',
-  'start',
-  'authorize',
-  'authorize_and_close',
-  'reject',
-  'fail',
-  'succeed',
-  'pending',
-  'leave',
-  'expire',
-] as const;
-export type SimulateAction = (typeof SIMULATE_ACTIONS)[number];
+// The actions live with the state machine (./machine.ts), where ./sessions.ts builds on them too.
+export { SIMULATE_ACTIONS, type SimulateAction } from './machine.js';
 
 /** An event type's form, `resource.action` (Fintoc's list is open: it may add types at any time). */
 const EVENT_TYPE = /^[a-z_]+(\.[a-z_]+)+$/;

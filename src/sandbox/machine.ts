@@ -128,3 +128,21 @@ export function outcomeOf(s: Scenario): Outcome {
       };
   }
 }
+
+/**
+ * What drives an intent without the API: the control API's `simulate` takes all of these; the
+ * widget's customer actions (the widget's `CUSTOMER_ACTIONS`) are some of them.
+ */
+export const SIMULATE_ACTIONS = [
+  'run',
+  'start',
+  'authorize',
+  'authorize_and_close',
+  'reject',
+  'fail',
+  'succeed',
+  'pending',
+  'leave',
+  'expire',
+] as const;
+export type SimulateAction = (typeof SIMULATE_ACTIONS)[number];

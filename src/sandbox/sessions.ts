@@ -11,10 +11,10 @@
  * const record = core.sessions.create(space, { amount: 5000, currency: 'CLP', ui_mode: 'embedded' }, origin, 'v2');
  * core.sessions.simulate(space, record, 'run', null, 'control: run'); // the customer pays
  */
-import type { SandboxCore, SimulateAction } from './core.js';
+import type { SandboxCore } from './core.js';
 import { amountOf, checkUrl, currencyOf, optionalObject, optionalString } from './core.js';
 import { invalid, notFound } from './errors.js';
-import { isFinal, type Scenario } from './machine.js';
+import { isFinal, SIMULATE_ACTIONS, type Scenario, type SimulateAction } from './machine.js';
 import { isoSeconds, type CheckoutRecord, type IntentRecord, type Space } from './records.js';
 
 /** A session's default lifetime, as Fintoc documents it (`expires_at` = creation + 24 h). */
@@ -23,19 +23,7 @@ export const CHECKOUT_SESSION_LIFETIME_MS = 86_400_000;
 export const MAX_CHECKOUT_SESSION_LIFETIME_MS = 30 * 86_400_000;
 
 /** What drives a session without a browser: `open` makes its intent; the rest are the intent's actions; `expire` is `expires_at` passing now. */
-export const SESSION_ACTIONS = [
-  'open',
-  'run',
-  'start',
-  'authorize',
-  'authorize_and_close',
-  'reject',
-  'fail',
-  'succeed',
-  'pending',
-  'leave',
-  'expire',
-] as const;
+export const SESSION_ACTIONS = ['open', ...SIMULATE_ACTIONS] as const;
 export type SessionAction = (typeof SESSION_ACTIONS)[number];
 
 const UI_MODES = ['hosted', 'embedded'] as const;

@@ -15,6 +15,7 @@ import {
   logNames,
   openShop,
   openWidget,
+  recordTraffic,
   reachAuthorize,
   startShop,
   waitForLog,
@@ -39,7 +40,7 @@ describe.skipIf(skipWithoutChromium('checkout sessions in the browser'))(
     let shop: { url: string; close(): Promise<void> };
     let context: BrowserContext;
     let page: Page;
-    let traffic: Promise<string>[];
+    let traffic: () => Promise<string[]>;
 
     async function api<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
       const response = await fetch(`${sb.url}${path}`, {
@@ -66,6 +67,25 @@ describe.skipIf(skipWithoutChromium('checkout sessions in the browser'))(
         .filter((event) => event.data.id === id)
         .map((event) => event.type);
 
+    /** The shop's page opens the widget with the session's token; returns the loader's routed requests. */
+    async function openEmbedded(by: 'script-tag' | 'fintoc-js', cs: Session): Promise<string[]> {
+      const routed = await openShop(page, shop.url, sb.url, by);
+      await openWidget(page, {
+        product: 'payments',
+        publicKey: sb.publicKey,
+        sessionToken: cs.session_token,
+      });
+      return routed;
+    }
+
+    /** From the bank list to "Autorizar" with the default test account, then waits for onSuccess. */
+    async function payInWidget(): Promise<void> {
+      const frame = widgetFrame(page);
+      await reachAuthorize(frame);
+      await frame.getByTestId('authorize-approve').click();
+      await waitForLog(page, 'success');
+    }
+
     beforeAll(async () => {
       sb = await startSandbox();
       shop = await startShop(sb.url);
@@ -81,15 +101,11 @@ describe.skipIf(skipWithoutChromium('checkout sessions in the browser'))(
     beforeEach(async () => {
       context = await browser.newContext();
       page = await context.newPage();
-      traffic = [];
-      page.on('request', (request) =>
-        traffic.push(Promise.resolve(`${request.url()} ${request.postData() ?? ''}`)),
-      );
-      page.on('response', (response) => traffic.push(response.text().catch(() => '')));
+      traffic = recordTraffic(page);
     });
 
     afterEach(async () => {
-      const texts = await Promise.all(traffic);
+      const texts = await traffic();
       await context.close();
       expect(texts.some((text) => text.includes('/widget/sessions'))).toBe(true);
       for (const text of texts) expect(text).not.toContain(sb.secretKey);
@@ -166,16 +182,8 @@ describe.skipIf(skipWithoutChromium('checkout sessions in the browser'))(
     it('embedded (script tag): the shop opens the widget with sessionToken; onSuccess, session finished', async () => {
       const cs = await newSession('v2', { ui_mode: 'embedded' });
       expect(cs.redirect_url).toBeNull();
-      await openShop(page, shop.url, sb.url, 'script-tag');
-      await openWidget(page, {
-        product: 'payments',
-        publicKey: sb.publicKey,
-        sessionToken: cs.session_token,
-      });
-      const frame = widgetFrame(page);
-      await reachAuthorize(frame);
-      await frame.getByTestId('authorize-approve').click();
-      await waitForLog(page, 'success');
+      await openEmbedded('script-tag', cs);
+      await payInWidget();
       expect((await logNames(page)).slice(-3)).toEqual([
         'event:validating_payment',
         'event:payment_created',
@@ -199,12 +207,7 @@ describe.skipIf(skipWithoutChromium('checkout sessions in the browser'))(
     it('embedded (through @fintoc/fintoc-js): a session already expired shows session_token_spent and calls onExit', async () => {
       const cs = await newSession('v2', { ui_mode: 'embedded' });
       await api('POST', `/v2/checkout_sessions/${cs.id}/expire`);
-      const routed = await openShop(page, shop.url, sb.url, 'fintoc-js');
-      await openWidget(page, {
-        product: 'payments',
-        publicKey: sb.publicKey,
-        sessionToken: cs.session_token,
-      });
+      const routed = await openEmbedded('fintoc-js', cs);
       expect(routed).toEqual(['https://js.fintoc.com/v1']);
       const frame = widgetFrame(page);
       await frame.getByTestId('screen-error').waitFor();
@@ -220,16 +223,8 @@ describe.skipIf(skipWithoutChromium('checkout sessions in the browser'))(
         scenario: 'pending_then_succeed',
         pending_for: '5m',
       });
-      await openShop(page, shop.url, sb.url, 'fintoc-js');
-      await openWidget(page, {
-        product: 'payments',
-        publicKey: sb.publicKey,
-        sessionToken: cs.session_token,
-      });
-      const frame = widgetFrame(page);
-      await reachAuthorize(frame);
-      await frame.getByTestId('authorize-approve').click();
-      await waitForLog(page, 'success');
+      await openEmbedded('fintoc-js', cs);
+      await payInWidget();
       expect(await read(cs.id)).toMatchObject({
         status: 'in_progress',
         payment_resource: { payment_intent: { status: 'pending' } },

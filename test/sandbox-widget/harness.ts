@@ -159,6 +159,19 @@ export async function flushFrame(page: Page): Promise<void> {
   });
 }
 
+/**
+ * Records every request the page sends (URL and body) and every body it receives. Call the result
+ * while the page is alive: a closed context can leave a body unreadable.
+ */
+export function recordTraffic(page: Page): () => Promise<string[]> {
+  const traffic: Promise<string>[] = [];
+  page.on('request', (request) =>
+    traffic.push(Promise.resolve(`${request.url()} ${request.postData() ?? ''}`)),
+  );
+  page.on('response', (response) => traffic.push(response.text().catch(() => '')));
+  return () => Promise.all(traffic);
+}
+
 export function widgetFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe[data-fintoc-widget]');
 }

@@ -15,6 +15,7 @@ import {
   logNames,
   openShop,
   openWidget,
+  recordTraffic,
   reachAuthorize,
   startShop,
   waitForLog,
@@ -30,7 +31,7 @@ describe.skipIf(skipWithoutChromium('sandbox widget on the real sandbox'))(
     let context: BrowserContext;
     let page: Page;
     /** Everything the browser sent and every body it received from the sandbox. */
-    let traffic: Promise<string>[];
+    let traffic: () => Promise<string[]>;
 
     async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
       const response = await fetch(`${sb.url}${path}`, {
@@ -73,16 +74,12 @@ describe.skipIf(skipWithoutChromium('sandbox widget on the real sandbox'))(
     beforeEach(async () => {
       context = await browser.newContext();
       page = await context.newPage();
-      traffic = [];
-      page.on('request', (request) =>
-        traffic.push(Promise.resolve(`${request.url()} ${request.postData() ?? ''}`)),
-      );
-      page.on('response', (response) => traffic.push(response.text().catch(() => '')));
+      traffic = recordTraffic(page);
     });
 
     afterEach(async () => {
       // Read every body while the page is alive; a closed context can leave a body unreadable.
-      const texts = await Promise.all(traffic);
+      const texts = await traffic();
       await context.close();
       // No secret key ever reaches the browser, in either direction.
       expect(texts.some((text) => text.includes('/widget/sessions'))).toBe(true);
