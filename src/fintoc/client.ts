@@ -6,6 +6,14 @@ import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { backoffMs, createRateLimiter, parseLinkHeader, parseRetryAfter, shouldRetry } from './http-rules.js';
 import { keyKind, keyMode } from './keys.js';
+import type {
+  CheckoutSessionCreateParams,
+  CheckoutSessionV2CreateParams,
+  PaymentIntentCreateParams,
+  RefundCreateParams,
+  WebhookEndpointCreateParams,
+  WebhookEndpointUpdateParams,
+} from './params.js';
 import type { KeyMode } from './keys.js';
 import {
   CheckoutSessionSchema,
@@ -71,75 +79,12 @@ export interface RequestOptions {
 type Json = Record<string, unknown>;
 export type ListQuery = Record<string, string | number | boolean | Date | null | undefined>;
 
-export interface AccountParams {
-  holder_id: string;
-  number: string;
-  type: string;
-  institution_id: string;
-}
-/**
- * The body of `POST /v1/payment_intents`; unknown keys are sent as given.
- *
- * @example
- * const params: PaymentIntentCreateParams = { amount: 5000, currency: 'CLP', customer_email: 'ana@example.com' };
- */
-export interface PaymentIntentCreateParams {
-  /** Integer minor units (CLP has none: 5000 = $5.000 CLP; MXN centavos). */
-  amount: number;
-  currency: string;
-  customer_email?: string;
-  metadata?: Json;
-  recipient_account?: AccountParams;
-  sender_account?: Partial<AccountParams>;
-  business_profile?: { category?: string; name?: string; tax_id?: string };
-  payment_type?: string;
-  /** Unix seconds. */
-  expires_at?: number;
-  [key: string]: unknown;
-}
 export interface PaymentIntentListParams extends ListQuery {
   since?: string | Date;
   until?: string | Date;
   status?: string;
   per_page?: number;
   page?: number;
-}
-export interface CheckoutSessionCreateParams {
-  amount: number;
-  currency: string;
-  success_url: string;
-  cancel_url: string;
-  customer_email?: string;
-  metadata?: Json;
-  business_profile?: { category?: string; name?: string; tax_id?: string };
-  payment_method_types?: string[];
-  [key: string]: unknown;
-}
-/**
- * The body of `POST /v2/checkout_sessions`; unknown keys are sent as given.
- *
- * @example
- * const params: CheckoutSessionV2CreateParams = { amount: 5000, currency: 'CLP', ui_mode: 'embedded', metadata: { payment_id: 'pay_1' } };
- */
-export interface CheckoutSessionV2CreateParams {
-  /** Integer minor units (CLP has none; MXN centavos). */
-  amount: number;
-  currency: string;
-  /** `hosted` (default): send the customer to `redirect_url`; `embedded`: open the widget with `session_token`. */
-  ui_mode?: 'hosted' | 'embedded';
-  /** Required for `hosted`: where Fintoc sends the customer after paying, or leaving. */
-  success_url?: string;
-  cancel_url?: string;
-  customer_email?: string;
-  /** Copied to the session's payment intent, so `payment_intent.*` events carry it too. */
-  metadata?: Json;
-  business_profile?: { category?: string; name?: string; tax_id?: string };
-  customer?: { name?: string; email?: string; tax_id?: { type: string; value: string }; metadata?: Json };
-  payment_method_types?: string[];
-  payment_method_options?: Json;
-  /** When the session expires (default: 24 h after creation): unix seconds or ISO 8601. */
-  expires_at?: number | string;
-  [key: string]: unknown;
 }
 /** `GET /v2/checkout_sessions`: cursor pagination (the iterator follows `Link` by itself). */
 export interface CheckoutSessionListParams extends ListQuery {
@@ -149,27 +94,6 @@ export interface CheckoutSessionListParams extends ListQuery {
   starting_after?: string;
   /** An id: the sessions created after it (the previous page). */
   ending_before?: string;
-}
-export interface WebhookEndpointCreateParams {
-  url: string;
-  enabled_events: string[];
-  description?: string;
-  [key: string]: unknown;
-}
-export interface WebhookEndpointUpdateParams {
-  url?: string;
-  enabled_events?: string[];
-  description?: string;
-  disabled?: boolean;
-  [key: string]: unknown;
-}
-export interface RefundCreateParams {
-  resource_type: 'payment_intent' | (string & {});
-  resource_id: string;
-  /** Default: the full amount. */
-  amount?: number;
-  metadata?: Json;
-  [key: string]: unknown;
 }
 export interface PayoutListParams extends ListQuery {
   /** ISO 8601 date: payouts created on or after it. */

@@ -18,17 +18,32 @@ export type {
   FintocClientOptions,
   RequestOptions,
   ListQuery,
+  PaymentIntentListParams,
+  CheckoutSessionListParams,
+  PayoutListParams,
+} from './client.js';
+export {
+  AmountParam,
+  CurrencyParam,
+  PAYMENT_CURRENCIES,
+  AccountParamsSchema,
+  PaymentIntentCreateParamsSchema,
+  CheckoutSessionCreateParamsSchema,
+  CheckoutSessionV2CreateParamsSchema,
+  CHECKOUT_SESSION_UI_MODE_PARAMS,
+  WebhookEndpointCreateParamsSchema,
+  WebhookEndpointUpdateParamsSchema,
+  RefundCreateParamsSchema,
+} from './params.js';
+export type {
   AccountParams,
   PaymentIntentCreateParams,
-  PaymentIntentListParams,
   CheckoutSessionCreateParams,
   CheckoutSessionV2CreateParams,
-  CheckoutSessionListParams,
   WebhookEndpointCreateParams,
   WebhookEndpointUpdateParams,
   RefundCreateParams,
-  PayoutListParams,
-} from './client.js';
+} from './params.js';
 export {
   FintocError,
   FintocAuthenticationError,

@@ -3,11 +3,18 @@
  * the widget bridge all call these. Operations are synchronous (state lives in memory); webhook
  * delivery and timed changes run later on the sandbox clock.
  */
-import { newId } from '../fintoc/index.js';
+import {
+  newId,
+  PaymentIntentCreateParamsSchema,
+  RefundCreateParamsSchema,
+  WebhookEndpointCreateParamsSchema,
+  WebhookEndpointUpdateParamsSchema,
+} from '../fintoc/index.js';
 import type { SandboxClock } from './clock.js';
 import { Deliverer } from './delivery.js';
 import { CheckoutSessions } from './sessions.js';
 import { invalid, missing, notFound } from './errors.js';
+import { checkUrl, parseParams } from './params.js';
 import {
   canMove,
   DEFAULT_ERROR_REASON,
@@ -55,65 +62,6 @@ export { SIMULATE_ACTIONS, type SimulateAction } from './machine.js';
 /** An event type's form, `resource.action` (Fintoc's list is open: it may add types at any time). */
 const EVENT_TYPE = /^[a-z_]+(\.[a-z_]+)+$/;
 const SANDBOX_PREFIXES = new Set(['pi', 'evt', 'we', 'whsec', 're', 'cs']);
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-/** `https://…` anywhere, or `http://` to this machine only (documented in docs/sandbox.md). */
-export function checkUrl(value: unknown, param: string): string {
-  if (value === undefined || value === null || value === '') throw missing(param);
-  if (typeof value !== 'string') throw invalid('invalid_url', `${param} must be a string URL.`, param);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalid('invalid_url', `${param} is not a valid URL: "${value.slice(0, 200)}".`, param);
-  }
-  if (url.protocol === 'https:') return value;
-  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return value;
-  throw invalid(
-    'invalid_url',
-    `${param} must use https:// (Fintoc only calls HTTPS URLs). The sandbox also allows http:// to 127.0.0.1, localhost and [::1] for local development; got "${url.protocol}//${url.hostname}".`,
-    param,
-  );
-}
-
-export function optionalString(body: Record<string, unknown>, key: string): string | null {
-  const v = body[key];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw invalid('invalid_params', `${key} must be a string.`, key);
-  return v;
-}
-
-export function optionalObject(body: Record<string, unknown>, key: string): Record<string, unknown> | null {
-  const v = body[key];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'object' || Array.isArray(v))
-    throw invalid('invalid_params', `${key} must be a JSON object.`, key);
-  return v as Record<string, unknown>;
-}
-
-export function amountOf(body: Record<string, unknown>): number {
-  const v = body.amount;
-  if (v === undefined || v === null) throw missing('amount');
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
-    throw invalid(
-      'invalid_amount',
-      'amount must be a positive integer in the smallest unit of the currency (CLP: pesos, MXN: centavos); e.g. 5000.',
-      'amount',
-    );
-  }
-  return v;
-}
-
-export function currencyOf(body: Record<string, unknown>): 'CLP' | 'MXN' {
-  const v = body.currency;
-  if (v === undefined || v === null) throw missing('currency');
-  const c = typeof v === 'string' ? v.toUpperCase() : '';
-  if (c !== 'CLP' && c !== 'MXN') {
-    throw invalid('invalid_currency', `currency must be CLP or MXN; got ${JSON.stringify(v)}.`, 'currency');
-  }
-  return c;
-}
-
 export class SandboxCore {
   readonly spaces = new Map<string, Space>();
   readonly widgetTokens = new Map<string, { space: Space; intentId: string }>();
@@ -246,12 +194,13 @@ export class SandboxCore {
     body: Record<string, unknown>,
     opts: { checkoutId?: string; expiresAtMs?: number; scenario?: Scenario } = {},
   ): PaymentIntentObject {
-    const amount = amountOf(body);
-    const currency = currencyOf(body);
-    const customer_email = optionalString(body, 'customer_email');
-    const metadata = optionalObject(body, 'metadata') ?? {};
-    const recipient = optionalObject(body, 'recipient_account') as BankAccount | null;
-    const business_profile = optionalObject(body, 'business_profile');
+    const params = parseParams(PaymentIntentCreateParamsSchema, body);
+    const amount = params.amount;
+    const currency = params.currency.toUpperCase() as 'CLP' | 'MXN';
+    const customer_email = params.customer_email ?? null;
+    const metadata = params.metadata ?? {};
+    const recipient = (params.recipient_account ?? null) as BankAccount | null;
+    const business_profile = params.business_profile ?? null;
     const country = currency === 'MXN' ? 'mx' : 'cl';
     const now = this.now();
     const id = this.id('pi');
@@ -461,8 +410,9 @@ export class SandboxCore {
   // ---------------------------------------------------------------- webhook endpoints
 
   createEndpoint(space: Space, body: Record<string, unknown>): EndpointRecord {
-    const url = checkUrl(body.url, 'url');
-    const enabled_events = this.#events(body.enabled_events);
+    const params = parseParams(WebhookEndpointCreateParamsSchema, body);
+    const url = checkUrl(params.url, 'url');
+    const enabled_events = this.#events(params.enabled_events);
     const now = this.now();
     const secret = this.id('whsec');
     const record: EndpointRecord = {
@@ -473,7 +423,7 @@ export class SandboxCore {
         object: 'webhook_endpoint',
         url,
         enabled_events,
-        description: optionalString(body, 'description'),
+        description: params.description ?? null,
         status: 'enabled',
         mode: space.mode,
         created_at: isoSeconds(now),
@@ -514,15 +464,12 @@ export class SandboxCore {
 
   updateEndpoint(space: Space, id: string, body: Record<string, unknown>): EndpointRecord {
     const record = this.endpoint(space, id);
+    const params = parseParams(WebhookEndpointUpdateParamsSchema, body);
     const next = { ...record.object };
-    if (body.url !== undefined) next.url = checkUrl(body.url, 'url');
-    if (body.enabled_events !== undefined) next.enabled_events = this.#events(body.enabled_events);
-    if (body.description !== undefined) next.description = optionalString(body, 'description');
-    if (body.disabled !== undefined) {
-      if (typeof body.disabled !== 'boolean')
-        throw invalid('invalid_params', 'disabled must be true or false.', 'disabled');
-      next.status = body.disabled ? 'disabled' : 'enabled';
-    }
+    if (params.url !== undefined) next.url = checkUrl(params.url, 'url');
+    if (params.enabled_events !== undefined) next.enabled_events = this.#events(params.enabled_events);
+    if (params.description !== undefined) next.description = params.description;
+    if (params.disabled !== undefined) next.status = params.disabled ? 'disabled' : 'enabled';
     record.object = next;
     return record;
   }
@@ -544,13 +491,9 @@ export class SandboxCore {
   // ---------------------------------------------------------------- refunds
 
   createRefund(space: Space, body: Record<string, unknown>): RefundRecord {
-    if (body.resource_type === undefined || body.resource_type === null) throw missing('resource_type');
-    if (body.resource_type !== 'payment_intent') {
-      throw invalid('invalid_params', 'resource_type must be "payment_intent".', 'resource_type');
-    }
-    if (typeof body.resource_id !== 'string' || body.resource_id === '') throw missing('resource_id');
-    const intent = space.intents.get(body.resource_id);
-    if (!intent) throw notFound('payment_intent', body.resource_id);
+    const params = parseParams(RefundCreateParamsSchema, body);
+    const intent = space.intents.get(params.resource_id);
+    if (!intent) throw notFound('payment_intent', params.resource_id);
     if (intent.object.status !== 'succeeded') {
       throw invalid(
         'invalid_payment_intent_status',
@@ -567,18 +510,7 @@ export class SandboxCore {
       )
       .reduce((sum, r) => sum + r.object.amount, 0);
     const left = intent.object.amount - refunded;
-    let amount = left;
-    if (body.amount !== undefined && body.amount !== null) {
-      const a = body.amount;
-      if (typeof a !== 'number' || !Number.isSafeInteger(a) || a <= 0) {
-        throw invalid(
-          'invalid_amount',
-          "amount must be a positive integer in the currency's smallest unit.",
-          'amount',
-        );
-      }
-      amount = a;
-    }
+    const amount = params.amount ?? left;
     if (amount > left || left <= 0) {
       throw invalid(
         'invalid_amount',
@@ -597,7 +529,7 @@ export class SandboxCore {
         status: 'created',
         resource_type: 'payment_intent',
         resource_id: intent.object.id,
-        metadata: optionalObject(body, 'metadata') ?? {},
+        metadata: params.metadata ?? {},
         mode: space.mode,
         created_at: isoSeconds(now),
         updated_at: isoSeconds(now),

@@ -20,9 +20,9 @@ import {
   type ReportKind,
 } from '../fintoc/index.js';
 import type { SandboxCore } from './core.js';
-import { checkUrl } from './core.js';
 import { MAX_RETRIES, retryDelayMs } from './delivery.js';
 import { invalid, missing, notFound } from './errors.js';
+import { checkUrl } from './params.js';
 import type { Currency, LedgerEntry, Money, MoneyTask, PayoutRecord } from './payouts.js';
 import { isoSeconds, type Space } from './records.js';
 

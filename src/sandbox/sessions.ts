@@ -12,8 +12,13 @@
  * core.sessions.simulate(space, record, 'run', null, 'control: run'); // the customer pays
  */
 import type { SandboxCore } from './core.js';
-import { amountOf, checkUrl, currencyOf, optionalObject, optionalString } from './core.js';
+import {
+  CheckoutSessionCreateParamsSchema,
+  CheckoutSessionV2CreateParamsSchema,
+  type CheckoutSessionV2CreateParams,
+} from '../fintoc/index.js';
 import { invalid, notFound } from './errors.js';
+import { checkUrl, parseParams } from './params.js';
 import { isFinal, SIMULATE_ACTIONS, type Scenario, type SimulateAction } from './machine.js';
 import { isoSeconds, type CheckoutRecord, type IntentRecord, type Space } from './records.js';
 
@@ -26,42 +31,22 @@ export const MAX_CHECKOUT_SESSION_LIFETIME_MS = 30 * 86_400_000;
 export const SESSION_ACTIONS = ['open', ...SIMULATE_ACTIONS] as const;
 export type SessionAction = (typeof SESSION_ACTIONS)[number];
 
-const UI_MODES = ['hosted', 'embedded'] as const;
 /** What the sandbox can pay: bank transfers (cards, cash and wallets are not simulated). */
 const PAYMENT_METHOD_TYPES = ['bank_transfer'] as const;
 
-function uiModeOf(body: Record<string, unknown>): 'hosted' | 'embedded' {
-  const v = body.ui_mode;
-  if (v === undefined || v === null) return 'hosted';
-  if (typeof v !== 'string' || !(UI_MODES as readonly string[]).includes(v)) {
-    throw invalid(
-      'invalid_params',
-      `ui_mode must be "hosted" (redirect the customer to redirect_url) or "embedded" (open the widget with session_token); got ${JSON.stringify(v).slice(0, 60)}.`,
-      'ui_mode',
-    );
-  }
-  return v as 'hosted' | 'embedded';
-}
-
-function methodTypesOf(body: Record<string, unknown>): string[] {
-  const v = body.payment_method_types;
-  if (v === undefined || v === null) return ['bank_transfer'];
-  if (
-    !Array.isArray(v) ||
-    v.length === 0 ||
-    !v.every((t) => typeof t === 'string' && (PAYMENT_METHOD_TYPES as readonly string[]).includes(t))
-  ) {
+function methodTypesOf(given: readonly string[] | null | undefined): string[] {
+  if (given === undefined || given === null) return ['bank_transfer'];
+  if (given.length === 0 || !given.every((t) => (PAYMENT_METHOD_TYPES as readonly string[]).includes(t))) {
     throw invalid(
       'invalid_params',
       'payment_method_types must be a non-empty array of payment methods; the sandbox simulates only "bank_transfer".',
       'payment_method_types',
     );
   }
-  return [...new Set(v as string[])];
+  return [...new Set(given)];
 }
 
-function expiresOf(body: Record<string, unknown>, now: number): number {
-  const v = body.expires_at;
+function expiresOf(v: number | string | null | undefined, now: number): number {
   if (v === undefined || v === null) return now + CHECKOUT_SESSION_LIFETIME_MS;
   const ms =
     typeof v === 'number' && Number.isSafeInteger(v)
@@ -82,24 +67,21 @@ function expiresOf(body: Record<string, unknown>, now: number): number {
 function customerOf(
   core: SandboxCore,
   space: Space,
-  body: Record<string, unknown>,
+  given: CheckoutSessionV2CreateParams['customer'],
   now: number,
 ): Record<string, unknown> | null {
-  const given = optionalObject(body, 'customer');
-  if (given === null) return null;
-  const text = (key: string) => optionalString(given, key);
-  const taxId = optionalObject(given, 'tax_id');
+  if (given === undefined || given === null) return null;
   return {
     id: core.id('cus'),
     object: 'customer',
-    address: optionalObject(given, 'address'),
+    address: given.address ?? null,
     created_at: isoSeconds(now),
-    email: text('email'),
-    metadata: optionalObject(given, 'metadata') ?? {},
+    email: given.email ?? null,
+    metadata: given.metadata ?? {},
     mode: space.mode,
-    name: text('name'),
-    phone: text('phone'),
-    tax_id: taxId,
+    name: given.name ?? null,
+    phone: given.phone ?? null,
+    tax_id: given.tax_id ?? null,
   };
 }
 
@@ -107,14 +89,24 @@ function customerOf(
 function recipientOf(options: Record<string, unknown>): Record<string, unknown> | null {
   const bank = options.bank_transfer;
   if (bank === undefined || bank === null) return null;
-  if (typeof bank !== 'object' || Array.isArray(bank)) {
+  const recipient =
+    typeof bank === 'object' && !Array.isArray(bank)
+      ? (bank as Record<string, unknown>).recipient_account
+      : undefined;
+  if (
+    typeof bank !== 'object' ||
+    Array.isArray(bank) ||
+    (recipient !== undefined &&
+      recipient !== null &&
+      (typeof recipient !== 'object' || Array.isArray(recipient)))
+  ) {
     throw invalid(
       'invalid_params',
-      'payment_method_options.bank_transfer must be an object.',
+      'payment_method_options.bank_transfer must be an object, and its recipient_account a JSON object.',
       'payment_method_options',
     );
   }
-  return optionalObject(bank as Record<string, unknown>, 'recipient_account');
+  return (recipient ?? null) as Record<string, unknown> | null;
 }
 
 export class CheckoutSessions {
@@ -127,24 +119,34 @@ export class CheckoutSessions {
     namespace: 'v1' | 'v2',
   ): CheckoutRecord {
     const { core } = this;
-    const amount = amountOf(body);
-    const currency = currencyOf(body);
-    const ui_mode = uiModeOf(body);
+    // v1 takes the v2 session's ui_mode and customer too (the sandbox serves both from one model).
+    const params = parseParams(
+      namespace === 'v1'
+        ? CheckoutSessionCreateParamsSchema.extend({
+            ui_mode: CheckoutSessionV2CreateParamsSchema.shape.ui_mode,
+            customer: CheckoutSessionV2CreateParamsSchema.shape.customer,
+          })
+        : CheckoutSessionV2CreateParamsSchema,
+      body,
+    );
+    const amount = params.amount;
+    const currency = params.currency.toUpperCase() as 'CLP' | 'MXN';
+    const ui_mode = params.ui_mode ?? 'hosted';
     // Without a redirect (an embedded v2 session) there is nowhere to send the customer back to.
     const urlsRequired = namespace === 'v1' || ui_mode === 'hosted';
     const url = (key: 'success_url' | 'cancel_url') =>
-      urlsRequired || (body[key] !== undefined && body[key] !== null) ? checkUrl(body[key], key) : null;
+      urlsRequired || (params[key] !== undefined && params[key] !== null) ? checkUrl(params[key], key) : null;
     const success_url = url('success_url');
     const cancel_url = url('cancel_url');
-    const customer_email = optionalString(body, 'customer_email');
-    const metadata = optionalObject(body, 'metadata') ?? {};
-    const business_profile = optionalObject(body, 'business_profile');
-    const payment_method_types = methodTypesOf(body);
-    const payment_method_options = optionalObject(body, 'payment_method_options') ?? {};
+    const customer_email = params.customer_email ?? null;
+    const metadata = params.metadata ?? {};
+    const business_profile = params.business_profile ?? null;
+    const payment_method_types = methodTypesOf(params.payment_method_types);
+    const payment_method_options = params.payment_method_options ?? {};
     recipientOf(payment_method_options);
     const now = core.now();
-    const expiresMs = expiresOf(body, now);
-    const customer = customerOf(core, space, body, now);
+    const expiresMs = expiresOf(params.expires_at, now);
+    const customer = customerOf(core, space, params.customer, now);
     const id = core.id('cs');
     const sessionToken = `${id}_sec_${core.id('cs').slice(3, 20)}`;
     const pageUrl =
