@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import {
+  FINAL_STATUSES,
+  OPEN_STATUSES,
   PAYMENT_EVENT_TYPES,
   PAYMENT_STATUSES,
+  acceptsNewIntent,
+  awaitsIntent,
+  browserEventAsksSync,
+  deadlineVerdict,
+  effectiveEvent,
+  eventAppliesToPayment,
   eventForIntentStatus,
+  intentNeedsClosing,
   isFinal,
+  isOpen,
+  isPayable,
+  isPaymentStatus,
+  nextIntentStatus,
+  retryDecision,
   notificationFor,
   transition,
   type PaymentEvent,
@@ -149,5 +163,161 @@ describe('notificationFor', () => {
       'payment.expired',
       'payment.canceled',
     ]);
+  });
+});
+
+const INTENT_STATUSES = [
+  'created',
+  'requires_action',
+  'in_progress',
+  'pending',
+  'succeeded',
+  'failed',
+  'rejected',
+  'expired',
+  'something_new',
+] as const;
+
+describe('open and final statuses', () => {
+  it('split the statuses in two, and recognise only real ones', () => {
+    expect([...OPEN_STATUSES, ...FINAL_STATUSES].sort()).toEqual([...PAYMENT_STATUSES].sort());
+    for (const s of PAYMENT_STATUSES) expect(isOpen(s)).toBe(!isFinal(s));
+    expect(OPEN_STATUSES.every(isOpen)).toBe(true);
+    expect(PAYMENT_STATUSES.every(isPaymentStatus)).toBe(true);
+    for (const v of ['', 'paid_after_cancel', 'PENDING', null, 1, ['pending']])
+      expect(isPaymentStatus(v)).toBe(false);
+  });
+});
+
+describe('effectiveEvent: an expiry the service asked for is its cancellation', () => {
+  const cases: Array<[PaymentEvent, boolean, PaymentEvent]> = [
+    [EVENTS.intent_expired, true, { type: 'timeout' }],
+    [EVENTS.intent_expired, false, EVENTS.intent_expired],
+    ...PAYMENT_EVENT_TYPES.filter((t) => t !== 'intent_expired').flatMap(
+      (t): Array<[PaymentEvent, boolean, PaymentEvent]> => [
+        [EVENTS[t], true, EVENTS[t]],
+        [EVENTS[t], false, EVENTS[t]],
+      ],
+    ),
+  ];
+  it.each(cases)('%j while closing=%s → %j', (event, closing, expected) => {
+    expect(effectiveEvent(event, { closing })).toEqual(expected);
+  });
+
+  it('so the deadline’s expiry of a pending payment cancels it, and Fintoc’s own expiry expires it', () => {
+    expect(transition('pending', effectiveEvent(EVENTS.intent_expired, { closing: true })).to).toBe(
+      'canceled',
+    );
+    expect(transition('pending', effectiveEvent(EVENTS.intent_expired, { closing: false })).to).toBe(
+      'expired',
+    );
+  });
+});
+
+describe('deadlineVerdict: which intent statuses beat the deadline', () => {
+  const expected: Record<(typeof INTENT_STATUSES)[number], string> = {
+    created: 'retry',
+    requires_action: 'retry',
+    in_progress: 'retry',
+    pending: 'processing',
+    succeeded: 'apply:intent_succeeded',
+    failed: 'apply:intent_failed',
+    rejected: 'apply:intent_failed',
+    expired: 'cancel',
+    something_new: 'retry',
+  };
+  it.each(INTENT_STATUSES)('%s', (status) => {
+    const v = deadlineVerdict(status, 'insufficient_funds');
+    expect(v.kind === 'apply' ? `apply:${v.event.type}` : v.kind).toBe(expected[status]);
+  });
+  it('keeps Fintoc’s reason of a rejection', () => {
+    expect(deadlineVerdict('rejected', 'insufficient_funds')).toEqual({
+      kind: 'apply',
+      event: { type: 'intent_failed', reason: 'rejected: insufficient_funds' },
+    });
+  });
+});
+
+describe('nextIntentStatus: a known final status is never replaced by a late non-final one', () => {
+  it.each([
+    [null, 'created', 'created'],
+    ['created', 'in_progress', 'in_progress'],
+    ['in_progress', 'succeeded', 'succeeded'],
+    ['succeeded', 'in_progress', 'succeeded'],
+    ['expired', 'created', 'expired'],
+    ['expired', 'succeeded', 'succeeded'],
+    ['pending', null, 'pending'],
+    [null, null, null],
+  ])('stored %s, reported %s → %s', (stored, reported, next) => {
+    expect(nextIntentStatus(stored, reported)).toBe(next);
+  });
+});
+
+describe('eventAppliesToPayment: events on an earlier intent', () => {
+  it.each(PAYMENT_EVENT_TYPES)(
+    '%s applies from the current intent; from another only if money moved',
+    (t) => {
+      expect(eventAppliesToPayment(EVENTS[t], true)).toBe(true);
+      expect(eventAppliesToPayment(EVENTS[t], false)).toBe(t === 'intent_succeeded');
+    },
+  );
+});
+
+describe('when a payment may be paid or given a new intent', () => {
+  for (const status of PAYMENT_STATUSES) {
+    for (const closing of [false, true]) {
+      for (const has of [false, true]) {
+        it(`${status}, closing=${closing}, intent/token=${has}`, () => {
+          expect(isPayable({ status, hasWidgetToken: has })).toBe(status === 'pending' && has);
+          expect(acceptsNewIntent({ status, closing })).toBe(status === 'pending' && !closing);
+          expect(awaitsIntent({ status, closing, hasIntent: has })).toBe(
+            status === 'pending' && !closing && !has,
+          );
+        });
+      }
+    }
+  }
+});
+
+describe('retryDecision: when a payment may be retried', () => {
+  const p = (id: string, status: PaymentStatus) => ({ id, status });
+  it.each([
+    ['pending', [], 'refuse:not_ended'],
+    ['processing', [], 'refuse:not_ended'],
+    ['succeeded', [], 'refuse:not_ended'],
+    ['failed', [p('pay_a', 'failed')], 'create'],
+    ['expired', [p('pay_a', 'expired'), p('pay_b', 'canceled')], 'create'],
+    ['canceled', [p('pay_b', 'pending'), p('pay_a', 'canceled')], 'use_open:pay_b'],
+    ['canceled', [p('pay_b', 'processing'), p('pay_a', 'canceled')], 'use_open:pay_b'],
+    ['failed', [p('pay_b', 'succeeded'), p('pay_a', 'failed')], 'refuse:order_paid'],
+  ] as const)('%s with order %j → %s', (status, order, expected) => {
+    const d = retryDecision({ status }, order);
+    const text =
+      d.kind === 'refuse' ? `refuse:${d.why}` : d.kind === 'use_open' ? `use_open:${d.paymentId}` : d.kind;
+    expect(text).toBe(expected);
+  });
+});
+
+describe('intentNeedsClosing: nothing an ended payment had stays payable', () => {
+  for (const status of PAYMENT_STATUSES) {
+    it.each([null, ...INTENT_STATUSES])(`${status} with its intent %s`, (intent) => {
+      const payable =
+        intent === null || !['succeeded', 'failed', 'rejected', 'expired', 'pending'].includes(intent);
+      expect(intentNeedsClosing(status, intent)).toBe(isFinal(status) && payable);
+    });
+  }
+});
+
+describe('browserEventAsksSync: the browser only brings the next check forward', () => {
+  it.each([
+    [{ type: 'success' }, true],
+    [{ type: 'event', name: 'payment_created' }, true],
+    [{ type: 'event', name: 'payment_in_progress' }, true],
+    [{ type: 'event', name: 'opened' }, false],
+    [{ type: 'exit' }, false],
+  ])('%j → %s while the intent is open', (event, expected) => {
+    expect(browserEventAsksSync(event, { hasIntent: true, intentStatus: 'created' })).toBe(expected);
+    expect(browserEventAsksSync(event, { hasIntent: false, intentStatus: null })).toBe(false);
+    expect(browserEventAsksSync(event, { hasIntent: true, intentStatus: 'succeeded' })).toBe(false);
   });
 });

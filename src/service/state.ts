@@ -20,11 +20,28 @@ export const PAYMENT_STATUSES = [
 ] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
-export const OPEN_STATUSES: readonly PaymentStatus[] = ['pending', 'processing'];
-export const FINAL_STATUSES: readonly PaymentStatus[] = ['succeeded', 'failed', 'expired', 'canceled'];
+/** The statuses of a payment that can still change on their own (the SQL of the repositories uses this list). */
+export const OPEN_STATUSES = ['pending', 'processing'] as const satisfies readonly PaymentStatus[];
+export type OpenStatus = (typeof OPEN_STATUSES)[number];
+export const FINAL_STATUSES = [
+  'succeeded',
+  'failed',
+  'expired',
+  'canceled',
+] as const satisfies readonly PaymentStatus[];
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
-export function isFinal(status: PaymentStatus): boolean {
-  return FINAL_STATUSES.includes(status);
+export function isFinal(status: PaymentStatus): status is FinalStatus {
+  return (FINAL_STATUSES as readonly PaymentStatus[]).includes(status);
+}
+
+export function isOpen(status: PaymentStatus): status is OpenStatus {
+  return !isFinal(status);
+}
+
+/** Whether a string read from outside (a query, a form) names a payment status. */
+export function isPaymentStatus(value: unknown): value is PaymentStatus {
+  return typeof value === 'string' && (PAYMENT_STATUSES as readonly string[]).includes(value);
 }
 
 /** What can happen to a payment. */
@@ -213,4 +230,147 @@ export function notificationFor(status: PaymentStatus): NotificationType | null 
     case 'processing':
       return null;
   }
+}
+
+// ---------------------------------------------------------------- rules around the transition table
+
+/** What the service knows of a payment when it decides: its status, and whether the deadline is closing it. */
+export interface PaymentFacts {
+  status: PaymentStatus;
+  /** The deadline has started closing it (it asked Fintoc to expire the intent). */
+  closing: boolean;
+}
+
+/**
+ * The event to apply for what Fintoc reported. An expiry this service asked for (at the deadline)
+ * is its own cancellation, whichever arrives first: the expire call's answer or Fintoc's
+ * `payment_intent.expired` webhook.
+ *
+ * @example
+ * effectiveEvent({ type: 'intent_expired', reason: 'manually_expired' }, { closing: true }); // { type: 'timeout' }
+ */
+export function effectiveEvent(event: PaymentEvent, payment: { closing: boolean }): PaymentEvent {
+  return event.type === 'intent_expired' && payment.closing ? { type: 'timeout' } : event;
+}
+
+/**
+ * The intent status to keep after Fintoc reports `reported`: a final status, once known, is never
+ * replaced by a non-final one that arrived late (an old webhook after a GET).
+ */
+export function nextIntentStatus(stored: string | null, reported: string | null): string | null {
+  if (reported === null) return stored;
+  return !isIntentFinal(stored) || isIntentFinal(reported) ? reported : stored;
+}
+
+/** What the deadline does, from the intent's status at Fintoc after it asked for the expiry. */
+export type DeadlineVerdict =
+  /** Expired at Fintoc: the payment is canceled (a timeout). */
+  | { kind: 'cancel' }
+  /** Fintoc decided first (succeeded, failed, rejected): that beats the deadline. */
+  | { kind: 'apply'; event: PaymentEvent }
+  /** The customer authorized and the bank decides (`pending`): not abandoned; it stays processing. */
+  | { kind: 'processing' }
+  /** Fintoc keeps the intent payable (or says something unknown): never cancel on a guess; ask again later. */
+  | { kind: 'retry' };
+
+/**
+ * Which intent statuses beat the deadline.
+ *
+ * @example
+ * deadlineVerdict('expired', 'manually_expired'); // { kind: 'cancel' }
+ * deadlineVerdict('succeeded', null); // { kind: 'apply', event: { type: 'intent_succeeded' } }
+ * deadlineVerdict('created', null); // { kind: 'retry' }
+ */
+export function deadlineVerdict(intentStatus: string, errorReason: string | null): DeadlineVerdict {
+  if (intentStatus === 'expired') return { kind: 'cancel' };
+  if (intentStatus === 'pending') return { kind: 'processing' };
+  const event = eventForIntentStatus(intentStatus, errorReason);
+  if (event && (event.type === 'intent_succeeded' || event.type === 'intent_failed')) {
+    return { kind: 'apply', event };
+  }
+  return { kind: 'retry' };
+}
+
+/**
+ * Whether an event about one of a payment's intents applies to the payment. Its current intent's
+ * always; an earlier attempt's intent (replaced by a new one), or one created after the payment
+ * ended, only when money moved on it: the customer paid, so the payment succeeded.
+ */
+export function eventAppliesToPayment(event: PaymentEvent, isCurrentIntent: boolean): boolean {
+  return isCurrentIntent || event.type === 'intent_succeeded';
+}
+
+/** Whether the checkout may show the widget: the payment waits for the customer and has an intent's token. */
+export function isPayable(payment: { status: PaymentStatus; hasWidgetToken: boolean }): boolean {
+  return payment.status === 'pending' && payment.hasWidgetToken;
+}
+
+/**
+ * Whether the customer may get a new intent (a new widget token) on this payment: it still waits
+ * for them and the deadline is not closing it.
+ */
+export function acceptsNewIntent(payment: PaymentFacts): boolean {
+  return payment.status === 'pending' && !payment.closing;
+}
+
+/**
+ * Whether the service should (still) ask Fintoc to create the intent of this payment: it waits for
+ * the customer, has no intent recorded, and the deadline is not closing it (the deadline settles
+ * that attempt itself).
+ */
+export function awaitsIntent(payment: PaymentFacts & { hasIntent: boolean }): boolean {
+  return payment.status === 'pending' && !payment.hasIntent && !payment.closing;
+}
+
+/** What asking for a new payment of the same order (`POST /api/payments/:id/attempts`) does. */
+export type RetryDecision =
+  /** A new payment for the order. */
+  | { kind: 'create' }
+  /** The order already has an open payment: the customer goes on there. */
+  | { kind: 'use_open'; paymentId: string }
+  /** Refused: this payment has not ended, or ended paid, or the order is paid. */
+  | { kind: 'refuse'; why: 'not_ended' | 'order_paid'; paymentId?: string };
+
+/**
+ * When a payment may be retried: only one that ended without money (failed, expired, canceled),
+ * and only while no payment of its order is open or succeeded. `order` is every payment of the
+ * order, newest first.
+ */
+export function retryDecision(
+  payment: { status: PaymentStatus },
+  order: ReadonlyArray<{ id: string; status: PaymentStatus }>,
+): RetryDecision {
+  if (payment.status !== 'failed' && payment.status !== 'expired' && payment.status !== 'canceled') {
+    return { kind: 'refuse', why: 'not_ended' };
+  }
+  const blocking = order.find((p) => p.status === 'succeeded' || isOpen(p.status));
+  if (!blocking) return { kind: 'create' };
+  if (isOpen(blocking.status)) return { kind: 'use_open', paymentId: blocking.id };
+  return { kind: 'refuse', why: 'order_paid', paymentId: blocking.id };
+}
+
+/**
+ * Whether an intent of an ended payment must still be expired at Fintoc so nothing stays payable:
+ * the payment is final and Fintoc has not ended the intent (a `pending` one is the bank's to decide).
+ */
+export function intentNeedsClosing(paymentStatus: PaymentStatus, intentStatus: string | null): boolean {
+  return isFinal(paymentStatus) && !isIntentFinal(intentStatus) && intentStatus !== 'pending';
+}
+
+/** Widget callbacks that say the customer got far: the service asks Fintoc now instead of waiting. */
+const PROGRESS = /success|succeeded|payment_created|payment_in_progress/i;
+
+/**
+ * Whether a browser event should make the service ask Fintoc for the intent's status now. The
+ * browser never decides a payment; a reported success only brings the next status check forward.
+ */
+export function browserEventAsksSync(
+  event: { type: string; name?: string | null },
+  payment: { hasIntent: boolean; intentStatus: string | null },
+): boolean {
+  return (
+    payment.hasIntent &&
+    !isIntentFinal(payment.intentStatus) &&
+    PROGRESS.test(`${event.type} ${event.name ?? ''}`)
+  );
 }
