@@ -18,6 +18,7 @@ import { migrate } from './db/migrations.js';
 import { ServiceError } from './errors.js';
 import type { FintocPort } from './fintoc-port.js';
 import { Inbox } from './inbox.js';
+import { MerchantEndpoint } from './merchant-endpoint.js';
 import { jobHandlers, type Checkpoint } from './jobs/handlers.js';
 import { JobRunner, type JobRunnerOptions } from './jobs/runner.js';
 import { createLogger } from './logger.js';
@@ -37,6 +38,8 @@ declare module 'fastify' {
     config: PublicConfig;
     payments: PaymentsService;
     inbox: Inbox;
+    /** The shop's notification endpoint (disabled after a 410 Gone). */
+    merchantEndpoint: MerchantEndpoint;
     jobs: JobRunner;
     /** The service's clock (injected in tests). */
     clock: Clock;
@@ -130,6 +133,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const nudge = () => runner?.nudge();
   const payments = new PaymentsService(database.db, config, fintoc, clock, app.log, nudge);
   const inbox = new Inbox(database.db, payments, config.fintoc.webhookSecrets, clock, nudge);
+  const merchantEndpoint = new MerchantEndpoint(database.db, config, clock);
   runner = new JobRunner(
     database.db,
     clock,
@@ -142,6 +146,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       inbox,
       fetch: fetchImpl,
       log: app.log,
+      endpoint: merchantEndpoint,
       ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
     }),
     app.log,
@@ -151,6 +156,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorate('config', publicConfig(config));
   app.decorate('payments', payments);
   app.decorate('inbox', inbox);
+  app.decorate('merchantEndpoint', merchantEndpoint);
   app.decorate('jobs', runner);
   app.decorate('clock', clock);
   app.decorate('database', database);

@@ -30,7 +30,15 @@ export type { JobRunnerOptions } from './jobs/runner.js';
 export { createLogger, redactor } from './logger.js';
 export { CURRENCIES, DEFAULT_AMOUNT_LIMITS, checkAmount } from './money.js';
 export type { Currency } from './money.js';
-export { standardWebhookSignature, standardWebhookHeaders, notificationBackoffMs } from './notify.js';
+export {
+  standardWebhookSignature,
+  standardWebhookHeaders,
+  notificationBackoffMs,
+  deliveryOutcome,
+  NOTIFICATION_TIMEOUT_MS,
+} from './notify.js';
+export { MerchantEndpoint } from './merchant-endpoint.js';
+export type { MerchantEndpointState } from './merchant-endpoint.js';
 export { PaymentsService, syncDelayMs } from './payments.js';
 export type { ApiPayment, ApiTimelineEntry } from './payments.js';
 export { startServer, closeOnSignals, openConfiguredDatabase } from './server.js';

@@ -40,3 +40,20 @@ export function notificationBackoffMs(attempts: number): number {
 
 /** Notifications are retried this long after they were created, then left undelivered (visible). */
 export const NOTIFICATION_RETRY_WINDOW_MS = 3 * 86_400_000;
+
+/** How long the shop's endpoint has to answer a notification (Standard Webhooks: 15–30 s). */
+export const NOTIFICATION_TIMEOUT_MS = 20_000;
+
+/**
+ * What an answer to a notification means, per Standard Webhooks: any 2xx delivers it; `410 Gone`
+ * says the endpoint is gone for good, so it is disabled; anything else — a redirect included, which
+ * is never followed (the body would not reach the target) — is a failed attempt, retried.
+ *
+ * @example
+ * deliveryOutcome(302); // 'retry'
+ */
+export function deliveryOutcome(status: number | null): 'delivered' | 'gone' | 'retry' {
+  if (status !== null && status >= 200 && status < 300) return 'delivered';
+  if (status === 410) return 'gone';
+  return 'retry';
+}

@@ -65,7 +65,11 @@ for (const store of STORES) {
         await sql`INSERT INTO jobs (kind, ref, run_at, created_at) VALUES ('apply_event', 'evt_old', ${received}, ${received})`.execute(
           old.db,
         );
-        expect(await migrate(old.db)).toEqual(['0002_inbox_queue_and_expiry_marker', '0003_current_attempt']);
+        expect(await migrate(old.db)).toEqual([
+          '0002_inbox_queue_and_expiry_marker',
+          '0003_current_attempt',
+          '0004_merchant_endpoint_state',
+        ]);
         expect(await repo.countJobs(old.db)).toEqual({});
         const claimed = await repo.claimInbox(old.db, { now: at(1), leaseMs: 1000, limit: 5, worker: 'w' });
         expect(claimed.map((e) => e.event_id)).toEqual(['evt_old']);

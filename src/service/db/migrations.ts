@@ -132,6 +132,18 @@ export const MIGRATIONS: Record<string, Migration> = {
           ORDER BY a.created_at DESC, a.id DESC LIMIT 1)`.execute(db);
     },
   },
+  '0004_merchant_endpoint_state': {
+    async up(db: Kysely<unknown>) {
+      // The shop's notification endpoint, by the SHA-256 of its URL (a URL may hold a password):
+      // disabled when it answers 410 Gone, until someone enables it again or the URL changes.
+      await sql`
+        CREATE TABLE merchant_endpoints (
+          url_hash text PRIMARY KEY,
+          disabled_at timestamptz,
+          disabled_reason text
+        )`.execute(db);
+    },
+  },
 };
 
 class StaticProvider implements MigrationProvider {

@@ -99,6 +99,13 @@ export interface NotificationsTable {
   last_error: string | null;
 }
 
+export interface MerchantEndpointsTable {
+  /** SHA-256 (hex) of MERCHANT_WEBHOOK_URL. */
+  url_hash: string;
+  disabled_at: Date | null;
+  disabled_reason: string | null;
+}
+
 export interface DB {
   payments: PaymentsTable;
   payment_attempts: PaymentAttemptsTable;
@@ -106,6 +113,7 @@ export interface DB {
   webhook_inbox: InboxTable;
   jobs: JobsTable;
   notifications: NotificationsTable;
+  merchant_endpoints: MerchantEndpointsTable;
 }
 
 export type PaymentRow = Selectable<PaymentsTable>;
@@ -114,3 +122,5 @@ export type TimelineRow = Selectable<TimelineTable>;
 export type InboxRow = Selectable<InboxTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
 export type AttemptRow = Selectable<PaymentAttemptsTable>;
+
+export type MerchantEndpointRow = Selectable<MerchantEndpointsTable>;

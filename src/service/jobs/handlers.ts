@@ -6,7 +6,14 @@ import type { JobKind } from '../db/repositories.js';
 import type { DB, PaymentRow } from '../db/schema.js';
 import { describeFintocFailure, type FintocPort } from '../fintoc-port.js';
 import type { Inbox } from '../inbox.js';
-import { NOTIFICATION_RETRY_WINDOW_MS, notificationBackoffMs, standardWebhookHeaders } from '../notify.js';
+import type { MerchantEndpoint } from '../merchant-endpoint.js';
+import {
+  NOTIFICATION_RETRY_WINDOW_MS,
+  NOTIFICATION_TIMEOUT_MS,
+  deliveryOutcome,
+  notificationBackoffMs,
+  standardWebhookHeaders,
+} from '../notify.js';
 import { expireKey, syncDelayMs, type Cause, type Logger, type PaymentsService } from '../payments.js';
 import {
   eventForIntentStatus,
@@ -37,6 +44,8 @@ export interface HandlerDeps {
   inbox: Inbox;
   fetch: typeof fetch;
   log: Logger;
+  /** The shop's notification endpoint and whether it is disabled. */
+  endpoint: MerchantEndpoint;
   checkpoint?: Checkpoint;
 }
 
@@ -56,7 +65,7 @@ const done: JobResult = { done: true };
 
 /** The handlers of every job kind, and the batch handlers of the kinds that have one. */
 export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { batches: BatchHandlers } {
-  const { config, fintoc, clock, payments, inbox, log } = deps;
+  const { config, fintoc, clock, payments, inbox, log, endpoint } = deps;
   const checkpoint = deps.checkpoint ?? (async () => {});
   const later = (ms: number, error?: string): JobResult => ({
     done: false,
@@ -320,10 +329,16 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
         : later(abandonRetryMs(job.attempts), `intent ${closed.status} at Fintoc`);
     },
 
-    /** Deliver one notification to the shop (Standard Webhooks), until a 2xx. */
+    /**
+     * Deliver one notification to the shop (Standard Webhooks), until a 2xx. A redirect is not
+     * followed (a failed attempt); `410 Gone` disables the endpoint and stops; the endpoint has
+     * NOTIFICATION_TIMEOUT_MS to answer.
+     */
     async notify(job) {
       const note = await repo.findNotification(deps.db, job.ref);
       if (!note || note.delivered_at !== null || !config.merchantWebhook) return done;
+      // Disabled (410 Gone): the notification waits, undelivered, until the endpoint is enabled again.
+      if (await endpoint.disabled()) return done;
       const now = clock.now();
       const attempts = note.attempts + 1;
       const headers = standardWebhookHeaders({
@@ -334,31 +349,55 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
       });
       let status: number | null = null;
       let error: string | null = null;
+      const timeout = new AbortController();
+      const answered = new AbortController();
+      void clock.sleep(NOTIFICATION_TIMEOUT_MS, answered.signal).then(() => {
+        if (!answered.signal.aborted)
+          timeout.abort(new Error(`no answer within ${NOTIFICATION_TIMEOUT_MS / 1000} s`));
+      });
       try {
         const res = await deps.fetch(config.merchantWebhook.url, {
           method: 'POST',
           headers,
           body: note.payload,
-          signal: AbortSignal.timeout(10_000),
+          redirect: 'manual',
+          signal: timeout.signal,
         });
         status = res.status;
         await res.body?.cancel().catch(() => {});
       } catch (err) {
-        error = err instanceof Error ? err.message : String(err);
+        error = timeout.signal.aborted
+          ? `no answer within ${NOTIFICATION_TIMEOUT_MS / 1000} s`
+          : err instanceof Error
+            ? err.message
+            : String(err);
+      } finally {
+        answered.abort();
       }
-      const ok = status !== null && status >= 200 && status < 300;
+      const outcome = deliveryOutcome(status);
+      const why =
+        error ??
+        (status !== null && status >= 300 && status < 400
+          ? `HTTP ${status} (redirects are not followed: answer 2xx at MERCHANT_WEBHOOK_URL itself)`
+          : `HTTP ${status}`);
       await repo.updateNotification(deps.db, note.id, {
         attempts,
         last_status: status,
-        last_error: ok ? null : (error ?? `HTTP ${status}`),
-        ...(ok ? { delivered_at: new Date(clock.now()) } : {}),
+        last_error:
+          outcome === 'delivered' ? null : outcome === 'gone' ? 'HTTP 410 Gone: endpoint disabled' : why,
+        ...(outcome === 'delivered' ? { delivered_at: new Date(clock.now()) } : {}),
       });
-      if (ok) return done;
+      if (outcome === 'delivered') return done;
+      if (outcome === 'gone') {
+        await endpoint.disable(`answered 410 Gone to notification ${note.id}`);
+        log.warn({ notification_id: note.id }, 'the shop endpoint answered 410 Gone; notifications disabled');
+        return done;
+      }
       if (now - note.created_at.getTime() > NOTIFICATION_RETRY_WINDOW_MS) {
         log.error({ notification_id: note.id }, 'notification never acknowledged; giving up');
         return done;
       }
-      return later(notificationBackoffMs(attempts), error ?? `HTTP ${status}`);
+      return later(notificationBackoffMs(attempts), why);
     },
 
     /** Refund a payment that succeeded after it was canceled (LATE_PAYMENT_POLICY=refund). */

@@ -84,6 +84,16 @@ export interface DashboardBackend {
   now(): number;
   /** Webhook deliveries at the door since this instance started (refused ones are never stored). */
   intake?: () => WebhookIntake;
+  /** The shop's notification endpoint: whether a 410 Gone disabled it, and enabling it again. */
+  notifications?: {
+    state(): Promise<{
+      state: string;
+      url: string | null;
+      disabled_at: string | null;
+      reason: string | null;
+    }>;
+    enable(): Promise<number>;
+  };
   /** Failed sign-ins counted per address and for the account; default ten and thirty per ten minutes. */
   lockout?: SignInLockout;
 }

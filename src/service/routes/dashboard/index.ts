@@ -354,6 +354,12 @@ export async function dashboardRoutes(
       .redirect('/dashboard', 303);
   });
 
+  app.post('/dashboard/notifications/enable', { onRequest: guard }, async (request, reply) => {
+    const queued = (await backend.notifications?.enable()) ?? 0;
+    request.log.info({ queued }, 'shop notifications enabled again from the dashboard');
+    return reply.redirect('/dashboard', 303);
+  });
+
   app.post('/dashboard/logout', async (_request, reply) =>
     reply.header('set-cookie', sessionCookie('', backend.secureCookies, 0)).redirect('/dashboard/login', 303),
   );
@@ -363,7 +369,7 @@ export async function dashboardRoutes(
     const filter = parseFilter(query);
     const now = backend.now();
     const since = new Date(now - (CHART_DAYS - 1) * 86_400_000);
-    const [payments, counts, daily, inbox, jobs] = await Promise.all([
+    const [payments, counts, daily, inbox, jobs, endpoint] = await Promise.all([
       backend.data.listPayments(filter),
       backend.data.countsByStatus(),
       backend.data.dailyByStatus(
@@ -371,6 +377,7 @@ export async function dashboardRoutes(
       ),
       backend.data.inbox({ limit: 50 }),
       backend.data.jobs({ limit: 50 }),
+      backend.notifications?.state() ?? null,
     ]);
     const total = STATUSES.reduce((n, s) => n + (counts[s] ?? 0), 0);
     const late = counts.paid_after_cancel ?? 0;
@@ -385,8 +392,15 @@ export async function dashboardRoutes(
       late > 0
         ? `<p class="error" role="alert" data-testid="late-alert">${late} payment(s) succeeded after being canceled or expired: refund or fulfil them (LATE_PAYMENT_POLICY).</p>`
         : '';
+    const endpointAlert =
+      endpoint?.state === 'disabled'
+        ? `<div class="error" role="alert" data-testid="notifications-disabled"><p>Notifications to the shop are <b>disabled</b>: ` +
+          `${escapeHtml(endpoint.url ?? '')} ${escapeHtml(endpoint.reason ?? '')} (${escapeHtml(endpoint.disabled_at ?? '')}). ` +
+          `They wait, undelivered; fix the endpoint (or set another MERCHANT_WEBHOOK_URL), then enable it again.</p>` +
+          `<form method="post" action="/dashboard/notifications/enable"><button class="primary" type="submit" data-testid="notifications-enable">Enable notifications again</button></form></div>`
+        : '';
     const body =
-      `<h1>Payments</h1>${lateAlert}<div class="dash-cards">${cards}</div>` +
+      `<h1>Payments</h1>${lateAlert}${endpointAlert}<div class="dash-cards">${cards}</div>` +
       `<div class="dash-panel"><h2>Last ${CHART_DAYS} days by status</h2>${statusChart(daysBetween(since, new Date(now)), daily)}</div>` +
       `<h2>Payments</h2><div class="dash-panel">${filtersForm(query)}${paymentsTable(payments)}` +
       (payments.length >= filter.limit
@@ -464,6 +478,7 @@ export default async function dashboard(
       secrets: options.secrets,
       secureCookies: options.secureCookies ?? false,
       now: () => app.clock.now(),
+      notifications: app.merchantEndpoint,
       intake: () => {
         const c = app.inbox.counters;
         return {

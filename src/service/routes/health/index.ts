@@ -17,7 +17,14 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
     }
     try {
       await sql`SELECT 1`.execute(app.database.db);
-      return { ok: true, database: app.database.kind, workers: app.jobs.running, mode: app.config.mode };
+      // Ready even when the shop's endpoint is disabled (payments go on); the detail says so.
+      return {
+        ok: true,
+        database: app.database.kind,
+        workers: app.jobs.running,
+        mode: app.config.mode,
+        notifications: await app.merchantEndpoint.state(),
+      };
     } catch {
       return reply.code(503).send({
         ok: false,
