@@ -8,7 +8,7 @@
 import { sign } from '../fintoc/index.js';
 import type { SandboxClock } from './clock.js';
 import type { Attempt, Delivery, EndpointRecord, EventRecord, Fault, Space } from './records.js';
-import { isoSeconds } from './records.js';
+import { isoSeconds } from './iso.js';
 import type { Timers } from './timers.js';
 
 export const MAX_RETRIES = 17;

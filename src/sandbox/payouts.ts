@@ -21,7 +21,8 @@ import {
 } from '../fintoc/index.js';
 import type { SandboxCore } from './core.js';
 import { invalid, notFound } from './errors.js';
-import { isoSeconds, type BankAccount, type IntentRecord, type RefundRecord, type Space } from './records.js';
+import { isoSeconds } from './iso.js';
+import type { BankAccount, IntentRecord, RefundRecord, Space } from './records.js';
 import { ReportDesk, type ReportChannel, type ReportRecord } from './reports.js';
 
 export type Currency = 'CLP' | 'MXN';

@@ -280,7 +280,5 @@ export class Space {
   }
 }
 
-/** ISO 8601 with second precision, as Fintoc's recent payloads (`2025-04-05T21:57:17Z`). */
-export function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+// A leaf module of its own, so the modules records.ts imports can use it without an import cycle.
+export { isoSeconds } from './iso.js';

@@ -24,7 +24,8 @@ import { MAX_RETRIES, retryDelayMs } from './delivery.js';
 import { invalid, missing, notFound } from './errors.js';
 import { checkUrl } from './params.js';
 import type { Currency, LedgerEntry, Money, MoneyTask, PayoutRecord } from './payouts.js';
-import { isoSeconds, type Space } from './records.js';
+import { isoSeconds } from './iso.js';
+import type { Space } from './records.js';
 
 export const CHANNEL_TYPES = ['folder', 'email', 'https'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
