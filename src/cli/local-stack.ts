@@ -10,11 +10,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import { createFintocClient, PAYMENT_INTENT_EVENT_TYPES } from '../fintoc/index.js';
 import { newSecretKey, startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import {
-  buildApp,
   createLogger,
   loadConfig,
-  openConfiguredDatabase,
   secretsOf,
+  startServer,
   type RunningServer,
   type ServiceConfig,
 } from '../service/index.js';
@@ -43,6 +42,8 @@ export interface LocalStackOptions {
   };
   /** The description that names the service's webhook endpoint in the sandbox. */
   endpointDescription: string;
+  /** Told, in a short line, what the start is doing (sandbox, database creation, migrations, service). */
+  progress?: (line: string) => void;
 }
 
 export interface LocalStack {
@@ -90,6 +91,10 @@ export function freshStackKeys(): { secretKey: string; apiKey: string; merchantS
  * await stack.close();
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const progress = options.progress ?? (() => {});
+  progress(
+    `starting the sandbox on ${options.sandbox.port === 0 ? 'a free port' : `127.0.0.1:${options.sandbox.port}`}`,
+  );
   const sb = await startSandbox({
     port: options.sandbox.port,
     host: '127.0.0.1',
@@ -146,18 +151,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         secrets: secretsOf(result.config),
         level: service.logLevel ?? 'warn',
       });
-      const database = await openConfiguredDatabase(result.config);
-      const app = await buildApp({ config: result.config, database, demo: service.demo, logger }).catch(
-        async (err: unknown) => {
-          await database.close().catch(() => {});
-          throw err;
-        },
-      );
+      progress(`starting the payments service on ${serviceUrl}`);
       try {
-        const closed = new Promise<void>((resolve) => app.addHook('onClose', async () => resolve()));
-        const url = await app.listen({ port, host: '127.0.0.1' });
-        let closing: Promise<void> | null = null;
-        const server: RunningServer = { app, url, close: () => (closing ??= app.close()), closed };
+        const server = await startServer(result.config, { demo: service.demo, logger, progress });
         return {
           sandbox: sb,
           server,
@@ -168,7 +164,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           },
         };
       } catch (err) {
-        await app.close();
         // Only a port picked here can be picked again; another process took it between the two.
         if (service.port !== 0 || (err as { code?: string }).code !== 'EADDRINUSE' || attempt >= 5) throw err;
       }

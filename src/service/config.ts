@@ -19,6 +19,8 @@ export interface ServiceConfig {
   };
   /** `null` means the embedded database under {@link dataDir}. */
   databaseUrl: string | null;
+  /** How long a start keeps trying a PostgreSQL server that does not answer yet (`DATABASE_WAIT`). */
+  databaseWaitMs: number;
   dataDir: string;
   apiKey: string;
   /** A second secret that signs in to the dashboard (`PASARELA_DASHBOARD_PASSWORD`), for staff without the API key. */
@@ -156,6 +158,11 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     );
   }
   const dataDir = get('PASARELA_DATA_DIR') ?? './.pasarela';
+  const waitText = get('DATABASE_WAIT') ?? '60s';
+  const databaseWaitMs = parseDuration(waitText);
+  if (databaseWaitMs === null) {
+    errors.push(`DATABASE_WAIT: "${waitText}" is not a duration; write it like 60s or 2m.`);
+  }
 
   const apiKey = required(
     'PASARELA_API_KEY',
@@ -245,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     config: {
       fintoc: { secretKey, publicKey, webhookSecrets, apiUrl, widgetUrl, mode },
       databaseUrl,
+      databaseWaitMs: databaseWaitMs ?? 60_000,
       dataDir,
       apiKey,
       dashboardPassword,

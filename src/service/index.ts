@@ -14,9 +14,9 @@ export { parseEnvFile, environmentWithEnvFile, EnvFileError, ENV_LINE } from './
 export { serviceWebhookEvents } from './webhook-events.js';
 export type { PaymentFlow } from './webhook-events.js';
 export type { ServiceConfig, PublicConfig, ConfigResult, Country, LatePaymentPolicy } from './config.js';
-export { openDatabase, pgliteParsers } from './db/database.js';
+export { openDatabase, pgliteParsers, SHIPPED_IMAGE } from './db/database.js';
 export type { Database, DatabaseOptions } from './db/database.js';
-export { migrate, MIGRATIONS } from './db/migrations.js';
+export { migrate, pendingMigrations, MIGRATIONS } from './db/migrations.js';
 export * as repositories from './db/repositories.js';
 export type { PaymentRow, TimelineRow, InboxRow, NotificationRow } from './db/schema.js';
 export { parseDuration, formatDuration } from './duration.js';
@@ -41,8 +41,8 @@ export { MerchantEndpoint } from './merchant-endpoint.js';
 export type { MerchantEndpointState } from './merchant-endpoint.js';
 export { PaymentsService, syncDelayMs } from './payments.js';
 export type { ApiPayment, ApiTimelineEntry } from './payments.js';
-export { startServer, closeOnSignals, openConfiguredDatabase } from './server.js';
-export type { RunningServer } from './server.js';
+export { startServer, closeOnSignals, openConfiguredDatabase, DatabaseUnreachableError } from './server.js';
+export type { RunningServer, OpenOptions } from './server.js';
 export {
   transition,
   eventForIntentStatus,

@@ -41,14 +41,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a server (about 2 s). Call `stop()` in `afterAll`. */
-export async function startPostgres(): Promise<TestPostgres> {
+/** Starts a server (about 2 s), on `port` if given. Call `stop()` in `afterAll`. */
+export async function startPostgres(options: { port?: number } = {}): Promise<TestPostgres> {
   const reason = postgresSkipReason();
   if (reason) throw new Error(reason);
   const dir = mkdtempSync(join(tmpdir(), 'pasarela-pg-'));
   chmodSync(dir, 0o777);
   const data = join(dir, 'data');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const asRoot = process.getuid?.() === 0;
   const run = (cmd: string, args: string[]) => {
     if (asRoot) {

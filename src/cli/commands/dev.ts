@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 
 /** What `pasarela dev` keeps between runs, in `<data dir>/dev.json`: keys stay the same, data stays. */
 interface DevState {
@@ -6,6 +6,21 @@ interface DevState {
   apiKey: string;
   merchantSecret: string;
 }
+
+interface DevOptions {
+  port: string;
+  sandboxPort: string;
+  dataDir: string;
+  country: 'cl' | 'mx';
+  paymentTimeout: string;
+  json?: boolean;
+}
+
+/** What the printed `curl` line pays, per country: an amount in the currency's minor unit. */
+const EXAMPLE_PAYMENT = {
+  cl: { amount: 12990, currency: 'CLP' },
+  mx: { amount: 24900, currency: 'MXN' },
+} as const;
 
 /**
  * `pasarela dev` (what `npm start` runs): the sandbox as Fintoc, the payments service on the
@@ -15,15 +30,28 @@ interface DevState {
 export function devCommand(): Command {
   return new Command('dev')
     .description('Run the sandbox, the payments service (embedded database) and the demo shop, all local.')
-    .option('-p, --port <port>', 'service port', process.env.PORT ?? '3000')
-    .option('--sandbox-port <port>', 'sandbox port', '4010')
+    .option('-p, --port <port>', 'service port (0: any free port)', process.env.PORT ?? '3000')
+    .option('--sandbox-port <port>', 'sandbox port (0: any free port)', '4010')
     .option(
       '--data-dir <dir>',
-      'where the database, dev.json and the sandbox state (sandbox.json) live',
+      'where the database, dev.json and the sandbox state (sandbox.json) live (PASARELA_DATA_DIR)',
       process.env.PASARELA_DATA_DIR ?? './.pasarela',
     )
+    .addOption(
+      new Option(
+        '--country <country>',
+        "the shop's country: checkout copy, currency, bank flow (PASARELA_COUNTRY)",
+      )
+        .choices(['cl', 'mx'])
+        .default((process.env.PASARELA_COUNTRY ?? 'cl').trim().toLowerCase() || 'cl'),
+    )
+    .option(
+      '--payment-timeout <duration>',
+      'cancel a payment nobody paid after this long, e.g. 30s to watch the 10-minute rule quickly (PAYMENT_TIMEOUT)',
+      process.env.PAYMENT_TIMEOUT ?? '10m',
+    )
     .option('--json', 'print one JSON line with URLs and keys when ready')
-    .action(async (opts: { port: string; sandboxPort: string; dataDir: string; json?: boolean }) => {
+    .action(async (opts: DevOptions) => {
       const started = Date.now();
       /** Progress and notices go to stderr, so stdout stays the banner (or the one JSON line). */
       const progress = (line: string) => process.stderr.write(`pasarela dev: ${line}\n`);
@@ -95,6 +123,8 @@ export function devCommand(): Command {
             apiKey: state.apiKey,
             env: process.env,
             settings: {
+              PASARELA_COUNTRY: opts.country,
+              PAYMENT_TIMEOUT: opts.paymentTimeout,
               MERCHANT_WEBHOOK_URL: `${serviceUrl}/demo/notifications`,
               MERCHANT_WEBHOOK_SECRET: state.merchantSecret,
             },
@@ -102,17 +132,26 @@ export function devCommand(): Command {
             logLevel: process.env.LOG_LEVEL ?? 'warn',
           },
           endpointDescription: 'pasarela dev',
+          progress,
         });
       } catch (err) {
         sandboxLock.release();
         dbLock.release();
-        if (!(err instanceof LocalStackConfigError)) throw err;
-        for (const line of err.lines) process.stderr.write(`pasarela dev: ${line}\n`);
         process.exitCode = 1;
+        if (err instanceof LocalStackConfigError) {
+          for (const line of err.lines) progress(line.replace(/^PAYMENT_TIMEOUT/, '--payment-timeout'));
+          return;
+        }
+        const { explainStartError } = await import('../start-errors.js');
+        const busy = (err as { port?: unknown }).port;
+        const line = explainStartError(err, busy === sandboxPort ? '--sandbox-port <port>' : '--port <port>');
+        if (line === null) throw err;
+        progress(line);
         return;
       }
       const sb = stack.sandbox;
       const running = stack.server;
+      const example = EXAMPLE_PAYMENT[opts.country];
       const info = {
         shop: `${running.url}/`,
         api: `${running.url}/api/payments`,
@@ -122,6 +161,8 @@ export function devCommand(): Command {
         secretKey: sb.secretKey,
         publicKey: sb.publicKey,
         dataDir,
+        country: opts.country,
+        paymentTimeout: opts.paymentTimeout,
         keysCreated: keysNote !== null,
         readyMs: Date.now() - started,
       };
@@ -130,17 +171,18 @@ export function devCommand(): Command {
       } else {
         process.stdout.write(
           [
-            `Pasarela is running (test mode, ready in ${info.readyMs} ms)`,
+            `Pasarela is running (test mode, ${opts.country === 'mx' ? 'Mexico' : 'Chile'}, ready in ${info.readyMs} ms)`,
             `  demo shop     ${info.shop}`,
             `  service API   ${info.api}   (Authorization: Bearer ${info.apiKey})`,
             `  dashboard     ${info.dashboard}   (sign in with the API key ${info.apiKey})`,
             `  sandbox       ${info.sandbox}   (secret key ${info.secretKey}, public key ${info.publicKey})`,
             `  data          ${dataDir}`,
+            `  timeout       an unpaid payment is canceled after ${opts.paymentTimeout}${opts.paymentTimeout === '10m' ? ' (--payment-timeout 30s to watch it happen)' : ''}`,
             ...(keysNote ? [`  NEW KEYS      ${keysNote}`] : []),
             '',
             '  Try it:',
             `    curl -s ${info.api} -H 'Authorization: Bearer ${info.apiKey}' -H 'Content-Type: application/json' \\`,
-            `      -d '{"amount": 12990, "currency": "CLP", "order_id": "order-1"}'`,
+            `      -d '{"amount": ${example.amount}, "currency": "${example.currency}", "order_id": "order-1"}'`,
             `    curl -s ${sb.url}/_sandbox/payment_intents/<payment_intent_id>/simulate -H 'Authorization: ${info.secretKey}' \\`,
             `      -H 'Content-Type: application/json' -d '{"action": "authorize"}'`,
             `    curl -s ${running.url}/api/payments/<id> -H 'Authorization: Bearer ${info.apiKey}'`,

@@ -13,8 +13,9 @@ export function serveCommand(): Command {
     .option('-H, --host <host>', 'address to listen on (default: HOST or 127.0.0.1)')
     .option('--no-workers', 'serve requests only; run no background jobs (another instance runs them)')
     .action(async (opts: { port?: string; host?: string; workers: boolean }) => {
-      const { loadConfig, startServer, closeOnSignals, environmentWithEnvFile } =
+      const { loadConfig, startServer, closeOnSignals, createLogger, secretsOf, environmentWithEnvFile } =
         await import('../../service/index.js');
+      const { explainStartError } = await import('../start-errors.js');
       const env = {
         ...environmentWithEnvFile(process.env, process.cwd()).env,
         ...(opts.port !== undefined ? { PORT: opts.port } : {}),
@@ -36,7 +37,24 @@ export function serveCommand(): Command {
         );
         if (!lock) return;
       }
-      const server = await startServer(result.config, { workers: opts.workers });
+      const logger = createLogger({
+        secrets: secretsOf(result.config),
+        level: process.env.LOG_LEVEL ?? 'info',
+      });
+      let server;
+      try {
+        server = await startServer(result.config, {
+          workers: opts.workers,
+          logger,
+          progress: (line) => logger.info({}, line),
+        });
+      } catch (err) {
+        const line = explainStartError(err, '--port <port> (or PORT)');
+        if (line === null) throw err;
+        process.stderr.write(`pasarela serve: ${line}\n`);
+        process.exitCode = 1;
+        return;
+      }
       server.app.log.info(
         { url: server.url, mode: result.config.fintoc.mode, database: server.app.database.kind },
         'pasarela service listening',

@@ -1,6 +1,8 @@
 import { PGlite, types } from '@electric-sql/pglite';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync } from 'node:zlib';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
@@ -24,7 +26,16 @@ const INT8_OID = 20;
 
 export type DatabaseOptions =
   | { url: string; poolSize?: number }
-  | { dataDir: string }
+  | {
+      dataDir: string;
+      /** Told when a start takes time (the embedded database is created on the first start). */
+      progress?: (line: string) => void;
+      /**
+       * A brotli-compressed tarball of a fresh database cluster, loaded instead of running initdb
+       * on the first start; default the one shipped in `assets/`, `null` for none.
+       */
+      image?: string | null;
+    }
   /** An already open PGlite (tests load a prepared copy); closed with the database. */
   | { pglite: PGlite };
 
@@ -67,9 +78,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   } else {
     const dir = resolve(options.dataDir, 'db');
     mkdirSync(dir, { recursive: true });
-    pglite = await PGlite.create({ dataDir: dir, parsers: pgliteParsers });
-    location = dir;
     const marker = join(dir, 'PG_VERSION');
+    pglite = existsSync(marker)
+      ? await PGlite.create({ dataDir: dir, parsers: pgliteParsers })
+      : await createEmbedded(
+          dir,
+          options.image === undefined ? SHIPPED_IMAGE : options.image,
+          options.progress,
+        );
+    location = dir;
     lost = () =>
       existsSync(marker)
         ? null
@@ -86,6 +103,33 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       if (!pglite.closed) await pglite.close();
     },
   };
+}
+
+/** The prepared cluster shipped with Pasarela (`npm run db:image` makes it). */
+export const SHIPPED_IMAGE = fileURLToPath(new URL('../../../assets/embedded-db.tar.br', import.meta.url));
+
+/**
+ * A new embedded database in `dir`. PGlite's initdb takes seconds (more on a busy machine), so the
+ * shipped image of a fresh cluster is unpacked instead; when it is missing or this PGlite cannot
+ * open it (another PostgreSQL major version), the directory is emptied and initdb runs after all.
+ */
+async function createEmbedded(
+  dir: string,
+  image: string | null,
+  progress: (line: string) => void = () => {},
+): Promise<PGlite> {
+  if (image !== null && existsSync(image)) {
+    progress(`creating the embedded database in ${dir} (first start, from the prepared image)`);
+    try {
+      const tar = brotliDecompressSync(readFileSync(image));
+      return await PGlite.create({ dataDir: dir, loadDataDir: new Blob([tar]), parsers: pgliteParsers });
+    } catch {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+    }
+  }
+  progress(`creating the embedded database in ${dir} (first start; this takes a few seconds)`);
+  return PGlite.create({ dataDir: dir, parsers: pgliteParsers });
 }
 
 /** PGlite parser options giving numbers for int8, as the PostgreSQL pool does. */

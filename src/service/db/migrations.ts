@@ -161,12 +161,7 @@ class StaticProvider implements MigrationProvider {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema: migrations predate the types
 export async function migrate(db: Kysely<any>, opts: { to?: string } = {}): Promise<string[]> {
-  const migrator = new Migrator({
-    db,
-    provider: new StaticProvider(),
-    migrationTableName: 'pasarela_migrations',
-    migrationLockTableName: 'pasarela_migrations_lock',
-  });
+  const migrator = migratorOf(db);
   const { error, results } = opts.to ? await migrator.migrateTo(opts.to) : await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
@@ -175,4 +170,21 @@ export async function migrate(db: Kysely<any>, opts: { to?: string } = {}): Prom
     );
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** The names of the migrations not yet applied, in order (all of them on a new database). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema, as migrate()
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const known = await migratorOf(db).getMigrations();
+  return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema, as migrate()
+function migratorOf(db: Kysely<any>): Migrator {
+  return new Migrator({
+    db,
+    provider: new StaticProvider(),
+    migrationTableName: 'pasarela_migrations',
+    migrationLockTableName: 'pasarela_migrations_lock',
+  });
 }
