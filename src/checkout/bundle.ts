@@ -23,7 +23,8 @@ function entryPoint(): string {
  * reply.type('text/javascript').send(await checkoutBundle());
  */
 export function checkoutBundle(): Promise<string> {
-  cached ??= (async () => {
+  if (cached) return cached;
+  const building = (async () => {
     const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [entryPoint()],
@@ -40,8 +41,29 @@ export function checkoutBundle(): Promise<string> {
     if (!file) throw new Error('checkout bundle: esbuild produced no output');
     return file.text;
   })();
-  cached.catch(() => {
-    cached = null;
-  });
-  return cached;
+  cached = building;
+  building.then(
+    () => settled.add(building),
+    () => {
+      settled.add(building);
+      if (cached === building) cached = null;
+    },
+  );
+  return building;
 }
+
+/**
+ * Stops esbuild's helper process if a bundle is being built: a service closing right after its
+ * start must not wait for a build nobody needs any more (the process would stay alive meanwhile).
+ */
+export async function stopCheckoutBundle(): Promise<void> {
+  const pending = cached;
+  if (pending === null || settled.has(pending)) return;
+  const { stop } = await import('esbuild');
+  await stop();
+  await pending.catch(() => {});
+  if (cached === pending) cached = null;
+}
+
+/** Builds that have finished (a finished one is kept; only a build in flight is stopped). */
+const settled = new WeakSet<Promise<string>>();

@@ -5,7 +5,7 @@
  * @example
  * import { checkoutBundle, renderCheckoutPage, checkoutHeaders } from '../checkout/index.js';
  */
-export { checkoutBundle } from './bundle.js';
+export { checkoutBundle, stopCheckoutBundle } from './bundle.js';
 export { checkoutCss } from './styles.js';
 export { CHECKOUT_ASSETS_PATH, checkoutHeaders, renderCheckoutPage, widgetOrigins } from './page.js';
 export type { CheckoutPageOptions } from './page.js';

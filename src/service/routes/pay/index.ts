@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   CHECKOUT_ASSETS_PATH,
   checkoutBundle,
+  stopCheckoutBundle,
   checkoutCss,
   checkoutHeaders,
   formatAmount,
@@ -194,8 +195,15 @@ export async function payRoutes(app: FastifyInstance, options: PayRoutesOptions)
   const attemptThrottle = options.attemptThrottle ?? new EventThrottle(10, 10 * 60_000);
   const headers = checkoutHeaders(backend.config.widgetUrl);
   // Bundle the browser module while the service starts, so the first customer does not wait for it.
+  let closing = false;
   app.addHook('onReady', async () => {
-    checkoutBundle().catch((error: unknown) => app.log.error({ err: error }, 'checkout bundle failed'));
+    checkoutBundle().catch((error: unknown) => {
+      if (!closing) app.log.error({ err: error }, 'checkout bundle failed');
+    });
+  });
+  app.addHook('onClose', async () => {
+    closing = true;
+    await stopCheckoutBundle();
   });
 
   async function load(request: FastifyRequest<{ Params: { id: string } }>): Promise<CheckoutPayment> {
