@@ -111,7 +111,12 @@ describe.skipIf(skipWithoutChromium('sandbox widget in the browser'))('sandbox w
     expect([...bridge.sessions.values()].map((session) => session.options)).toEqual([options]);
     expect(bridge.actions.map(([, action]) => action)).toEqual(['start', 'authorize']);
     expect(intent.status).toBe('succeeded');
-    expect(await frame.getByTestId('payment-status').textContent()).toBe('succeeded');
+    expect(await frame.getByTestId('payment-status').getAttribute('data-status')).toBe('succeeded');
+    expect(await frame.getByTestId('payment-status').textContent()).toBe('pagado');
+    // Every word the customer reads is Spanish: no status code, no scenario name, no "live".
+    const visible = await frame.locator('body').innerText();
+    expect(visible).toContain('simulación: el banco aprueba');
+    expect(visible).not.toMatch(/\b(succeeded|succeed|escenario|scenario|pending|rejected|failed|live)\b/i);
 
     await frame.getByTestId('success-close').click();
     await waitForLog(page, 'event:closed');
@@ -241,7 +246,8 @@ describe.skipIf(skipWithoutChromium('sandbox widget in the browser'))('sandbox w
     await reachAuthorize(frame);
     await frame.getByTestId('authorize-approve').click();
     await waitForLog(page, 'event:payment_error');
-    expect(await frame.getByTestId('payment-error-reason').textContent()).toBe('insufficient_funds');
+    expect(await frame.getByTestId('payment-error-reason').getAttribute('data-reason')).toBe('insufficient_funds');
+    expect(await frame.getByTestId('payment-error-reason').textContent()).toBe('La cuenta no tiene fondos suficientes.');
     await page.keyboard.press('Escape');
     await waitForLog(page, 'exit');
     expect((await logNames(page)).slice(-4)).toEqual([
@@ -259,7 +265,8 @@ describe.skipIf(skipWithoutChromium('sandbox widget in the browser'))('sandbox w
     await frame.getByTestId('authorize-approve').click();
     await waitForLog(page, 'success');
     expect(await frame.locator('h1').textContent()).toBe('Pago en proceso');
-    expect(await frame.getByTestId('payment-status').textContent()).toBe('pending');
+    expect(await frame.getByTestId('payment-status').getAttribute('data-status')).toBe('pending');
+    expect(await frame.getByTestId('payment-status').textContent()).toBe('pendiente');
     expect((await logNames(page)).slice(-3)).toEqual([
       'event:validating_payment',
       'event:payment_created',

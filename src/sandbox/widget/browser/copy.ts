@@ -24,3 +24,25 @@ export const REASON_TEXT: Readonly<Record<string, string>> = {
   mfa_invalid_authorization: 'La autorización no fue válida.',
   mfa_authorization_timeout: 'La autorización tardó demasiado.',
 };
+
+/** Fintoc's payment statuses as the customer reads them (the code stays in a `data-status` attribute). */
+export const STATUS_TEXT: Readonly<Record<string, string>> = {
+  created: 'creado',
+  pending: 'pendiente',
+  in_progress: 'en proceso',
+  succeeded: 'pagado',
+  rejected: 'rechazado',
+  failed: 'fallido',
+  expired: 'expirado',
+};
+
+/** The sandbox's scenarios, as the test-mode banner says them. */
+export const SCENARIO_TEXT: Readonly<Record<string, string>> = {
+  succeed: 'el banco aprueba',
+  reject: 'el banco rechaza',
+  fail: 'la transferencia falla',
+  pending_then_succeed: 'queda pendiente y luego se aprueba',
+  pending_then_fail: 'queda pendiente y luego falla',
+  customer_leaves: 'el cliente se va sin pagar',
+  authorize_in_bank_and_never_return: 'el cliente autoriza en su banco y no vuelve',
+};

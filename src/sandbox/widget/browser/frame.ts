@@ -17,7 +17,7 @@ import {
   type Institution,
   type TestAccount,
 } from './bank.js';
-import { ERROR_TEXT, REASON_TEXT } from './copy.js';
+import { ERROR_TEXT, REASON_TEXT, SCENARIO_TEXT, STATUS_TEXT } from './copy.js';
 import { CHANNEL, isToFrame, type Payload, type ToParent } from './protocol.js';
 import type { CustomerAction, WidgetActionResult, WidgetSessionResult } from '../bridge.js';
 
@@ -209,6 +209,11 @@ function fail(code: string, message: string): void {
   );
 }
 
+/** A payment status in Spanish; the code itself in `data-status`, for tests and tools. */
+function statusText(status: string): HTMLElement {
+  return h('span', { 'data-testid': 'payment-status', 'data-status': status }, STATUS_TEXT[status] ?? status);
+}
+
 /** A payment the bank rejected or that failed (`payment_error`). */
 function paymentError(status: string, errorReason: string | null): void {
   phase = 'ended';
@@ -227,9 +232,15 @@ function paymentError(status: string, errorReason: string | null): void {
       'p',
       { class: 'detail' },
       'Estado: ',
-      h('code', { 'data-testid': 'payment-status' }, status),
+      statusText(status),
       errorReason ? ' · motivo: ' : '',
-      errorReason ? h('code', { 'data-testid': 'payment-error-reason' }, errorReason) : null,
+      errorReason
+        ? h(
+            'span',
+            { 'data-testid': 'payment-error-reason', 'data-reason': errorReason },
+            REASON_TEXT[errorReason] ?? 'otro',
+          )
+        : null,
     ),
     button('payment-error-close', 'Volver al comercio', () => void userClose()),
   );
@@ -492,7 +503,7 @@ function succeed(status: 'succeeded' | 'pending'): void {
         ? `Pagaste ${amountText()}.`
         : `Tu banco está procesando el pago de ${amountText()}. El comercio te confirmará el resultado.`,
     ),
-    h('p', { class: 'detail' }, 'Estado: ', h('code', { 'data-testid': 'payment-status' }, status)),
+    h('p', { class: 'detail' }, 'Estado: ', statusText(status)),
     button('success-close', 'Volver al comercio', () => void userClose()),
   );
 }
@@ -504,7 +515,7 @@ function undecided(status: string): void {
     'processing',
     'El banco aún no confirma el pago',
     h('p', {}, 'El comercio te avisará cuando el banco responda.'),
-    h('p', { class: 'detail' }, 'Estado: ', h('code', { 'data-testid': 'payment-status' }, status)),
+    h('p', { class: 'detail' }, 'Estado: ', statusText(status)),
     button('processing-close', 'Volver al comercio', () => void userClose()),
   );
 }
@@ -534,12 +545,7 @@ async function authorizeAndClose(): Promise<void> {
       'El cliente autorizó el pago en la app de su banco y cerró la pestaña. ' +
         'Esta página no recibirá onSuccess ni onExit: el resultado llega a tu backend por webhook.',
     ),
-    h(
-      'p',
-      { class: 'detail' },
-      'Estado: ',
-      h('code', { 'data-testid': 'payment-status' }, outcome.value.status),
-    ),
+    h('p', { class: 'detail' }, 'Estado: ', statusText(outcome.value.status)),
   );
 }
 
@@ -589,7 +595,7 @@ async function onOpen(): Promise<void> {
   if (mine !== visit || phase !== 'flow') return;
   if (!result.ok) return fail(result.code, result.message);
   session = result.value;
-  bannerEl.textContent = `Modo ${session.intent.mode === 'live' ? 'live' : 'de prueba'} · escenario: ${session.scenario}`;
+  bannerEl.textContent = `Modo ${session.intent.mode === 'live' ? 'producción' : 'de prueba'} · simulación: ${SCENARIO_TEXT[session.scenario] ?? session.scenario}`;
   const preselected = findInstitution(session.country, options.institutionId);
   if (preselected) chooseInstitution(session, preselected);
   else showInstitutions(session);
