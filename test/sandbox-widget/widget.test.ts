@@ -246,8 +246,12 @@ describe.skipIf(skipWithoutChromium('sandbox widget in the browser'))('sandbox w
     await reachAuthorize(frame);
     await frame.getByTestId('authorize-approve').click();
     await waitForLog(page, 'event:payment_error');
-    expect(await frame.getByTestId('payment-error-reason').getAttribute('data-reason')).toBe('insufficient_funds');
-    expect(await frame.getByTestId('payment-error-reason').textContent()).toBe('La cuenta no tiene fondos suficientes.');
+    expect(await frame.getByTestId('payment-error-reason').getAttribute('data-reason')).toBe(
+      'insufficient_funds',
+    );
+    expect(await frame.getByTestId('payment-error-reason').textContent()).toBe(
+      'La cuenta no tiene fondos suficientes.',
+    );
     await page.keyboard.press('Escape');
     await waitForLog(page, 'exit');
     expect((await logNames(page)).slice(-4)).toEqual([
