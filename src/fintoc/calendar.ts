@@ -30,11 +30,13 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Whether `s` is a real calendar date written `yyyy-mm-dd`. @example isDate('2026-02-30'); // false */
 export function isDate(s: unknown): s is string {
-  if (typeof s !== 'string') return false;
-  const m = DATE.exec(s);
-  if (!m) return false;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return new Date(ms).toISOString().slice(0, 10) === s;
+  if (typeof s !== 'string' || !DATE.test(s)) return false;
+  const y = Number(s.slice(0, 4));
+  const m = Number(s.slice(5, 7));
+  const d = Number(s.slice(8, 10));
+  if (m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return d <= (m === 2 ? (leap ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31);
 }
 
 function dateMs(date: string): number {
@@ -92,9 +94,20 @@ function offsetAt(zone: string, ms: number): number {
   return offset;
 }
 
+const dates: Record<Country, Map<number, string>> = { cl: new Map(), mx: new Map() };
+
 /** The local calendar date of an instant in a country. @example localDate('cl', Date.parse('2026-01-01T02:00:00Z')); // '2025-12-31' */
 export function localDate(country: Country, ms: number): string {
-  return ymd(ms + offsetAt(TIME_ZONES[country], ms));
+  // Offsets change on the hour only, so the date is the same for a whole UTC hour.
+  const hour = Math.floor(ms / HOUR_MS);
+  const cache = dates[country];
+  let date = cache.get(hour);
+  if (date === undefined) {
+    date = ymd(ms + offsetAt(TIME_ZONES[country], ms));
+    if (cache.size > 100_000) cache.clear();
+    cache.set(hour, date);
+  }
+  return date;
 }
 
 /** The local wall-clock time of an instant, `yyyy-mm-ddThh:mm:ss` (no offset). */

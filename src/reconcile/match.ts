@@ -47,8 +47,10 @@ export interface SettlementLine {
   transaction_at: string | null;
   /** The payout settling it, or `null` (a daily report line not yet paid out). */
   payout_id: string | null;
-  /** Where it was read: a file (name or hash) and line, or `api`. */
-  source: { file: string | null; sha256: string | null; line: number | null };
+  /** Where it was read: the file's name and hash, and the line (all `null` for the Payouts API). */
+  file: string | null;
+  sha256: string | null;
+  line: number | null;
 }
 
 /** A payout as the Payouts API shows it (only these fields are read). */
@@ -88,7 +90,7 @@ export interface Difference {
   expected: number | null;
   actual: number | null;
   /** The line it was found on, when it came from a file. */
-  source: SettlementLine['source'] | null;
+  source: { file: string | null; sha256: string | null; line: number | null } | null;
   message: string;
 }
 
@@ -172,7 +174,9 @@ export function linesOfReport(report: ParsedReport): SettlementLine[] {
     created_at: l.created_at,
     transaction_at: l.transaction_at,
     payout_id: l.payout_id ?? filePayout,
-    source: { file: report.filename, sha256: report.sha256, line: l.line },
+    file: report.filename,
+    sha256: report.sha256,
+    line: l.line,
   }));
 }
 
@@ -211,22 +215,59 @@ export function linesFromPayout(
         created_at: r.created_at ?? null,
         transaction_at: null,
         payout_id: payout.id,
-        source: { file: null, sha256: null, line: null },
+        file: null,
+        sha256: null,
+        line: null,
       });
     }
   }
   return out;
 }
 
+/** What one payment intent has: the local payment (if any) and its payment lines (if any). */
+interface Slot {
+  payment: LocalPayment | null;
+  txn: Txn | null;
+}
+
+/** A transaction with its first line and, if it settles, that line's payout (arrays of exactly one: most stay so). */
+function newTxn(line: SettlementLine, payment: LocalPayment | null, settles: boolean): Txn {
+  return {
+    type: line.type,
+    id: line.id,
+    pi: line.payment_intent_id,
+    currency: line.currency,
+    payment,
+    lines: [line],
+    payouts: settles ? [line.payout_id as string] : [],
+  };
+}
+
 interface Txn {
-  key: string;
+  /** The local payment it belongs to. */
+  payment: LocalPayment | null;
   type: ReportLineType;
   id: string;
   pi: string | null;
   currency: string | null;
   lines: SettlementLine[];
-  payouts: Set<string>;
+  /** Payouts that settle it (canceled and returned ones left out). */
+  payouts: string[];
 }
+
+/** The lines of one transaction that differ in amount, fee or currency (the first of each). */
+function distinct(lines: SettlementLine[]): SettlementLine[] {
+  const seen = new Map<string, SettlementLine>();
+  for (const l of lines) {
+    const k = `${l.amount}|${l.fee}|${l.currency}`;
+    if (!seen.has(k)) seen.set(k, l);
+  }
+  return [...seen.values()];
+}
+
+/** Where a line was read, for a difference (`null` for the Payouts API). */
+const src = (l: SettlementLine): Difference['source'] =>
+  l.sha256 === null && l.line === null ? null : { file: l.file, sha256: l.sha256, line: l.line };
 
 const SETTLES = (status: string | undefined) => status !== 'canceled' && status !== 'returned';
 
@@ -242,14 +283,47 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   const since = input.since === undefined || input.since === null ? -Infinity : ms(input.since);
   const grace = input.graceMs ?? 86_400_000;
   const differences: Difference[] = [];
-  const byIntent = new Map<string, LocalPayment>();
-  for (const p of input.payments) if (p.payment_intent_id) byIntent.set(p.payment_intent_id, p);
+  // One slot per payment intent: the local payment and the transaction of its payment lines.
+  const byIntent = new Map<string, Slot>();
+  for (const p of input.payments)
+    if (p.payment_intent_id) byIntent.set(p.payment_intent_id, { payment: p, txn: null });
   const payoutInfo = new Map((input.payouts ?? []).map((p) => [p.id, p]));
+
+  // Transactions: every line of one object and type, across files and payouts.
+  const refunds: Record<'refund' | 'refund_adjustment', Map<string, Txn>> = {
+    refund: new Map(),
+    refund_adjustment: new Map(),
+  };
+  const txns: Txn[] = [];
+  let count = 0;
+  const add = (line: SettlementLine) => {
+    count++;
+    const po = line.payout_id;
+    const settles = po !== null && (payoutInfo.size === 0 || SETTLES(payoutInfo.get(po)?.status));
+    let t: Txn | null | undefined;
+    if (line.type === 'payment_intent') {
+      let slot = byIntent.get(line.id);
+      if (!slot) byIntent.set(line.id, (slot = { payment: null, txn: null }));
+      t = slot.txn;
+      if (!t) return void txns.push((slot.txn = newTxn(line, slot.payment, settles)));
+    } else {
+      const map = refunds[line.type];
+      t = map.get(line.id);
+      if (!t) {
+        const payment = line.payment_intent_id
+          ? (byIntent.get(line.payment_intent_id)?.payment ?? null)
+          : null;
+        map.set(line.id, (t = newTxn(line, payment, settles)));
+        return void txns.push(t);
+      }
+    }
+    t.lines.push(line);
+    if (settles && !t.payouts.includes(po as string)) t.payouts.push(po as string);
+  };
 
   // Files: the same bytes twice count once.
   const seen = new Map<string, string | null>();
   const duplicate_files: Reconciliation['duplicate_files'] = [];
-  const all: SettlementLine[] = [];
   for (const report of input.reports ?? []) {
     if (seen.has(report.sha256)) {
       duplicate_files.push({
@@ -260,31 +334,9 @@ export function reconcile(input: ReconcileInput): Reconciliation {
       continue;
     }
     seen.set(report.sha256, report.filename);
-    for (const l of linesOfReport(report)) all.push(l);
+    for (const l of linesOfReport(report)) add(l);
   }
-  for (const l of input.lines ?? []) all.push(l);
-
-  // Transactions: every line of one object and type, across files and payouts.
-  const txns = new Map<string, Txn>();
-  for (const line of all) {
-    const key = `${line.type}:${line.id}`;
-    let t = txns.get(key);
-    if (!t) {
-      t = {
-        key,
-        type: line.type,
-        id: line.id,
-        pi: line.payment_intent_id,
-        currency: line.currency,
-        lines: [],
-        payouts: new Set(),
-      };
-      txns.set(key, t);
-    }
-    t.lines.push(line);
-    if (line.payout_id !== null && SETTLES(payoutInfo.get(line.payout_id)?.status))
-      t.payouts.add(line.payout_id);
-  }
+  for (const l of input.lines ?? []) add(l);
 
   const diff = (
     kind: DifferenceKind,
@@ -307,18 +359,13 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     });
 
   let matched = 0;
-  const settled = new Set<string>();
-  for (const t of txns.values()) {
-    const payment = t.pi ? byIntent.get(t.pi) : undefined;
+  for (const t of txns) {
+    const payment = t.payment ?? undefined;
     const first = t.lines[0] as SettlementLine;
     // Each different (amount, fee, currency) seen for this transaction is checked once.
-    const variants = new Map<string, SettlementLine>();
-    for (const l of t.lines) {
-      const k = `${l.amount}|${l.fee}|${l.currency}`;
-      if (!variants.has(k)) variants.set(k, l);
-    }
+    const variants = t.lines.length === 1 ? t.lines : distinct(t.lines);
     if (payment) matched += t.lines.length;
-    for (const l of variants.values()) {
+    for (const l of variants) {
       if (l.fee !== null && (l.fee < 0 || (t.type === 'payment_intent' && l.fee > l.amount))) {
         diff(
           'fee_mismatch',
@@ -327,7 +374,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           `The fee ${l.fee} on ${t.id} is impossible for an amount of ${l.amount}.`,
           {
             actual: l.fee,
-            source: l.source,
+            source: src(l),
             payout_id: l.payout_id,
           },
         );
@@ -342,20 +389,19 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           `Fintoc paid ${first.amount} for ${t.id}, which is no payment of this shop.`,
           {
             actual: first.amount,
-            source: first.source,
+            source: src(first),
             payout_id: first.payout_id,
           },
         );
         continue;
       }
-      if (t.payouts.size > 0) settled.add(payment.id);
       if (payment.status !== 'succeeded') {
         diff(
           'not_succeeded_locally',
           t,
           payment,
           `Fintoc paid ${t.id}, but payment ${payment.id} is ${payment.status} here.`,
-          { actual: first.amount, source: first.source, payout_id: first.payout_id },
+          { actual: first.amount, source: src(first), payout_id: first.payout_id },
         );
       } else if (payment.paid_after_cancel) {
         diff(
@@ -363,10 +409,10 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           t,
           payment,
           `Payment ${payment.id} was paid after it had been given up; refund it or fulfil the order, as your policy says.`,
-          { actual: first.amount, source: first.source, payout_id: first.payout_id },
+          { actual: first.amount, source: src(first), payout_id: first.payout_id },
         );
       }
-      for (const l of variants.values()) {
+      for (const l of variants) {
         const wrongCurrency = l.currency !== null && l.currency !== payment.currency.toUpperCase();
         if (l.amount !== payment.amount || wrongCurrency) {
           diff(
@@ -377,7 +423,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
               / {2}/g,
               ' ',
             ),
-            { expected: payment.amount, actual: l.amount, source: l.source, payout_id: l.payout_id },
+            { expected: payment.amount, actual: l.amount, source: src(l), payout_id: l.payout_id },
           );
         }
         const rate = input.fees?.[countryOf(l.currency ?? payment.currency)];
@@ -392,7 +438,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
               {
                 expected: want,
                 actual: l.fee,
-                source: l.source,
+                source: src(l),
                 payout_id: l.payout_id,
               },
             );
@@ -411,13 +457,13 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           `Fintoc took ${-first.amount} back for refund ${t.id}, which this shop did not make.`,
           {
             actual: first.amount,
-            source: first.source,
+            source: src(first),
             payout_id: first.payout_id,
           },
         );
       } else {
         const knownAmount = payment?.refunds?.find((r) => r.id === t.id)?.amount;
-        for (const l of variants.values()) {
+        for (const l of variants) {
           if (knownAmount !== undefined && knownAmount !== null && -l.amount !== knownAmount) {
             diff(
               'amount_mismatch',
@@ -427,7 +473,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
               {
                 expected: -knownAmount,
                 actual: l.amount,
-                source: l.source,
+                source: src(l),
                 payout_id: l.payout_id,
               },
             );
@@ -440,18 +486,18 @@ export function reconcile(input: ReconcileInput): Reconciliation {
         t,
         payment,
         `Refund ${t.id} failed: Fintoc gave back ${first.amount}, and the customer was not refunded.`,
-        { actual: first.amount, source: first.source, payout_id: first.payout_id },
+        { actual: first.amount, source: src(first), payout_id: first.payout_id },
       );
     }
-    if (t.payouts.size > 1) {
+    if (t.payouts.length > 1) {
       diff(
         'duplicate_settlement',
         t,
         payment,
-        `${t.id} is settled by ${t.payouts.size} payouts: ${[...t.payouts].join(', ')}.`,
+        `${t.id} is settled by ${t.payouts.length} payouts: ${t.payouts.join(', ')}.`,
         {
-          actual: t.payouts.size,
-          source: first.source,
+          actual: t.payouts.length,
+          source: src(first),
         },
       );
     }
@@ -467,8 +513,10 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     }
     return cal;
   };
-  for (const p of byIntent.values()) {
-    if (p.status !== 'succeeded' || settled.has(p.id)) continue;
+  for (const slot of byIntent.values()) {
+    const p = slot.payment;
+    if (p === null || p.status !== 'succeeded' || (slot.txn !== null && slot.txn.payouts.length > 0))
+      continue;
     const when = ms(p.succeeded_at ?? p.updated_at ?? '');
     if (Number.isNaN(when) || when < since) continue;
     const country = countryOf(p.currency);
@@ -487,42 +535,56 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   // Totals per payout and per day, each transaction counted once (its first line).
   const payouts = new Map<string, PayoutSummary>();
   const days = new Map<string, DaySummary>();
-  for (const t of txns.values()) {
+  /** Adds a transaction's line to its payout's totals. */
+  const addToPayout = (id: string, line: SettlementLine, t: Txn) => {
+    let s = payouts.get(id);
+    if (!s) {
+      const info = payoutInfo.get(id);
+      s = {
+        id,
+        currency: info?.currency ?? line.currency,
+        status: info?.status ?? null,
+        amount: info?.amount ?? null,
+        payment_ids: [],
+        fees_derived: false,
+        lines: 0,
+        gross: 0,
+        fees: 0,
+        net: 0,
+      };
+      payouts.set(id, s);
+    }
+    s.lines++;
+    s.gross += line.amount;
+    if (line.fee === null) s.fees_derived = true;
+    else s.fees += line.fee;
+    if (t.payment && t.type === 'payment_intent') s.payment_ids.push(t.payment.id);
+  };
+  let day: DaySummary | null = null;
+  let dayHour = '';
+  for (const t of txns) {
     const first = t.lines[0] as SettlementLine;
-    const payment = t.pi ? byIntent.get(t.pi) : undefined;
-    const ids = new Set(t.lines.map((l) => l.payout_id).filter((id): id is string => id !== null));
-    for (const id of ids) {
-      let s = payouts.get(id);
-      if (!s) {
-        const info = payoutInfo.get(id);
-        s = {
-          id,
-          currency: info?.currency ?? first.currency,
-          status: info?.status ?? null,
-          amount: info?.amount ?? null,
-          payment_ids: [],
-          fees_derived: false,
-          lines: 0,
-          gross: 0,
-          fees: 0,
-          net: 0,
-        };
-        payouts.set(id, s);
-      }
-      const line = t.lines.find((l) => l.payout_id === id) as SettlementLine;
-      s.lines++;
-      s.gross += line.amount;
-      if (line.fee === null) s.fees_derived = true;
-      else s.fees += line.fee;
-      if (payment && t.type === 'payment_intent') s.payment_ids.push(payment.id);
+    const payment = t.payment;
+    if (t.lines.length === 1) {
+      if (first.payout_id !== null) addToPayout(first.payout_id, first, t);
+    } else {
+      const ids = new Set(t.lines.map((l) => l.payout_id).filter((id): id is string => id !== null));
+      for (const id of ids) addToPayout(id, t.lines.find((l) => l.payout_id === id) as SettlementLine, t);
     }
     const when = first.transaction_at ?? first.created_at;
     if (when !== null) {
       const currency = (first.currency ?? payment?.currency ?? 'CLP').toUpperCase();
-      const date = localDate(countryOf(currency), Date.parse(when));
-      const key = `${date}|${currency}`;
-      let d = days.get(key);
-      if (!d) days.set(key, (d = { date, currency, lines: 0, gross: 0, fees: 0, net: 0 }));
+      // Lines come mostly in time order: the day of the previous line's UTC hour is reused.
+      const hour = `${currency}${when.slice(0, 13)}${when.endsWith('Z') ? 'Z' : when.slice(-6)}`;
+      let d: DaySummary | null = day;
+      if (d === null || hour !== dayHour) {
+        const date = localDate(countryOf(currency), Date.parse(when));
+        const key = `${date}|${currency}`;
+        d = days.get(key) ?? null;
+        if (d === null) days.set(key, (d = { date, currency, lines: 0, gross: 0, fees: 0, net: 0 }));
+        day = d;
+        dayHour = hour;
+      }
       d.lines++;
       d.gross += first.amount;
       d.fees += first.fee ?? 0;
@@ -552,7 +614,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   differences.sort((a, b) => order(a) - order(b) || String(a.object_id).localeCompare(String(b.object_id)));
   return {
     as_of: new Date(asOf).toISOString(),
-    lines: all.length,
+    lines: count,
     matched,
     payouts: [...payouts.values()].sort((a, b) => a.id.localeCompare(b.id)),
     days: [...days.values()].sort(

@@ -78,6 +78,7 @@ const KNOWN = new Set([
 const INTEGER = /^-?\d{1,15}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const ID = /^[A-Za-z0-9_\-.:]{1,255}$/;
+const CURRENCY = /^[A-Za-z]{3}$/;
 
 /**
  * A report parser fed chunk by chunk (bytes or text); `push` returns the lines each chunk completed,
@@ -206,6 +207,45 @@ export class ReportParser {
       .filter(([name]) => !KNOWN.has(name.toLowerCase()));
   }
 
+  #bad(record: CsvRecord, name: string, what: string): never {
+    const i = this.#index[name] as number;
+    throw new ReportParseError(
+      'report_invalid_value',
+      `${name} must be ${what}; got "${(record.fields[i] as string).slice(0, 40)}"`,
+      record.line,
+      i + 1,
+    );
+  }
+
+  /** A field by column name, trimmed; `null` when the column is absent or the field empty. */
+  #get(record: CsvRecord, name: string): string | null {
+    const i = this.#index[name];
+    if (i === undefined) return null;
+    const v = (record.fields[i] as string).trim();
+    return v === '' ? null : v;
+  }
+
+  #int(record: CsvRecord, name: string): number {
+    const v = this.#get(record, name);
+    if (v === null || !INTEGER.test(v)) return this.#bad(record, name, 'an integer in minor units');
+    return Number(v);
+  }
+
+  #time(record: CsvRecord, name: string, required: boolean): string | null {
+    const v = this.#get(record, name);
+    if (v === null) return required ? this.#bad(record, name, 'an ISO 8601 date and time') : null;
+    if (!ISO.test(v) || !isDate(v.slice(0, 10)) || Number.isNaN(Date.parse(v)))
+      return this.#bad(record, name, 'an ISO 8601 date and time');
+    return v;
+  }
+
+  #ident(record: CsvRecord, name: string, required: boolean): string | null {
+    const v = this.#get(record, name);
+    if (v === null) return required ? this.#bad(record, name, 'an id') : null;
+    if (!ID.test(v)) return this.#bad(record, name, 'an id (letters, digits, _ - . :)');
+    return v;
+  }
+
   #line(record: CsvRecord): ReportLine {
     const columns = this.#columns as string[];
     const f = record.fields;
@@ -217,68 +257,36 @@ export class ReportParser {
         Math.min(f.length, columns.length) + 1,
       );
     }
-    const at = (name: string) => this.#index[name];
-    const bad = (name: string, what: string): never => {
-      const i = at(name) as number;
-      throw new ReportParseError(
-        'report_invalid_value',
-        `${name} must be ${what}; got "${(f[i] as string).slice(0, 40)}"`,
-        record.line,
-        i + 1,
-      );
-    };
-    const get = (name: string): string | null => {
-      const i = at(name);
-      if (i === undefined) return null;
-      const v = (f[i] as string).trim();
-      return v === '' ? null : v;
-    };
-    const int = (name: string): number => {
-      const v = get(name);
-      if (v === null || !INTEGER.test(v)) return bad(name, 'an integer in minor units');
-      return Number(v);
-    };
-    const time = (name: string, required: boolean): string | null => {
-      const v = get(name);
-      if (v === null) return required ? bad(name, 'an ISO 8601 date and time') : null;
-      if (!ISO.test(v) || !isDate(v.slice(0, 10)) || Number.isNaN(Date.parse(v)))
-        return bad(name, 'an ISO 8601 date and time');
-      return v;
-    };
-    const ident = (name: string, required: boolean): string | null => {
-      const v = get(name);
-      if (v === null) return required ? bad(name, 'an id') : null;
-      if (!ID.test(v)) return bad(name, 'an id (letters, digits, _ - . :)');
-      return v;
-    };
-    const id = ident('id', true) as string;
-    const amount = int('amount');
-    const fee = int('fee');
-    const net = at('net') === undefined || get('net') === null ? amount - fee : int('net');
+    const id = this.#ident(record, 'id', true) as string;
+    const amount = this.#int(record, 'amount');
+    const fee = this.#int(record, 'fee');
+    const net = this.#get(record, 'net') === null ? amount - fee : this.#int(record, 'net');
     let type: ReportLineType;
-    const given = get('type');
+    const given = this.#get(record, 'type');
     if (given !== null) {
       if (!(REPORT_LINE_TYPES as readonly string[]).includes(given))
-        bad('type', REPORT_LINE_TYPES.join(', '));
+        this.#bad(record, 'type', REPORT_LINE_TYPES.join(', '));
       type = given as ReportLineType;
     } else type = id.startsWith('pi_') ? 'payment_intent' : amount < 0 ? 'refund' : 'refund_adjustment';
-    const currency = get('currency');
-    if (currency !== null && !/^[A-Za-z]{3}$/.test(currency)) bad('currency', 'a three-letter currency code');
+    const currency = this.#get(record, 'currency');
+    if (currency !== null && !CURRENCY.test(currency))
+      this.#bad(record, 'currency', 'a three-letter currency code');
     const extra: Record<string, string> = {};
     for (const [name, i] of this.#extras) extra[name] = f[i] as string;
     return {
       line: record.line,
       id,
-      created_at: time('created_at', true) as string,
+      created_at: this.#time(record, 'created_at', true) as string,
       amount,
       fee,
       net,
       currency: currency === null ? null : currency.toUpperCase(),
       type,
-      payment_intent_id: ident('payment_intent_id', false) ?? (type === 'payment_intent' ? id : null),
-      status: get('status'),
-      transaction_at: time('transaction_at', false),
-      payout_id: ident('payout_id', false),
+      payment_intent_id:
+        this.#ident(record, 'payment_intent_id', false) ?? (type === 'payment_intent' ? id : null),
+      status: this.#get(record, 'status'),
+      transaction_at: this.#time(record, 'transaction_at', false),
+      payout_id: this.#ident(record, 'payout_id', false),
       extra,
     };
   }

@@ -236,6 +236,49 @@ for (const target of targets) {
       expect(canceled.status).toBe('canceled');
     });
 
+    it.skipIf(!target.sandbox)(
+      'lists payouts and their resources through the SDK’s own transport and Link paginator (SDK 1.15 has no payouts manager)',
+      async () => {
+        const made: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const pi: any = await env.fintoc.paymentIntents.create({ amount: 2000 + i, currency: 'CLP' });
+          await control(`/_sandbox/payment_intents/${pi.id}/simulate`, { action: 'run' });
+          made.push(pi.id);
+        }
+        // Three business days always hold a cut-off and its payout, whatever today is.
+        await control('/_sandbox/clock/advance', { by: '5d' });
+        const client = (env.fintoc.paymentIntents as any)._client;
+        const drain = async (it: AsyncIterable<any>) => {
+          const out: any[] = [];
+          for await (const x of it) out.push(x);
+          return out;
+        };
+        const payouts = await drain(
+          await client.request({ path: '/v1/payouts', paginated: true, params: { per_page: 1 } }),
+        );
+        expect(payouts.length).toBeGreaterThanOrEqual(1);
+        for (const p of payouts)
+          expect(p).toMatchObject({ object: 'payout', status: 'succeeded', currency: 'CLP' });
+        const one = await client.request({ path: `/v1/payouts/${payouts[0].id}` });
+        expect(one.id).toBe(payouts[0].id);
+        const paid: string[] = [];
+        for (const p of payouts) {
+          const items = await drain(
+            await client.request({
+              path: `/v1/payouts/${p.id}/resources`,
+              paginated: true,
+              params: { resource_type: 'payment_intent', per_page: 1 },
+            }),
+          );
+          paid.push(...items.map((x: any) => x.id));
+        }
+        for (const id of made) expect(paid).toContain(id);
+        expect(await errorClass(client.request({ path: '/v1/payouts/po_doesNotExist0000' }))).toBe(
+          'AxiosError',
+        );
+      },
+    );
+
     it('creates, gets and expires a checkout session (v1)', async () => {
       const cs: any = await env.fintoc.checkoutSessions.create({
         amount: 5000,
