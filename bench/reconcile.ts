@@ -13,7 +13,7 @@ import { parseReportSync, reconcile, ReportParser, type LocalPayment } from '../
 import type { BenchResult } from './index.js';
 
 const CHUNK = 64 * 1024;
-const ROUNDS = 4;
+const ROUNDS = 6;
 
 function makeData(lines: number): { file: Buffer; payments: LocalPayment[] } {
   const header = [...REPORT_COLUMNS, 'comment'].join(';');

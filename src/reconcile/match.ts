@@ -152,7 +152,8 @@ export interface ReconcileInput {
   fees?: Partial<Record<Country, FeeRate>>;
 }
 
-const countryOf = (currency: string | null): Country => (currency?.toUpperCase() === 'MXN' ? 'mx' : 'cl');
+const countryOf = (currency: string | null): Country =>
+  currency !== null && upper(currency) === 'MXN' ? 'mx' : 'cl';
 
 const ms = (v: string | number | Date): number =>
   v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(v);
@@ -224,36 +225,26 @@ export function linesFromPayout(
   return out;
 }
 
-/** What one payment intent has: the local payment (if any) and its payment lines (if any). */
-interface Slot {
-  payment: LocalPayment | null;
-  txn: Txn | null;
-}
-
-/** A transaction with its first line and, if it settles, that line's payout (arrays of exactly one: most stay so). */
-function newTxn(line: SettlementLine, payment: LocalPayment | null, settles: boolean): Txn {
-  return {
-    type: line.type,
-    id: line.id,
-    pi: line.payment_intent_id,
-    currency: line.currency,
-    payment,
-    lines: [line],
-    payouts: settles ? [line.payout_id as string] : [],
-  };
-}
-
+/**
+ * One payment intent's or refund's entry: the local payment (if any) and the lines about it (if
+ * any). A payment intent's entry is made for the local payment first and the lines join it, so a
+ * line costs no entry of its own; most have one line and one payout, kept without arrays.
+ */
 interface Txn {
-  /** The local payment it belongs to. */
   payment: LocalPayment | null;
-  type: ReportLineType;
-  id: string;
-  pi: string | null;
-  currency: string | null;
-  lines: SettlementLine[];
-  /** Payouts that settle it (canceled and returned ones left out). */
-  payouts: string[];
+  /** The first line, or `null` for a local payment no line is about. */
+  first: SettlementLine | null;
+  /** Lines after the first (the same transaction in other files or payouts). */
+  more: SettlementLine[] | null;
+  /** The first payout that settles it (canceled and returned ones left out), and any others. */
+  payout: string | null;
+  morePayouts: string[] | null;
 }
+
+const linesOf = (t: Txn): SettlementLine[] =>
+  t.more === null ? [t.first as SettlementLine] : [t.first as SettlementLine, ...t.more];
+const payoutCount = (t: Txn): number => (t.payout === null ? 0 : 1 + (t.morePayouts?.length ?? 0));
+const payoutsOf = (t: Txn): string[] => (t.payout === null ? [] : [t.payout, ...(t.morePayouts ?? [])]);
 
 /** The lines of one transaction that differ in amount, fee or currency (the first of each). */
 function distinct(lines: SettlementLine[]): SettlementLine[] {
@@ -271,6 +262,9 @@ const src = (l: SettlementLine): Difference['source'] =>
 
 const SETTLES = (status: string | undefined) => status !== 'canceled' && status !== 'returned';
 
+/** Upper case without a new string in the usual case (the parser already gives `CLP`, `MXN`). */
+const upper = (c: string): string => (c === 'CLP' || c === 'MXN' ? c : c.toUpperCase());
+
 /**
  * Reconciles Fintoc's lines with the shop's payments.
  *
@@ -283,42 +277,115 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   const since = input.since === undefined || input.since === null ? -Infinity : ms(input.since);
   const grace = input.graceMs ?? 86_400_000;
   const differences: Difference[] = [];
-  // One slot per payment intent: the local payment and the transaction of its payment lines.
-  const byIntent = new Map<string, Slot>();
-  for (const p of input.payments)
-    if (p.payment_intent_id) byIntent.set(p.payment_intent_id, { payment: p, txn: null });
   const payoutInfo = new Map((input.payouts ?? []).map((p) => [p.id, p]));
 
-  // Transactions: every line of one object and type, across files and payouts.
-  const refunds: Record<'refund' | 'refund_adjustment', Map<string, Txn>> = {
-    refund: new Map(),
-    refund_adjustment: new Map(),
+  // Entries: one per payment intent (local payments first) and one per refund and adjustment.
+  const intents = new Map<string, Txn>();
+  for (const p of input.payments) {
+    if (p.payment_intent_id)
+      intents.set(p.payment_intent_id, {
+        payment: p,
+        first: null,
+        more: null,
+        payout: null,
+        morePayouts: null,
+      });
+  }
+  const refunds = new Map<string, Txn>();
+  const adjustments = new Map<string, Txn>();
+  const seenLines: Txn[] = [];
+
+  // Totals per payout and per day, each transaction counted once per payout and once per day.
+  const payouts = new Map<string, PayoutSummary>();
+  const days = new Map<string, DaySummary>();
+  let lastPayout: PayoutSummary | null = null;
+  const addToPayout = (id: string, line: SettlementLine, t: Txn) => {
+    let s = lastPayout !== null && lastPayout.id === id ? lastPayout : payouts.get(id);
+    if (!s) {
+      const info = payoutInfo.get(id);
+      s = {
+        id,
+        currency: info?.currency ?? line.currency,
+        status: info?.status ?? null,
+        amount: info?.amount ?? null,
+        payment_ids: [],
+        fees_derived: false,
+        lines: 0,
+        gross: 0,
+        fees: 0,
+        net: 0,
+      };
+      payouts.set(id, s);
+    }
+    lastPayout = s;
+    s.lines++;
+    s.gross += line.amount;
+    if (line.fee === null) s.fees_derived = true;
+    else s.fees += line.fee;
+    if (t.payment !== null && line.type === 'payment_intent') s.payment_ids.push(t.payment.id);
   };
-  const txns: Txn[] = [];
+  let day: DaySummary | null = null;
+  let dayPrefix = '';
+  let daySuffix = '';
+  let dayCurrency = '';
+  const addToDay = (line: SettlementLine, t: Txn) => {
+    const when = line.transaction_at ?? line.created_at;
+    if (when === null) return;
+    const currency = upper(line.currency ?? t.payment?.currency ?? 'CLP');
+    // Lines come mostly in time order: the day of the previous line's UTC hour is reused.
+    let d: DaySummary | null = day;
+    if (d === null || currency !== dayCurrency || !when.startsWith(dayPrefix) || !when.endsWith(daySuffix)) {
+      const date = localDate(countryOf(currency), Date.parse(when));
+      const key = `${date}|${currency}`;
+      d = days.get(key) ?? null;
+      if (d === null) days.set(key, (d = { date, currency, lines: 0, gross: 0, fees: 0, net: 0 }));
+      day = d;
+      dayCurrency = currency;
+      dayPrefix = when.slice(0, 13);
+      daySuffix = when.endsWith('Z') ? 'Z' : when.slice(-6);
+    }
+    d.lines++;
+    d.gross += line.amount;
+    d.fees += line.fee ?? 0;
+  };
+
   let count = 0;
   const add = (line: SettlementLine) => {
     count++;
-    const po = line.payout_id;
-    const settles = po !== null && (payoutInfo.size === 0 || SETTLES(payoutInfo.get(po)?.status));
-    let t: Txn | null | undefined;
+    let t: Txn | undefined;
     if (line.type === 'payment_intent') {
-      let slot = byIntent.get(line.id);
-      if (!slot) byIntent.set(line.id, (slot = { payment: null, txn: null }));
-      t = slot.txn;
-      if (!t) return void txns.push((slot.txn = newTxn(line, slot.payment, settles)));
+      t = intents.get(line.id);
+      if (!t)
+        intents.set(
+          line.id,
+          (t = { payment: null, first: null, more: null, payout: null, morePayouts: null }),
+        );
     } else {
-      const map = refunds[line.type];
+      const map = line.type === 'refund' ? refunds : adjustments;
       t = map.get(line.id);
       if (!t) {
         const payment = line.payment_intent_id
-          ? (byIntent.get(line.payment_intent_id)?.payment ?? null)
+          ? (intents.get(line.payment_intent_id)?.payment ?? null)
           : null;
-        map.set(line.id, (t = newTxn(line, payment, settles)));
-        return void txns.push(t);
+        map.set(line.id, (t = { payment, first: null, more: null, payout: null, morePayouts: null }));
       }
     }
-    t.lines.push(line);
-    if (settles && !t.payouts.includes(po as string)) t.payouts.push(po as string);
+    const po = line.payout_id;
+    if (t.first === null) {
+      t.first = line;
+      seenLines.push(t);
+      addToDay(line, t);
+      if (po !== null) addToPayout(po, line, t);
+    } else {
+      // Another copy: it counts in a payout it is not yet counted in.
+      const known = t.first.payout_id === po || (t.more?.some((l) => l.payout_id === po) ?? false);
+      if (po !== null && !known) addToPayout(po, line, t);
+      (t.more ??= []).push(line);
+    }
+    if (po !== null && (payoutInfo.size === 0 || SETTLES(payoutInfo.get(po)?.status))) {
+      if (t.payout === null) t.payout = po;
+      else if (t.payout !== po && !(t.morePayouts?.includes(po) ?? false)) (t.morePayouts ??= []).push(po);
+    }
   };
 
   // Files: the same bytes twice count once.
@@ -340,18 +407,18 @@ export function reconcile(input: ReconcileInput): Reconciliation {
 
   const diff = (
     kind: DifferenceKind,
-    t: { pi: string | null; id: string | null; currency: string | null },
-    payment: LocalPayment | undefined,
+    about: { pi: string | null; id: string | null; currency: string | null },
+    payment: LocalPayment | null,
     message: string,
     extra: Partial<Pick<Difference, 'expected' | 'actual' | 'source' | 'payout_id'>> = {},
   ) =>
     differences.push({
       kind,
       payment_id: payment?.id ?? null,
-      payment_intent_id: t.pi,
-      object_id: t.id,
+      payment_intent_id: about.pi,
+      object_id: about.id,
       payout_id: extra.payout_id ?? null,
-      currency: t.currency ?? payment?.currency ?? null,
+      currency: about.currency ?? payment?.currency ?? null,
       expected: extra.expected ?? null,
       actual: extra.actual ?? null,
       source: extra.source ?? null,
@@ -359,19 +426,20 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     });
 
   let matched = 0;
-  for (const t of txns) {
-    const payment = t.payment ?? undefined;
-    const first = t.lines[0] as SettlementLine;
+  for (const t of seenLines) {
+    const first = t.first as SettlementLine;
+    const payment = t.payment;
+    const about = { pi: first.payment_intent_id, id: first.id, currency: first.currency };
     // Each different (amount, fee, currency) seen for this transaction is checked once.
-    const variants = t.lines.length === 1 ? t.lines : distinct(t.lines);
-    if (payment) matched += t.lines.length;
+    const variants = t.more === null ? [first] : distinct(linesOf(t));
+    if (payment) matched += t.more === null ? 1 : 1 + t.more.length;
     for (const l of variants) {
-      if (l.fee !== null && (l.fee < 0 || (t.type === 'payment_intent' && l.fee > l.amount))) {
+      if (l.fee !== null && (l.fee < 0 || (first.type === 'payment_intent' && l.fee > l.amount))) {
         diff(
           'fee_mismatch',
-          t,
+          about,
           payment,
-          `The fee ${l.fee} on ${t.id} is impossible for an amount of ${l.amount}.`,
+          `The fee ${l.fee} on ${first.id} is impossible for an amount of ${l.amount}.`,
           {
             actual: l.fee,
             source: src(l),
@@ -380,13 +448,13 @@ export function reconcile(input: ReconcileInput): Reconciliation {
         );
       }
     }
-    if (t.type === 'payment_intent') {
+    if (first.type === 'payment_intent') {
       if (!payment) {
         diff(
           'unknown_payment',
-          t,
-          undefined,
-          `Fintoc paid ${first.amount} for ${t.id}, which is no payment of this shop.`,
+          about,
+          null,
+          `Fintoc paid ${first.amount} for ${first.id}, which is no payment of this shop.`,
           {
             actual: first.amount,
             source: src(first),
@@ -398,31 +466,32 @@ export function reconcile(input: ReconcileInput): Reconciliation {
       if (payment.status !== 'succeeded') {
         diff(
           'not_succeeded_locally',
-          t,
+          about,
           payment,
-          `Fintoc paid ${t.id}, but payment ${payment.id} is ${payment.status} here.`,
-          { actual: first.amount, source: src(first), payout_id: first.payout_id },
+          `Fintoc paid ${first.id}, but payment ${payment.id} is ${payment.status} here.`,
+          {
+            actual: first.amount,
+            source: src(first),
+            payout_id: first.payout_id,
+          },
         );
       } else if (payment.paid_after_cancel) {
         diff(
           'paid_after_cancel',
-          t,
+          about,
           payment,
           `Payment ${payment.id} was paid after it had been given up; refund it or fulfil the order, as your policy says.`,
           { actual: first.amount, source: src(first), payout_id: first.payout_id },
         );
       }
       for (const l of variants) {
-        const wrongCurrency = l.currency !== null && l.currency !== payment.currency.toUpperCase();
+        const wrongCurrency = l.currency !== null && l.currency !== upper(payment.currency);
         if (l.amount !== payment.amount || wrongCurrency) {
           diff(
             'amount_mismatch',
-            t,
+            about,
             payment,
-            `Fintoc's line says ${l.amount} ${l.currency ?? ''} for ${t.id}; payment ${payment.id} is ${payment.amount} ${payment.currency}.`.replace(
-              / {2}/g,
-              ' ',
-            ),
+            `Fintoc's line says ${l.amount}${l.currency ? ` ${l.currency}` : ''} for ${first.id}; payment ${payment.id} is ${payment.amount} ${payment.currency}.`,
             { expected: payment.amount, actual: l.amount, source: src(l), payout_id: l.payout_id },
           );
         }
@@ -432,9 +501,9 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           if (l.fee !== want) {
             diff(
               'fee_mismatch',
-              t,
+              about,
               payment,
-              `The fee on ${t.id} is ${l.fee}; the agreed rate gives ${want}.`,
+              `The fee on ${first.id} is ${l.fee}; the agreed rate gives ${want}.`,
               {
                 expected: want,
                 actual: l.fee,
@@ -445,16 +514,16 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           }
         }
       }
-    } else if (t.type === 'refund') {
+    } else if (first.type === 'refund') {
       const known =
-        payment !== undefined &&
-        (payment.refund_id === t.id || (payment.refunds ?? []).some((r) => r.id === t.id));
+        payment !== null &&
+        (payment.refund_id === first.id || (payment.refunds ?? []).some((r) => r.id === first.id));
       if (!known) {
         diff(
           'unknown_refund',
-          t,
+          about,
           payment,
-          `Fintoc took ${-first.amount} back for refund ${t.id}, which this shop did not make.`,
+          `Fintoc took ${-first.amount} back for refund ${first.id}, which this shop did not make.`,
           {
             actual: first.amount,
             source: src(first),
@@ -462,14 +531,14 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           },
         );
       } else {
-        const knownAmount = payment?.refunds?.find((r) => r.id === t.id)?.amount;
+        const knownAmount = payment.refunds?.find((r) => r.id === first.id)?.amount;
         for (const l of variants) {
           if (knownAmount !== undefined && knownAmount !== null && -l.amount !== knownAmount) {
             diff(
               'amount_mismatch',
-              t,
+              about,
               payment,
-              `Refund ${t.id} took ${-l.amount}; this shop refunded ${knownAmount}.`,
+              `Refund ${first.id} took ${-l.amount}; this shop refunded ${knownAmount}.`,
               {
                 expected: -knownAmount,
                 actual: l.amount,
@@ -483,20 +552,21 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     } else {
       diff(
         'refund_adjustment',
-        t,
+        about,
         payment,
-        `Refund ${t.id} failed: Fintoc gave back ${first.amount}, and the customer was not refunded.`,
+        `Refund ${first.id} failed: Fintoc gave back ${first.amount}, and the customer was not refunded.`,
         { actual: first.amount, source: src(first), payout_id: first.payout_id },
       );
     }
-    if (t.payouts.length > 1) {
+    const n = payoutCount(t);
+    if (n > 1) {
       diff(
         'duplicate_settlement',
-        t,
+        about,
         payment,
-        `${t.id} is settled by ${t.payouts.length} payouts: ${t.payouts.join(', ')}.`,
+        `${first.id} is settled by ${n} payouts: ${payoutsOf(t).join(', ')}.`,
         {
-          actual: t.payouts.length,
+          actual: n,
           source: src(first),
         },
       );
@@ -513,10 +583,9 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     }
     return cal;
   };
-  for (const slot of byIntent.values()) {
-    const p = slot.payment;
-    if (p === null || p.status !== 'succeeded' || (slot.txn !== null && slot.txn.payouts.length > 0))
-      continue;
+  for (const t of intents.values()) {
+    const p = t.payment;
+    if (p === null || p.status !== 'succeeded' || t.payout !== null) continue;
     const when = ms(p.succeeded_at ?? p.updated_at ?? '');
     if (Number.isNaN(when) || when < since) continue;
     const country = countryOf(p.currency);
@@ -532,65 +601,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     );
   }
 
-  // Totals per payout and per day, each transaction counted once (its first line).
-  const payouts = new Map<string, PayoutSummary>();
-  const days = new Map<string, DaySummary>();
-  /** Adds a transaction's line to its payout's totals. */
-  const addToPayout = (id: string, line: SettlementLine, t: Txn) => {
-    let s = payouts.get(id);
-    if (!s) {
-      const info = payoutInfo.get(id);
-      s = {
-        id,
-        currency: info?.currency ?? line.currency,
-        status: info?.status ?? null,
-        amount: info?.amount ?? null,
-        payment_ids: [],
-        fees_derived: false,
-        lines: 0,
-        gross: 0,
-        fees: 0,
-        net: 0,
-      };
-      payouts.set(id, s);
-    }
-    s.lines++;
-    s.gross += line.amount;
-    if (line.fee === null) s.fees_derived = true;
-    else s.fees += line.fee;
-    if (t.payment && t.type === 'payment_intent') s.payment_ids.push(t.payment.id);
-  };
-  let day: DaySummary | null = null;
-  let dayHour = '';
-  for (const t of txns) {
-    const first = t.lines[0] as SettlementLine;
-    const payment = t.payment;
-    if (t.lines.length === 1) {
-      if (first.payout_id !== null) addToPayout(first.payout_id, first, t);
-    } else {
-      const ids = new Set(t.lines.map((l) => l.payout_id).filter((id): id is string => id !== null));
-      for (const id of ids) addToPayout(id, t.lines.find((l) => l.payout_id === id) as SettlementLine, t);
-    }
-    const when = first.transaction_at ?? first.created_at;
-    if (when !== null) {
-      const currency = (first.currency ?? payment?.currency ?? 'CLP').toUpperCase();
-      // Lines come mostly in time order: the day of the previous line's UTC hour is reused.
-      const hour = `${currency}${when.slice(0, 13)}${when.endsWith('Z') ? 'Z' : when.slice(-6)}`;
-      let d: DaySummary | null = day;
-      if (d === null || hour !== dayHour) {
-        const date = localDate(countryOf(currency), Date.parse(when));
-        const key = `${date}|${currency}`;
-        d = days.get(key) ?? null;
-        if (d === null) days.set(key, (d = { date, currency, lines: 0, gross: 0, fees: 0, net: 0 }));
-        day = d;
-        dayHour = hour;
-      }
-      d.lines++;
-      d.gross += first.amount;
-      d.fees += first.fee ?? 0;
-      d.net = d.gross - d.fees;
-    }
-  }
+  for (const d of days.values()) d.net = d.gross - d.fees;
   for (const s of payouts.values()) {
     if (s.fees_derived && s.amount !== null) s.fees = s.gross - s.amount;
     s.net = s.gross - s.fees;

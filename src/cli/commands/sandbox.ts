@@ -34,6 +34,10 @@ export function sandboxCommand(): Command {
       '--state-file <path>',
       'keep the state in this JSON file: loaded at start (created if missing), written after changes and on stop',
     )
+    .option(
+      '--reports-dir <path>',
+      'the folder report channels write into (their folders and maildirs must be inside it); default <tmp>/pasarela-sandbox-reports',
+    )
     .option('--verbose', 'log each request (method, path, status; never keys) to stderr')
     .action(async (opts: Record<string, string>) => {
       const { startSandbox, parseDuration } = await import('../../sandbox/index.js');
@@ -72,6 +76,7 @@ export function sandboxCommand(): Command {
         ...(opts.secretKey ? { secretKey: opts.secretKey } : {}),
         ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
         ...(opts.stateFile ? { stateFile: resolve(opts.stateFile) } : {}),
+        ...(opts.reportsDir ? { reportsDir: resolve(opts.reportsDir) } : {}),
       });
       process.stdout.write(
         JSON.stringify({ url: sb.url, secretKey: sb.secretKey, publicKey: sb.publicKey }) + '\n',
