@@ -3,6 +3,7 @@
  * Test helpers: a sandbox on a frozen base clock (sandbox time moves only when a test advances it)
  * with an in-memory webhook receiver in place of the network.
  */
+import { createFintocClient, type FintocClient } from '../../src/fintoc/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
 export const T0 = Date.parse('2025-01-01T12:00:00Z');
@@ -116,5 +117,27 @@ export async function simulate(
   return h.request('POST', `/_sandbox/payment_intents/${id}/simulate`, {
     body: { action, ...extra },
     ...(key ? { key } : {}),
+  });
+}
+
+/** The typed client of src/fintoc, talking to the harness's sandbox through `app.inject` (no port). */
+export function sandboxClient(h: Harness, key = TEST_KEY): FintocClient {
+  return createFintocClient({
+    secretKey: key,
+    baseUrl: 'http://sandbox.local',
+    maxRetries: 0,
+    fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = new URL(String(input));
+      const res = await h.sb.app.inject({
+        method: (init?.method ?? 'GET') as 'GET',
+        url: url.pathname + url.search,
+        headers: { ...(init?.headers as Record<string, string>), host: 'sandbox.local' },
+        ...(init?.body ? { payload: String(init.body) } : {}),
+      });
+      return new Response(res.body, {
+        status: res.statusCode,
+        headers: res.headers as Record<string, string>,
+      });
+    }) as typeof fetch,
   });
 }

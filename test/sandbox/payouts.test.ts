@@ -9,9 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFintocClient, sign, verify } from '../../src/fintoc/index.js';
+import { sign, verify } from '../../src/fintoc/index.js';
 import { createSandbox } from '../../src/sandbox/index.js';
-import { build, createEndpoint, createIntent, simulate, TEST_KEY, type Harness } from './helper.js';
+import {
+  build,
+  createEndpoint,
+  createIntent,
+  sandboxClient,
+  simulate,
+  TEST_KEY,
+  type Harness,
+} from './helper.js';
 
 // T0 (helper) is 2025-01-01 09:00 in Chile: a holiday. The first banking day closes Thu 2 Jan 14:00.
 const JAN2_1500 = Date.parse('2025-01-02T18:00:00Z');
@@ -430,23 +438,7 @@ describe('the typed client', () => {
   it('lists payouts and their resources through Fintoc’s paging', async () => {
     for (let i = 0; i < 5; i++) await paid(1000 + i);
     await advanceTo(JAN2_1500 + HOUR);
-    const client = createFintocClient({
-      secretKey: TEST_KEY,
-      baseUrl: 'http://sandbox.local',
-      maxRetries: 0,
-      fetch: (async (input: string | URL | Request, init?: RequestInit) => {
-        const url = new URL(String(input));
-        const res = await h.sb.app.inject({
-          method: (init?.method ?? 'GET') as 'GET',
-          url: url.pathname + url.search,
-          headers: { ...(init?.headers as Record<string, string>), host: 'sandbox.local' },
-        });
-        return new Response(res.body, {
-          status: res.statusCode,
-          headers: res.headers as Record<string, string>,
-        });
-      }) as typeof fetch,
-    });
+    const client = sandboxClient(h);
     const list: any[] = [];
     for await (const p of client.payouts.list({ status: 'succeeded' })) list.push(p);
     expect(list).toHaveLength(1);

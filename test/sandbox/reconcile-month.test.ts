@@ -10,7 +10,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFintocClient } from '../../src/fintoc/index.js';
 import {
   linesFromPayout,
   parseReportSync,
@@ -19,7 +18,7 @@ import {
   type ParsedReport,
   type SettlementLine,
 } from '../../src/reconcile/index.js';
-import { build, TEST_KEY, type Harness } from './helper.js';
+import { build, sandboxClient, type Harness } from './helper.js';
 
 const START = Date.parse('2026-03-02T12:00:00Z'); // Monday 09:00 in Chile
 const DAY = 86_400_000;
@@ -220,23 +219,7 @@ describe('a month of payouts, reconciled', () => {
   });
 
   it('finds the same from the Payouts API, and each payout adds up', async () => {
-    const client = createFintocClient({
-      secretKey: TEST_KEY,
-      baseUrl: 'http://sandbox.local',
-      maxRetries: 0,
-      fetch: (async (input: string | URL | Request, init?: RequestInit) => {
-        const url = new URL(String(input));
-        const res = await h.sb.app.inject({
-          method: 'GET',
-          url: url.pathname + url.search,
-          headers: { ...(init?.headers as Record<string, string>), host: 'sandbox.local' },
-        });
-        return new Response(res.body, {
-          status: res.statusCode,
-          headers: res.headers as Record<string, string>,
-        });
-      }) as typeof fetch,
-    });
+    const client = sandboxClient(h);
     const payouts = [];
     const lines: SettlementLine[] = [];
     for await (const po of client.payouts.list({ since: '2026-03-01' })) {
