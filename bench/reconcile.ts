@@ -1,5 +1,5 @@
 /**
- * Reconciliation benchmark (DESIGN.md §7: 100,000 report lines reconciled at no less than half the
+ * Reconciliation benchmark (the budget: 100,000 report lines reconciled at no less than half the
  * rate of parsing the same file alone). One payout report of 100,000 lines (payments, refunds,
  * adjustments, an unknown column) and the shop's 100,000 payments, all in memory; the file is fed
  * in 64 KiB chunks, as a stream would. Rounds alternate between the two, the best of each is kept.
