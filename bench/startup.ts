@@ -1,5 +1,5 @@
 /**
- * `npm start` to ready, as a user meets it (DESIGN §7: under 5 s once dependencies are installed,
+ * `npm start` to ready, as a user meets it (the budget: under 5 s once dependencies are installed,
  * first start included):
  * - `pasarela dev` first start (a new data directory) and warm start (the same directory again),
  *   from spawning the process to its ready line, beside the bare cost of the CLI (`pasarela

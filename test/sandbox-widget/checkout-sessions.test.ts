@@ -150,7 +150,9 @@ describe.skipIf(skipWithoutChromium('checkout sessions in the browser'))(
       await reachAuthorize(frame);
       await frame.getByTestId('authorize-approve').click();
       await frame.getByTestId('screen-payment-error').waitFor();
-      expect(await frame.getByTestId('payment-error-reason').textContent()).toBe('mfa_invalid_authorization');
+      expect(await frame.getByTestId('payment-error-reason').getAttribute('data-reason')).toBe(
+        'mfa_invalid_authorization',
+      );
       await frame.getByTestId('payment-error-close').click();
       await page.waitForURL(urls().cancel_url);
       expect(await read(rejected.id)).toMatchObject({
