@@ -69,6 +69,8 @@ export interface SandboxOptions {
   publicUrl?: string;
   /** Most webhook attempts in flight at once. Default 64. */
   maxConcurrentDeliveries?: number;
+  /** How many API requests the request log keeps per organisation (`GET /_sandbox/requests`). Default 1000. */
+  requestLogSize?: number;
   /**
    * Keep the state in this JSON file: loaded at start (missing: a fresh sandbox, created at once;
    * unreadable, corrupt or of another version: a `SandboxStateError`), rewritten after changes (at
@@ -271,6 +273,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     });
   }
 
+  const requestLogSize = Math.max(1, options.requestLogSize ?? 1000);
   function logRequest(space: Space, request: FastifyRequest, status: number, replayed = false): void {
     const key = request.headers['idempotency-key'];
     space.requests.push({
@@ -281,8 +284,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       idempotency_key: typeof key === 'string' ? key : null,
       replayed,
     });
-    // Keep the last 1000, trimming in batches so a busy sandbox does not shift on every call.
-    if (space.requests.length > 2000) space.requests.splice(0, space.requests.length - 1000);
+    // Keep the last `requestLogSize`, trimming in batches so a busy sandbox does not shift on every call.
+    if (space.requests.length > 2 * requestLogSize)
+      space.requests.splice(0, space.requests.length - requestLogSize);
   }
 
   // The API and the control API: every request names its organisation and mode by a secret key.
@@ -297,6 +301,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       return found;
     },
     originOf: (request) => origin(request, fixedOrigin),
+    requestLogSize,
   };
   void app.register(async (api) => {
     api.addHook('onRequest', (request, _reply, done) => {
@@ -314,6 +319,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       // The log is of API traffic (what a certification run inspects), not of the control API.
       if (!space || request.url.startsWith('/_sandbox')) return;
       logRequest(space, request, reply.statusCode, reply.getHeader('idempotent-replayed') === 'true');
+    });
+    // `slow_api` faults: Fintoc acted on the request, its answer comes late (real time).
+    api.addHook('onSend', (request, _reply, payload, done) => {
+      const space = spaces.get(request);
+      const ms = space && !request.url.startsWith('/_sandbox') ? core.apiDelayMs(space) : 0;
+      if (ms <= 0) return done(null, payload);
+      setTimeout(() => done(null, payload), ms);
     });
     apiRoutes(api, ctx);
     controlRoutes(api, ctx);

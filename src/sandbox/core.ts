@@ -89,8 +89,27 @@ export class SandboxCore {
       signatureTime: () => Math.floor((o.signWith === 'wall' ? Date.now() : o.clock.now()) / 1000),
       newId: (p) => this.id(p),
       elapsed: () => performance.now(),
+      chance: () => this.chance(),
     });
     this.money = new Money(this);
+  }
+
+  /** A number in [0, 1) from the random source (seeded in tests): faults with a probability use it. */
+  chance(): number {
+    const b = this.o.random();
+    const n = (((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0;
+    return n / 2 ** 32;
+  }
+
+  /** How late this API answer goes out: the sum of the `slow_api` faults that act on it (real ms). */
+  apiDelayMs(space: Space): number {
+    let ms = 0;
+    for (const f of space.faults.values()) {
+      if (f.kind !== 'slow_api') continue;
+      if (f.probability !== undefined && f.probability < 1 && this.chance() >= f.probability) continue;
+      ms += f.delay_ms ?? 0;
+    }
+    return ms;
   }
 
   /** A fresh id; Fintoc's prefixes through `src/fintoc`, the sandbox's own (`dlv`, `flt`, `ws`) alike. */

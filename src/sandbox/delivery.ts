@@ -31,6 +31,8 @@ export interface DelivererOptions {
   newId: (prefix: string) => string;
   /** Real elapsed time for response times (not the sandbox clock). */
   elapsed: () => number;
+  /** A number in [0, 1) from the sandbox's random source: whether a fault with a probability acts. */
+  chance: () => number;
 }
 
 function subscribed(endpoint: EndpointRecord, type: string): boolean {
@@ -111,7 +113,9 @@ export class Deliverer {
     let stop = false;
     let reorder: Fault | null = null;
     for (const fault of space.faults.values()) {
-      if (!matches(fault, endpoint.object.id, event)) continue;
+      if (fault.kind === 'slow_api' || !matches(fault, endpoint.object.id, event)) continue;
+      if (fault.probability !== undefined && fault.probability < 1 && this.o.chance() >= fault.probability)
+        continue;
       delivery.faults.push(fault.id);
       switch (fault.kind) {
         case 'drop':

@@ -193,7 +193,7 @@ export interface Delivery {
   cancel: (() => void) | null;
 }
 
-export type FaultKind = 'drop' | 'lose_response' | 'delay' | 'duplicate' | 'reorder' | 'stop';
+export type FaultKind = 'drop' | 'lose_response' | 'delay' | 'duplicate' | 'reorder' | 'stop' | 'slow_api';
 
 export interface Fault {
   id: string;
@@ -205,8 +205,13 @@ export interface Fault {
   payment_intent_id: string | null;
   /** `drop`, `lose_response`: attempts affected per delivery; `duplicate`: extra copies per delivery. */
   count: number | null;
-  /** `delay`: added before the first attempt; `reorder`: how long deliveries are held. */
+  /** `delay`: added before the first attempt; `reorder`: how long deliveries are held; `slow_api`: how late the API answers. */
   delay_ms: number | null;
+  /**
+   * The chance (0 to 1) that the fault acts on one matching delivery (or, for `slow_api`, one API
+   * request), drawn from the sandbox's random source. Absent in state files written before it: 1.
+   */
+  probability?: number;
   created_at: string;
 }
 

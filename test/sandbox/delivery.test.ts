@@ -348,6 +348,68 @@ describe('faults', () => {
     ).toBe('payment_intent_id');
   });
 
+  it('probability: a fault acts on about that share of matching deliveries (drawn from the random source)', async () => {
+    // A seeded source: unique ids, and the same draws on every run.
+    let seed = 12345;
+    const random = () => {
+      const b = new Uint8Array(32);
+      for (let i = 0; i < 32; i++) {
+        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+        b[i] = seed >>> 24;
+      }
+      return b;
+    };
+    await h.close();
+    h = build({ random });
+    await createEndpoint(h);
+    const created = await fault({ kind: 'duplicate', probability: 0.3 });
+    expect(created.probability).toBe(0.3);
+    for (let i = 0; i < 100; i++) await succeedOne();
+    await h.sb.clock.flush();
+    const extra = h.received.length - 100;
+    expect(extra).toBeGreaterThan(15);
+    expect(extra).toBeLessThan(45);
+    for (const probability of [0, 1.5, '0.5']) {
+      const res = await h.request('POST', '/_sandbox/faults', { body: { kind: 'drop', probability } });
+      expect(res.status).toBe(400);
+      expect(res.body.error.param).toBe('probability');
+    }
+  });
+
+  it('slow_api: the API acts at once but answers late; the control API is not slowed', async () => {
+    await fault({ kind: 'slow_api', delay: 3 });
+    const started = performance.now();
+    let answered = false;
+    const creating = createIntent(h).then((pi) => {
+      answered = true;
+      return pi;
+    });
+    // The intent exists (the control API answers at once) while its creator still waits.
+    const until = Date.now() + 2_500;
+    for (;;) {
+      const list = (await h.request('GET', '/_sandbox/payment_intents')).body.data;
+      if (list.length > 0 || Date.now() > until) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect((await h.request('GET', '/_sandbox/payment_intents')).body.data).toHaveLength(1);
+    expect(answered).toBe(false);
+    const pi = await creating;
+    expect(pi.id).toMatch(/^pi_/);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2_990);
+    expect(
+      (await h.request('POST', '/_sandbox/faults', { body: { kind: 'slow_api' } })).body.error.param,
+    ).toBe('delay');
+  });
+
+  it('keeps as many logged API requests as requestLogSize says', async () => {
+    await h.close();
+    h = build({ requestLogSize: 5 });
+    for (let i = 0; i < 8; i++) await createIntent(h);
+    const log = (await h.request('GET', '/_sandbox/requests')).body.data;
+    expect(log).toHaveLength(5);
+    expect(log.every((r: { path: string }) => r.path === '/v1/payment_intents')).toBe(true);
+  });
+
   it('faults match by event type and are listed; bad faults get clear errors', async () => {
     await createEndpoint(h);
     await fault({ kind: 'stop', event_type: 'payment_intent.failed' });

@@ -13,6 +13,8 @@ export interface RouteContext {
   core: SandboxCore;
   spaceOf(request: FastifyRequest): Space;
   originOf(request: FastifyRequest): string;
+  /** How many API requests `GET /_sandbox/requests` shows (the newest). */
+  requestLogSize: number;
 }
 
 export function bodyOf(request: FastifyRequest): Record<string, unknown> {

@@ -12,7 +12,15 @@ import { SCENARIOS, scenario, type Scenario, type ScenarioName } from '../machin
 import { isoSeconds, type Fault, type FaultKind, type IntentRecord } from '../records.js';
 import { bodyOf, type RouteContext } from './api.js';
 
-const FAULT_KINDS: readonly FaultKind[] = ['drop', 'lose_response', 'delay', 'duplicate', 'reorder', 'stop'];
+const FAULT_KINDS: readonly FaultKind[] = [
+  'drop',
+  'lose_response',
+  'delay',
+  'duplicate',
+  'reorder',
+  'stop',
+  'slow_api',
+];
 
 export function parseScenario(body: Record<string, unknown>): Scenario {
   const name = body.scenario ?? body.name;
@@ -213,7 +221,7 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): void {
     data: [...ctx.spaceOf(request).widgetSessions].reverse(),
   }));
   app.get('/_sandbox/requests', async (request) => ({
-    data: ctx.spaceOf(request).requests.slice(-1000).reverse(),
+    data: ctx.spaceOf(request).requests.slice(-ctx.requestLogSize).reverse(),
   }));
   app.get<{ Params: Params }>('/_sandbox/webhook_endpoints/:id/secret', async (request) => {
     const e = core.endpoint(ctx.spaceOf(request), request.params.id);
@@ -262,9 +270,9 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): void {
       }
     }
     let delay: number | null = null;
-    if (kind === 'delay' || kind === 'reorder') {
+    if (kind === 'delay' || kind === 'reorder' || kind === 'slow_api') {
       const given = body.delay ?? body.window;
-      if (given === undefined && kind === 'delay') throw missing('delay');
+      if (given === undefined && kind !== 'reorder') throw missing('delay');
       delay = given === undefined ? 5000 : parseDuration(given);
       if (delay === null)
         throw invalid(
@@ -272,6 +280,14 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): void {
           'delay must be a duration such as "30s" or a number of seconds.',
           'delay',
         );
+    }
+    const probability = body.probability ?? 1;
+    if (typeof probability !== 'number' || !(probability > 0 && probability <= 1)) {
+      throw invalid(
+        'invalid_params',
+        'probability must be a number above 0 and at most 1 (the chance the fault acts on each delivery or request).',
+        'probability',
+      );
     }
     const fault: Fault = {
       id: core.id('flt'),
@@ -282,6 +298,7 @@ export function controlRoutes(app: FastifyInstance, ctx: RouteContext): void {
       payment_intent_id: intentId,
       count,
       delay_ms: delay,
+      probability,
       created_at: isoSeconds(core.now()),
     };
     space.faults.set(fault.id, fault);
