@@ -14,15 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/service/index.js';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  ratio?: number;
-  goal?: string;
-}
+import type { BenchResult } from './index.js';
 
 const BIN = fileURLToPath(new URL('../bin/pasarela.mjs', import.meta.url));
 const RUNS = 3;

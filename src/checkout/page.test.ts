@@ -138,3 +138,28 @@ describe('parseCheckoutUrl', () => {
     expect(() => parseCheckoutUrl('https://shop.cl/checkout')).toThrow(/expected …\/pay\/<payment id>/);
   });
 });
+
+describe('final pages: a next step, and no "Total a pagar"', () => {
+  const finals = ['succeeded', 'failed', 'expired', 'canceled'] as const;
+
+  it('every final status shows the amount without asking to pay, and links back to the shop', () => {
+    for (const status of finals) {
+      const html = renderView({ session: { ...session({ status }), widget: null }, phase: 'final' });
+      expect(html, status).not.toContain('Total a pagar');
+      expect(html, status).toContain(status === 'succeeded' ? 'Total pagado' : 'Monto de la orden');
+      expect(html, status).toContain('data-testid="back-to-shop" href="/"');
+    }
+    expect(renderView({ session: session(), phase: 'ready' })).toContain('Total a pagar');
+  });
+
+  it('with no shop URL at all, every page still says how to leave (no dead end)', () => {
+    for (const status of finals) {
+      const s = { ...session({ status }), widget: null, shop: { name: 'Tienda Demo', url: null } };
+      const html = renderView({ session: s, phase: 'final' });
+      expect(html, status).toContain('Puedes cerrar esta página y volver a Tienda Demo.');
+    }
+    const exited = renderView({ session: { ...session(), shop: { name: 'X', url: null } }, phase: 'exited' });
+    expect(exited).toContain('data-testid="retry-button"');
+    expect(exited).toContain('Puedes cerrar esta página');
+  });
+});

@@ -78,8 +78,14 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
+/**
+ * The way back to the shop, on every page: a link when the shop's URL is known (the payment's
+ * `metadata.return_url`, else PASARELA_SHOP_URL), else words, so no page is a dead end.
+ */
 function backLink(session: CheckoutSession, label = 'Volver a la tienda'): string {
-  if (!session.shop.url) return '';
+  if (!session.shop.url) {
+    return `<p class="pasarela-hint" data-testid="back-to-shop-hint">Puedes cerrar esta página y volver a ${escapeHtml(session.shop.name)}.</p>`;
+  }
   return `<a class="pasarela-link" data-testid="back-to-shop" href="${escapeHtml(session.shop.url)}">${escapeHtml(label)}</a>`;
 }
 
@@ -95,12 +101,15 @@ function fintocButtonHtml(country: Country, action: 'open' | 'retry', disabled: 
   );
 }
 
-function summary(session: CheckoutSession): string {
+function summary(session: CheckoutSession, phase: Phase): string {
   const p = session.payment;
+  // "Total a pagar" only while there is something to pay.
+  const label =
+    phase !== 'final' ? 'Total a pagar' : p.status === 'succeeded' ? 'Total pagado' : 'Monto de la orden';
   return (
     `<header class="pasarela-header"><p class="pasarela-shop" data-testid="checkout-shop">${escapeHtml(session.shop.name)}</p>` +
     `<p class="pasarela-order">Orden ${escapeHtml(p.order_id)}</p></header>` +
-    `<p class="pasarela-amount-label">Total a pagar</p>` +
+    `<p class="pasarela-amount-label" data-testid="checkout-amount-label">${label}</p>` +
     `<p class="pasarela-amount" data-testid="checkout-amount">${escapeHtml(p.amount_display)}</p>`
   );
 }
@@ -158,7 +167,7 @@ export function renderView(state: ViewState): string {
         backLink(session);
       break;
   }
-  return `<div class="pasarela-card" data-phase="${phase}">${summary(session)}${body}</div>`;
+  return `<div class="pasarela-card" data-phase="${phase}">${summary(session, phase)}${body}</div>`;
 }
 
 export { FINAL_STATUSES };

@@ -27,6 +27,7 @@ export function serviceCheckoutBackend(app: FastifyInstance): CheckoutBackend {
       widgetUrl: app.config.widgetUrl,
       country: app.config.country,
       shopName: app.config.shopName,
+      shopUrl: app.config.shopUrl,
     },
     async getPayment(id) {
       const row = await app.payments.get(id);

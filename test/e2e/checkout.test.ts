@@ -247,7 +247,26 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       expect(await late.getByTestId('checkout-status').getAttribute('data-status')).toBe('canceled');
       expect(await late.locator('script, iframe').count()).toBe(0);
       expect(await late.getByTestId('fintoc-button').count()).toBe(0);
+      // A final page asks for no payment and leads back to the shop.
+      expect(await late.getByTestId('checkout-amount-label').textContent()).toBe('Monto de la orden');
+      expect(await late.getByText('Total a pagar').count()).toBe(0);
+      expect(await late.getByTestId('back-to-shop').getAttribute('href')).toBe(`/demo/orders/${orderId}`);
       await expect.poll(() => orderStatus(late, orderId), EVENTUALLY).toBe('payment_canceled');
+      // The shop's order page: its notification table fits its card, on a phone and on a desktop.
+      for (const width of [390, 1280]) {
+        await late.setViewportSize({ width, height: 800 });
+        await late.goto(`${stack.url}/demo/orders/${orderId}`);
+        const fits = await late.getByTestId('order-notifications').evaluate((table) => {
+          const card = table.closest('.pasarela-card') ?? table.parentElement!;
+          const cardBox = card.getBoundingClientRect();
+          return (
+            table.getBoundingClientRect().right <= cardBox.right + 0.5 &&
+            table.scrollWidth <= table.clientWidth + 0.5 &&
+            document.documentElement.scrollWidth <= window.innerWidth
+          );
+        });
+        expect(fits, `${width} px`).toBe(true);
+      }
       scenarios.canceled = id;
     });
 

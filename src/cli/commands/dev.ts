@@ -124,6 +124,7 @@ export function devCommand(): Command {
             env: process.env,
             settings: {
               PASARELA_COUNTRY: opts.country,
+              PASARELA_SHOP_URL: `${serviceUrl}/`,
               PAYMENT_TIMEOUT: opts.paymentTimeout,
               MERCHANT_WEBHOOK_URL: `${serviceUrl}/demo/notifications`,
               MERCHANT_WEBHOOK_SECRET: state.merchantSecret,

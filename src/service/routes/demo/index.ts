@@ -104,8 +104,10 @@ const SHOP_CSS = `
 .demo-row{display:flex;justify-content:space-between;align-items:center;margin:0 0 12px;font-size:15px}
 .demo-row select{font-size:16px;padding:6px 8px;border-radius:6px;border:1px solid #c1c9d2}
 .demo-total{font-size:20px;font-weight:700;border-top:1px solid #eef0f5;padding-top:12px}
-.demo-table{width:100%;border-collapse:collapse;font-size:13px;margin:8px 0 16px}
-.demo-table td,.demo-table th{text-align:left;padding:6px 4px;border-bottom:1px solid #eef0f5}
+.demo-table{width:100%;border-collapse:collapse;font-size:13px;margin:8px 0 16px;table-layout:fixed}
+.demo-table td,.demo-table th{text-align:left;padding:6px 4px;border-bottom:1px solid #eef0f5;vertical-align:top;overflow-wrap:anywhere}
+.demo-table th:first-child{width:64px}
+.demo-table code{word-break:break-all}
 .demo-order-status{font-size:22px;font-weight:700;margin:4px 0 16px}
 .demo-order-status[data-status=paid]{color:#0b6b3a}
 .demo-order-status[data-status=payment_failed],.demo-order-status[data-status=payment_canceled],.demo-order-status[data-status=payment_expired]{color:#a4161a}

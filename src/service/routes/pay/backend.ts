@@ -33,6 +33,8 @@ export interface CheckoutPublicConfig {
   widgetUrl: string;
   country: 'cl' | 'mx';
   shopName: string;
+  /** PASARELA_SHOP_URL: "back to the shop" for a payment without `metadata.return_url`. */
+  shopUrl: string | null;
 }
 
 export interface CheckoutBackend {

@@ -65,7 +65,7 @@ export function sessionOf(payment: CheckoutPayment, backend: CheckoutBackend): C
       failure_reason: payment.failure_reason,
       expires_at: iso(payment.expires_at),
     },
-    shop: { name: config.shopName, url: payment.return_url },
+    shop: { name: config.shopName, url: payment.return_url ?? config.shopUrl },
     country: config.country,
     widget: payable
       ? {

@@ -11,6 +11,7 @@ class FakeBackend implements CheckoutBackend {
     widgetUrl: 'http://127.0.0.1:4010/widget.js',
     country: 'cl' as const,
     shopName: 'Tienda Demo',
+    shopUrl: 'https://tienda.example/' as string | null,
   };
   payments = new Map<string, CheckoutPayment>();
   recorded: BrowserEvent[] = [];
@@ -92,6 +93,17 @@ describe('checkout routes', () => {
     expect(res.body).not.toContain('<script');
     const session = await app.inject({ url: `/pay/${ID}/session` });
     expect(session.json().widget).toBeNull();
+  });
+
+  it('a canceled payment with no return_url still leads back to the shop: PASARELA_SHOP_URL', async () => {
+    backend.add({ status: 'canceled', failure_reason: 'abandoned', return_url: null });
+    const res = await app.inject({ url: `/pay/${ID}` });
+    expect(res.body).toContain('data-testid="back-to-shop" href="https://tienda.example/"');
+    expect(res.body).not.toContain('Total a pagar');
+    expect((await app.inject({ url: `/pay/${ID}/session` })).json().shop.url).toBe('https://tienda.example/');
+    backend.config.shopUrl = null;
+    const none = await app.inject({ url: `/pay/${ID}` });
+    expect(none.body).toContain('Puedes cerrar esta página y volver a Tienda Demo.');
   });
 
   it('answers 404 for unknown and malformed ids without reading the database', async () => {
