@@ -313,17 +313,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         done(err as Error);
       }
     });
-    api.addHook('onResponse', (request, reply, done) => {
-      done();
+    // The log is of API traffic (what a certification run inspects), not of the control API. A
+    // request is logged once answered, before the answer leaves: what Fintoc did is in the log even
+    // when the client never gets the answer (it gave up, or died waiting).
+    api.addHook('onSend', (request, reply, payload, done) => {
       const space = spaces.get(request);
-      // The log is of API traffic (what a certification run inspects), not of the control API.
-      if (!space || request.url.startsWith('/_sandbox')) return;
+      if (!space || request.url.startsWith('/_sandbox')) return done(null, payload);
       logRequest(space, request, reply.statusCode, reply.getHeader('idempotent-replayed') === 'true');
-    });
-    // `slow_api` faults: Fintoc acted on the request, its answer comes late (real time).
-    api.addHook('onSend', (request, _reply, payload, done) => {
-      const space = spaces.get(request);
-      const ms = space && !request.url.startsWith('/_sandbox') ? core.apiDelayMs(space) : 0;
+      // `slow_api` faults: Fintoc acted on the request, its answer comes late (real time).
+      const ms = core.apiDelayMs(space);
       if (ms <= 0) return done(null, payload);
       setTimeout(() => done(null, payload), ms);
     });

@@ -392,6 +392,10 @@ describe('faults', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect((await h.request('GET', '/_sandbox/payment_intents')).body.data).toHaveLength(1);
+    // Logged as done, though its answer has not left: a client that dies waiting leaves it in the log.
+    expect((await h.request('GET', '/_sandbox/requests')).body.data).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/v1/payment_intents', status: 201 }),
+    ]);
     expect(answered).toBe(false);
     const pi = await creating;
     expect(pi.id).toMatch(/^pi_/);
