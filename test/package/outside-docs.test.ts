@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const SCANNED = ['src', 'test', 'docs', 'examples', 'bench', 'README.md', 'eslint.config.js', '.ci'];
+const SCANNED = ['src', 'test', 'docs', 'examples', 'bench', 'chaos', 'README.md', 'eslint.config.js', '.ci'];
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', '.pasarela', 'screenshots', 'fixtures']);
 const TEXT = /\.(ts|js|mjs|cjs|json|md|html|css|txt|sh|yml|yaml)$|^run$/;
 

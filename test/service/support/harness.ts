@@ -89,6 +89,8 @@ export async function startHarness(
     checkpoint?: Checkpoint;
     /** Collects the service's log lines (level info and up) instead of silencing them. */
     logs?: string[];
+    /** Serve the demo shop too, as `pasarela dev` does. */
+    demo?: boolean;
   } = {},
 ): Promise<Harness> {
   const ref: { app?: FastifyInstance } = {};
@@ -190,6 +192,7 @@ export async function startHarness(
         })
       : false,
     ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
+    ...(opts.demo ? { demo: true } : {}),
   });
   ref.app = theApp;
 

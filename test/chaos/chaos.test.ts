@@ -1,0 +1,67 @@
+/**
+ * The chaos run inside `npm test` (issue 12), shorter than `npm run chaos` (80 payments on the
+ * embedded database with one instance, 120 on PostgreSQL with three, instead of 1,000 each), both
+ * at once: delivery faults, Fintoc answering late, a `kill -9` mid-creation while the shop retries.
+ * What must never happen is counted against Fintoc's truth (the sandbox) and must be zero; each
+ * abandoned payment had exactly one expire call, each final state exactly one notification.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatReport, runChaos, violations, type ChaosReport } from '../../chaos/run.js';
+import { postgresSkipReason } from '../support/postgres.js';
+
+const ZERO = {
+  disagreeWithFintoc: 0,
+  stuck: 0,
+  appliedTwice: 0,
+  canceledWhilePayable: 0,
+  paymentsPerOrderNotOne: 0,
+  expireCallsNotOne: 0,
+  notificationsNotOne: 0,
+  badSignatures: 0,
+};
+
+function check(report: ChaosReport, payments: number) {
+  console.log(formatReport(report));
+  expect(violations(report), formatReport(report)).toEqual(ZERO);
+  expect(report.payments).toBe(payments);
+  // The run did what it claims: faults acted, a kill happened mid-run, payments were abandoned.
+  expect(report.faults.duplicated).toBeGreaterThan(0);
+  expect(report.faults.dropped + report.faults.lostAnswers).toBeGreaterThan(0);
+  expect(report.faults.reordered).toBeGreaterThan(0);
+  expect(report.kill.at).toBeGreaterThan(0);
+  expect(report.findings.expireCallsPerAbandoned.abandoned).toBeGreaterThan(0);
+  expect(report.findings.expireCallsPerAbandoned).toMatchObject({ min: 1, max: 1 });
+  expect(report.findings.notificationsPerFinalState).toMatchObject({ min: 1, max: 1 });
+  expect(Object.keys(report.outcomes).sort()).toEqual(['canceled', 'failed', 'succeeded']);
+  expect(report.errorLogLines).toBe(0);
+}
+
+describe('chaos (short)', () => {
+  it('on the embedded database (kill -9 and restart) and on PostgreSQL with three instances: nothing that must never happen', async () => {
+    const pg = postgresSkipReason();
+    if (pg) console.warn(`[chaos] PostgreSQL run skipped: ${pg}`);
+    const say = (line: string) => console.log(`chaos: ${line}`);
+    const [embedded, postgres] = await Promise.all([
+      runChaos({
+        store: 'embedded',
+        instances: 1,
+        payments: 80,
+        spreadMs: 6_000,
+        budgetMs: 150_000,
+        log: say,
+      }),
+      pg
+        ? null
+        : runChaos({
+            store: 'postgres',
+            instances: 3,
+            payments: 120,
+            spreadMs: 8_000,
+            budgetMs: 150_000,
+            log: say,
+          }),
+    ]);
+    check(embedded, 80);
+    if (postgres) check(postgres, 120);
+  }, 240_000);
+});
