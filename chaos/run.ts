@@ -306,6 +306,24 @@ const PLANS = [
 ] as const;
 type Plan = (typeof PLANS)[number];
 
+/** What the run reads of the service's database once its instances have stopped. */
+interface ServiceRows {
+  payments: Array<{
+    id: string;
+    order_id: string;
+    status: string;
+    payment_intent_id: string | null;
+    finalized_at: Date | null;
+  }>;
+  timeline: Array<{
+    payment_id: string;
+    kind: string;
+    to_status: string | null;
+    cause: string;
+    cause_id: string | null;
+  }>;
+}
+
 interface SandboxIntent {
   id: string;
   status: string;
@@ -630,22 +648,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const i of instances) await stopInstance(i);
     instances.length = 0;
     const db = await database();
-    let rows: {
-      payments: Array<{
-        id: string;
-        order_id: string;
-        status: string;
-        payment_intent_id: string | null;
-        finalized_at: Date | null;
-      }>;
-      timeline: Array<{
-        payment_id: string;
-        kind: string;
-        to_status: string | null;
-        cause: string;
-        cause_id: string | null;
-      }>;
-    };
+    let rows: ServiceRows;
     try {
       rows = {
         payments: await db.db
@@ -704,22 +707,7 @@ function judge(input: {
   plans: Record<string, number>;
   intents: SandboxIntent[];
   requests: Array<{ method: string; path: string; status: number; replayed: boolean }>;
-  rows: {
-    payments: Array<{
-      id: string;
-      order_id: string;
-      status: string;
-      payment_intent_id: string | null;
-      finalized_at: Date | null;
-    }>;
-    timeline: Array<{
-      payment_id: string;
-      kind: string;
-      to_status: string | null;
-      cause: string;
-      cause_id: string | null;
-    }>;
-  };
+  rows: ServiceRows;
   received: Received[];
 }): ChaosReport {
   const { options, intents, requests, rows, received } = input;

@@ -340,7 +340,7 @@ function passwordsOf(url: string): string[] {
 }
 
 /** A URL as it may be printed: any password in it replaced. */
-function withoutPassword(url: string): string {
+export function withoutPassword(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = 'REDACTED';

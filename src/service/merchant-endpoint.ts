@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../fintoc/index.js';
-import type { ServiceConfig } from './config.js';
+import { withoutPassword, type ServiceConfig } from './config.js';
 import * as repo from './db/repositories.js';
 import type { DB } from './db/schema.js';
 import { NOTIFICATION_RETRY_WINDOW_MS } from './notify.js';
@@ -64,19 +64,9 @@ export class MerchantEndpoint {
     const disabled = row?.disabled_at != null;
     return {
       state: disabled ? 'disabled' : 'enabled',
-      url: shownUrl(this.config.merchantWebhook.url),
+      url: withoutPassword(this.config.merchantWebhook.url),
       disabled_at: disabled ? row!.disabled_at!.toISOString() : null,
       reason: disabled ? row!.disabled_reason : null,
     };
-  }
-}
-
-function shownUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = 'REDACTED';
-    return u.toString();
-  } catch {
-    return '(unreadable URL)';
   }
 }

@@ -352,6 +352,24 @@ export class PaymentsService {
     };
   }
 
+  /** The attempt's create call: the same body and idempotency key however often it is made. */
+  private createAtFintoc(payment: PaymentRow, attempt: AttemptRow): Promise<PaymentIntent> {
+    return this.fintoc.paymentIntents.create(this.intentParams(payment), {
+      idempotencyKey: attempt.idempotency_key,
+    });
+  }
+
+  private recordIntent(paymentId: string, attempt: AttemptRow, intent: PaymentIntent) {
+    return repo.recordIntent(this.db, {
+      paymentId,
+      attemptId: attempt.id,
+      intentId: intent.id,
+      widgetToken: intent.widget_token,
+      intentStatus: intent.status,
+      now: this.now(),
+    });
+  }
+
   private async currentAttempt(payment: PaymentRow): Promise<AttemptRow> {
     const attempt =
       (payment.attempt_id ? await repo.findAttempt(this.db, payment.attempt_id) : undefined) ??
@@ -382,9 +400,7 @@ export class PaymentsService {
     const attempt = known?.attempt ?? (await this.currentAttempt(payment));
     let intent: PaymentIntent;
     try {
-      intent = await this.fintoc.paymentIntents.create(this.intentParams(payment), {
-        idempotencyKey: attempt.idempotency_key,
-      });
+      intent = await this.createAtFintoc(payment, attempt);
     } catch (err) {
       const failure = describeFintocFailure(err);
       await repo.updateAttempt(this.db, attempt.id, {
@@ -414,14 +430,7 @@ export class PaymentsService {
         { payment_id: id, retryable: true },
       );
     }
-    const { recorded, payment: updated } = await repo.recordIntent(this.db, {
-      paymentId: id,
-      attemptId: attempt.id,
-      intentId: intent.id,
-      widgetToken: intent.widget_token,
-      intentStatus: intent.status,
-      now: this.now(),
-    });
+    const { recorded, payment: updated } = await this.recordIntent(id, attempt, intent);
     if (!updated) throw new ServiceError('payment_not_found', `No payment ${id}.`, 'id');
     if (!recorded && updated.payment_intent_id !== intent.id) {
       // The payment ended (or moved to another attempt) while Fintoc answered: the intent is expired at once.
@@ -445,22 +454,13 @@ export class PaymentsService {
     const attempt = await this.currentAttempt(payment);
     let intent: PaymentIntent;
     try {
-      intent = await this.fintoc.paymentIntents.create(this.intentParams(payment), {
-        idempotencyKey: attempt.idempotency_key,
-      });
+      intent = await this.createAtFintoc(payment, attempt);
     } catch (err) {
       const failure = describeFintocFailure(err);
       if (failure.retryable) throw err;
       return { refused: failure };
     }
-    await repo.recordIntent(this.db, {
-      paymentId: payment.id,
-      attemptId: attempt.id,
-      intentId: intent.id,
-      widgetToken: intent.widget_token,
-      intentStatus: intent.status,
-      now: this.now(),
-    });
+    await this.recordIntent(payment.id, attempt, intent);
     return { intentId: intent.id, created: true };
   }
 

@@ -4,8 +4,7 @@
  */
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sign } from '../../src/fintoc/index.js';
-import { API_KEY, harnessBudget, startHarness, type Harness } from './support/harness.js';
+import { API_KEY, harnessBudget, signedDelivery, startHarness, type Harness } from './support/harness.js';
 
 let h: Harness;
 const logs: string[] = [];
@@ -163,20 +162,7 @@ describe('a correctly signed webhook whose ids the database cannot hold', () => 
       created_at: new Date(h.sb.clock.now()).toISOString(),
       data: { id: 'pi_x', object: 'payment_intent', status: 'succeeded' },
     });
-  const deliver = (body: string) =>
-    refused({
-      method: 'POST',
-      url: '/webhooks/fintoc',
-      headers: {
-        'content-type': 'application/json',
-        'fintoc-signature': sign({
-          secret: h.webhookSecret,
-          body,
-          timestamp: Math.floor(h.sb.clock.now() / 1000),
-        }),
-      },
-      payload: body,
-    });
+  const deliver = (body: string) => refused(signedDelivery(h, body));
 
   it('refuses a NUL in the event id or type', async () => {
     for (const body of [event('evt_\u0000a'), event('evt_nul_type', 'payment_intent.\u0000')]) {

@@ -4,7 +4,7 @@
  * through `app.inject` (no port needed). One clock: the sandbox's test clock drives both, so a test
  * moves time with `advance()` and never sleeps.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import {
   createFintocClient,
   PAYMENT_INTENT_EVENT_TYPES,
@@ -267,6 +267,23 @@ export async function startHarness(
   };
 }
 
+/** A webhook delivery of `body`, signed with the endpoint's secret at the sandbox's time. */
+export function signedDelivery(h: Harness, body: string): InjectOptions {
+  return {
+    method: 'POST',
+    url: '/webhooks/fintoc',
+    headers: {
+      'content-type': 'application/json',
+      'fintoc-signature': sign({
+        secret: h.webhookSecret,
+        body,
+        timestamp: Math.floor(h.sb.clock.now() / 1000),
+      }),
+    },
+    payload: body,
+  };
+}
+
 /**
  * Delivers a signed `payment_intent.succeeded` for an intent the sandbox has already finished (its
  * finals never change): Fintoc reporting money that moved after the payment was given up.
@@ -280,18 +297,6 @@ export async function deliverLateSuccess(h: Harness, intentId: string): Promise<
     created_at: new Date(h.sb.clock.now()).toISOString(),
     data: paymentIntentJson({ id: intentId, status: 'succeeded', widget_token: null }),
   });
-  const res = await h.app.inject({
-    method: 'POST',
-    url: '/webhooks/fintoc',
-    headers: {
-      'content-type': 'application/json',
-      'fintoc-signature': sign({
-        secret: h.webhookSecret,
-        body,
-        timestamp: Math.floor(h.sb.clock.now() / 1000),
-      }),
-    },
-    payload: body,
-  });
+  const res = await h.app.inject(signedDelivery(h, body));
   if (res.statusCode !== 200) throw new Error(`late success: ${res.statusCode} ${res.body}`);
 }
