@@ -7,7 +7,13 @@
  */
 export { checkoutBundle, stopCheckoutBundle } from './bundle.js';
 export { checkoutCss } from './styles.js';
-export { CHECKOUT_ASSETS_PATH, checkoutHeaders, renderCheckoutPage, widgetOrigins } from './page.js';
+export {
+  CHECKOUT_ASSETS_PATH,
+  checkoutCspDirectives,
+  checkoutHeaders,
+  renderCheckoutPage,
+  widgetOrigins,
+} from './page.js';
 export type { CheckoutPageOptions } from './page.js';
 export { escapeHtml, phaseOf, renderView } from './view.js';
 export type { CheckoutSession, CheckoutStatus, Phase, ViewState, WidgetConfig } from './view.js';

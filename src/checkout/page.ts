@@ -64,23 +64,36 @@ export function widgetOrigins(widgetUrl: string): string[] {
 }
 
 /**
- * Headers for the hosted page: a CSP that lets in only this service and the widget (plus Fintoc's
- * button images), no framing, no referrer (the URL names the payment), no caching.
+ * The hosted page's Content-Security-Policy as directives (helmet's form): only this service and the
+ * widget (plus Fintoc's button images), no framing, no base, forms to this service only.
+ *
+ * @example
+ * checkoutCspDirectives('https://js.fintoc.com/v1/')['frame-src']; // ['https://js.fintoc.com', 'https://wizard.fintoc.com']
+ */
+export function checkoutCspDirectives(widgetUrl: string): Record<string, string[]> {
+  const widget = widgetOrigins(widgetUrl);
+  return {
+    'default-src': ["'none'"],
+    'script-src': ["'self'", ...widget],
+    'style-src': ["'self'", ...widget],
+    'img-src': ["'self'", 'data:', FINTOC_ASSETS_ORIGIN, ...widget],
+    'font-src': ["'self'", ...widget],
+    'connect-src': ["'self'", ...widget],
+    'frame-src': widget,
+    'base-uri': ["'none'"],
+    'form-action': ["'self'"],
+    'frame-ancestors': ["'none'"],
+  };
+}
+
+/**
+ * Headers for the hosted page: the CSP of {@link checkoutCspDirectives}, no framing, no referrer (the
+ * URL names the payment), no caching.
  */
 export function checkoutHeaders(widgetUrl: string): Record<string, string> {
-  const widget = widgetOrigins(widgetUrl).join(' ');
-  const csp = [
-    "default-src 'none'",
-    `script-src 'self' ${widget}`,
-    `style-src 'self' ${widget}`,
-    `img-src 'self' data: ${FINTOC_ASSETS_ORIGIN} ${widget}`,
-    `font-src 'self' ${widget}`,
-    `connect-src 'self' ${widget}`,
-    `frame-src ${widget}`,
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  const csp = Object.entries(checkoutCspDirectives(widgetUrl))
+    .map(([name, values]) => `${name} ${values.join(' ')}`)
+    .join('; ');
   return {
     'content-security-policy': csp,
     'x-content-type-options': 'nosniff',

@@ -1,51 +1,45 @@
 /**
- * The payments service as a Fastify app, laid out like fastify/demo: configuration and the store
- * come in, app plugins (payments, inbox, jobs) are decorated on the instance, then each
- * `routes/<resource>/index.ts` is registered. `server.ts` only listens and shuts down.
+ * The payments service as a Fastify app, laid out like fastify/demo: `buildApp` registers the
+ * external plugins (the store, security headers, cookies, forms, CORS, rate limits, the OpenAPI
+ * document), then the app plugins (configuration, authentication, errors, the service's parts,
+ * what the checkout and dashboard read), then each `routes/<resource>/index.ts`. Every route gets
+ * its dependencies one way: from decorators the app plugins declare (`app.payments`,
+ * `app.checkout`, …), never from options. `server.ts` only listens and shuts down.
  */
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
-import { createFintocClient, systemClock, type Clock } from '../fintoc/index.js';
-import { serviceCheckoutBackend } from './checkout-adapters.js';
-import { publicConfig, secretsOf, type PublicConfig, type ServiceConfig } from './config.js';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { systemClock, type Clock } from '../fintoc/index.js';
+import { secretsOf, type ServiceConfig } from './config.js';
 import type { Database } from './db/database.js';
-import { migrate } from './db/migrations.js';
-import { ServiceError } from './errors.js';
 import type { FintocPort } from './fintoc-port.js';
-import { Inbox } from './inbox.js';
-import { MerchantEndpoint } from './merchant-endpoint.js';
-import { jobHandlers, type Checkpoint } from './jobs/handlers.js';
-import { JobRunner, type JobRunnerOptions } from './jobs/runner.js';
+import { validatorCompiler } from './http/validation.js';
+import type { Checkpoint } from './jobs/handlers.js';
+import type { JobRunnerOptions } from './jobs/runner.js';
+import { API_BODY_LIMIT } from './limits.js';
 import { createLogger } from './logger.js';
-import { PaymentsService } from './payments.js';
+import authPlugin from './plugins/app/auth.js';
+import checkoutPlugin from './plugins/app/checkout.js';
+import configPlugin from './plugins/app/config.js';
+import dashboardPlugin from './plugins/app/dashboard.js';
+import demoPlugin from './plugins/app/demo.js';
+import errorsPlugin, { unreadableUrl } from './plugins/app/errors.js';
+import servicesPlugin from './plugins/app/services.js';
+import cookiePlugin from './plugins/external/cookie.js';
+import databasePlugin from './plugins/external/database.js';
+import formbodyPlugin from './plugins/external/formbody.js';
+import helmetPlugin from './plugins/external/helmet.js';
+import rateLimitPlugin from './plugins/external/rate-limit.js';
+import swaggerPlugin from './plugins/external/swagger.js';
 import apiRoutes from './routes/api/index.js';
-import dashboard from './routes/dashboard/index.js';
-import demoRoutes from './routes/demo-registration.js';
+import dashboardRoutes from './routes/dashboard/index.js';
+import demoRoutes from './routes/demo/index.js';
 import healthRoutes from './routes/health/index.js';
-import { checkoutNotFound, payRoutes } from './routes/pay/index.js';
+import payRoutes from './routes/pay/index.js';
 import testClockRoutes from './routes/test-clock/index.js';
 import webhookRoutes from './routes/webhooks/index.js';
 import { TestClock } from './test-clock.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Public configuration only (public key, widget URL, country, shop name): safe for pages. */
-    config: PublicConfig;
-    payments: PaymentsService;
-    inbox: Inbox;
-    /** The shop's notification endpoint (disabled after a 410 Gone). */
-    merchantEndpoint: MerchantEndpoint;
-    jobs: JobRunner;
-    /** The service's clock (injected in tests). */
-    clock: Clock;
-    database: Database;
-  }
-}
+export { API_BODY_LIMIT, WEBHOOK_BODY_LIMIT } from './limits.js';
 
 export interface BuildOptions {
   config: ServiceConfig;
@@ -68,9 +62,8 @@ export interface BuildOptions {
   checkpoint?: Checkpoint;
 }
 
-/** Largest webhook body accepted; Fintoc's events are a few KB. */
-export const WEBHOOK_BODY_LIMIT = 256 * 1024;
-export const API_BODY_LIMIT = 64 * 1024;
+/** The package's version, in the OpenAPI document. */
+const VERSION = '0.1.0';
 
 /**
  * Builds the app on an open database (migrating it first).
@@ -90,131 +83,58 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       : (options.logger ??
         createLogger({ secrets: secretsOf(config), level: process.env.LOG_LEVEL ?? 'info' }));
 
-  const payNotFound = checkoutNotFound(config.fintoc.widgetUrl);
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     loggerInstance,
     bodyLimit: API_BODY_LIMIT,
     // Off unless PASARELA_TRUST_PROXY names the proxies in front: request.ip is then the client's.
     trustProxy: trustProxyOption(config.trustProxy),
     return503OnClosing: true,
     // A URL the router cannot even read (percent-encoding that is not UTF-8, a path segment over
-    // 100 characters): the customer's page under /pay, the error envelope elsewhere; a client's
-    // mistake, logged below error.
-    frameworkErrors: (error, request, rawReply) => {
-      const reply = rawReply as unknown as FastifyReply;
-      request.log.info({ code: error.code }, 'unreadable URL');
-      if (payNotFound.wants(request as unknown as FastifyRequest)) {
-        void payNotFound.send(reply);
-        return;
-      }
-      void reply
-        .code(400)
-        .send(
-          new ServiceError(
-            'invalid_url',
-            `The URL ${clip(request.url)} cannot be read: percent-encoding must decode to UTF-8 and each path segment is at most 100 characters.`,
-          ).toJSON(),
-        );
-    },
+    // 100 characters): answered like an unknown one, a client's mistake logged below error.
+    frameworkErrors: (_error, request, reply) =>
+      unreadableUrl(app, request, reply as unknown as FastifyReply),
+  }).withTypeProvider<ZodTypeProvider>();
+  // Requests are validated, and answers serialized, with the routes' zod schemas.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // External plugins.
+  await app.register(databasePlugin, { database });
+  await app.register(configPlugin, { config, clock });
+  await app.register(helmetPlugin, { https: config.publicUrl.startsWith('https:') });
+  await app.register(cookiePlugin);
+  await app.register(formbodyPlugin);
+  await app.register(rateLimitPlugin);
+  await app.register(swaggerPlugin, { version: VERSION, publicUrl: config.publicUrl });
+
+  // App plugins.
+  await app.register(errorsPlugin);
+  await app.register(authPlugin, { config });
+  await app.register(servicesPlugin, {
+    config,
+    fetch: fetchImpl,
+    ...(options.fintoc ? { fintoc: options.fintoc } : {}),
+    ...(options.jobOptions ? { jobOptions: options.jobOptions } : {}),
+    ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
   });
+  await app.register(checkoutPlugin);
+  await app.register(dashboardPlugin);
+  if (options.demo) await app.register(demoPlugin, { config });
 
-  await migrate(database.db);
-
-  const fintoc =
-    options.fintoc ??
-    createFintocClient({
-      secretKey: config.fintoc.secretKey,
-      baseUrl: config.fintoc.apiUrl,
-      fetch: fetchImpl,
-      maxRetries: 2,
-      timeoutMs: 15_000,
-    });
-  let runner: JobRunner | null = null;
-  const nudge = () => runner?.nudge();
-  const payments = new PaymentsService(database.db, config, fintoc, clock, app.log, nudge);
-  const inbox = new Inbox(database.db, payments, config.fintoc.webhookSecrets, clock, nudge);
-  const merchantEndpoint = new MerchantEndpoint(database.db, config, clock);
-  runner = new JobRunner(
-    database.db,
-    clock,
-    jobHandlers({
-      db: database.db,
-      config,
-      fintoc,
-      clock,
-      payments,
-      inbox,
-      fetch: fetchImpl,
-      log: app.log,
-      endpoint: merchantEndpoint,
-      ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
-    }),
-    app.log,
-    options.jobOptions,
-  );
-
-  app.decorate('config', publicConfig(config));
-  app.decorate('payments', payments);
-  app.decorate('inbox', inbox);
-  app.decorate('merchantEndpoint', merchantEndpoint);
-  app.decorate('jobs', runner);
-  app.decorate('clock', clock);
-  app.decorate('database', database);
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const e = toServiceError(error);
-    if (e.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: e.code }, 'request refused');
-    return reply.code(e.status).send(e.toJSON());
-  });
-  app.setNotFoundHandler((request, reply) => {
-    if (payNotFound.wants(request)) return payNotFound.send(reply);
-    return reply
-      .code(404)
-      .send(
-        new ServiceError(
-          'not_found',
-          `No route ${request.method} ${clip(request.url.split('?')[0] ?? '')}.`,
-        ).toJSON(),
-      );
-  });
-  // The query string of the API and the dashboard holds single values: a repeated parameter (an
-  // array to the handlers) is refused before any handler or query sees it.
-  app.addHook('onRequest', async (request, reply) => {
-    if (!/^\/(api|dashboard)(\/|$|\?)/.test(request.url)) return;
-    const query = request.query as Record<string, unknown>;
-    for (const [name, value] of Object.entries(query)) {
-      if (typeof value !== 'string') {
-        return reply
-          .code(400)
-          .send(
-            new ServiceError(
-              'invalid_parameter',
-              `Give the query parameter ${clip(name, 40)} once.`,
-              clip(name, 40),
-            ).toJSON(),
-          );
-      }
-    }
-  });
-
+  // Routes.
   await app.register(healthRoutes);
-  await app.register(apiRoutes, { apiKey: config.apiKey });
+  await app.register(apiRoutes);
   await app.register(webhookRoutes);
-  await app.register(testClockRoutes, { apiKey: config.apiKey, clock });
-  await app.register(payRoutes, { backend: serviceCheckoutBackend(app) });
-  await app.register(dashboard, {
-    secrets: config.dashboardPassword ? [config.apiKey, config.dashboardPassword] : [config.apiKey],
-    secureCookies: config.publicUrl.startsWith('https:'),
-  });
-  if (options.demo)
-    await app.register(demoRoutes, { apiKey: config.apiKey, merchantWebhook: config.merchantWebhook });
+  await app.register(testClockRoutes);
+  await app.register(payRoutes);
+  await app.register(dashboardRoutes);
+  if (options.demo) await app.register(demoRoutes);
 
   app.addHook('onClose', async () => {
-    await runner.stop();
+    await app.jobs.stop();
     await database.close();
   });
-  if (options.workers ?? true) app.addHook('onReady', async () => runner.start());
+  if (options.workers ?? true) app.addHook('onReady', async () => app.jobs.start());
   return app;
 }
 
@@ -227,36 +147,4 @@ function trustProxyOption(
 ): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof setting === 'number') return (_address, hop) => hop < setting;
   return setting;
-}
-
-/** Text from a request, cut for a message (a 10 KB URL is not worth echoing). */
-function clip(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-function toServiceError(error: FastifyError): ServiceError {
-  if (error instanceof ServiceError) return error;
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ServiceError('payload_too_large', 'The request body is too large.');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ServiceError('unsupported_media_type', 'Send Content-Type: application/json.');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new ServiceError('invalid_json', 'The body is not valid JSON.');
-  }
-  if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
-    return new ServiceError('invalid_json', 'The body is not valid JSON.');
-  }
-  if (error.statusCode === 413)
-    return new ServiceError('payload_too_large', 'The request body is too large.');
-  if (error.statusCode === 415)
-    return new ServiceError('unsupported_media_type', 'Send Content-Type: application/json.');
-  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    return new ServiceError('invalid_parameter', error.message);
-  }
-  return new ServiceError(
-    'internal_error',
-    'Something went wrong on our side; the request id is in the log.',
-  );
 }

@@ -38,6 +38,19 @@ export const SERVICE_ERRORS = {
     status: 409,
     fix: 'The payment has ended; create a new payment (or a new attempt) instead.',
   },
+  invalid_browser_event: {
+    status: 400,
+    fix: 'The checkout page sends {"events": [{"type": "event"|"success"|"exit", "name"?, "timestamp"?}]}, 1 to 20 at a time; the message names the event at fault.',
+  },
+  browser_event_too_large: { status: 413, fix: 'Send fewer browser events at once (16 KB per request).' },
+  too_many_browser_events: {
+    status: 429,
+    fix: 'At most 60 browser events per payment per minute are kept; wait for Retry-After.',
+  },
+  too_many_attempts: {
+    status: 429,
+    fix: 'At most 10 new attempts per payment in 10 minutes (each asks Fintoc for a new intent); wait for Retry-After.',
+  },
   not_found: { status: 404, fix: 'Check the method and path.' },
   invalid_url: {
     status: 400,

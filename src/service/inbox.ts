@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import { verify, WebhookSignatureError, type Clock, type FintocEvent } from '../fintoc/index.js';
-import * as repo from './db/repositories.js';
+import * as repo from './db/repositories/index.js';
 import type { DB, InboxRow } from './db/schema.js';
 import { ServiceError } from './errors.js';
-import { isStorableText, type PaymentsService } from './payments.js';
-import { eventForIntentStatus } from './state.js';
+import type { PaymentsService } from './payments/index.js';
+import { isStorableText } from './text.js';
+import { eventAppliesToPayment, eventForIntentStatus } from './state.js';
 
 export type IntakeResult =
   | { stored: true; eventId: string; type: string }
@@ -22,7 +23,7 @@ export type ApplyOutcome =
 export const UNKNOWN_INTENT_MAX_ATTEMPTS = 20;
 
 /**
- * The webhook inbox (STYLE.md item 9): verify the signature on the raw body, store the event once
+ * The webhook inbox: verify the signature on the raw body, store the event once
  * under its Fintoc id, answer at once; the applier ({@link apply}) changes the payment later in a
  * transaction, and only then marks the event applied.
  */
@@ -164,7 +165,7 @@ export class Inbox {
     this.counters.rejected.set(code, (this.counters.rejected.get(code) ?? 0) + 1);
   }
 
-  /** Applies one stored event (the job runner claims due inbox rows as `apply_event` jobs). */
+  /** Applies one stored event (the job runner's inbox lane claims due rows). */
   async apply(eventId: string, attempt: number): Promise<ApplyOutcome> {
     const row = await repo.findInboxEvent(this.db, eventId);
     if (!row) return { outcome: 'unreadable' };
@@ -210,7 +211,7 @@ export class Inbox {
       if (paymentEvent === null) return { outcome: 'unknown_type' };
       return { outcome: 'unknown_intent', retry };
     }
-    if (payment.payment_intent_id !== data.id && paymentEvent.type !== 'intent_succeeded') {
+    if (!eventAppliesToPayment(paymentEvent, payment.payment_intent_id === data.id)) {
       // An earlier attempt's intent (replaced by a new one, perhaps not created yet), or one created
       // after the payment ended: only money moving on it matters.
       await repo.updateInboxEvent(this.db, eventId, {

@@ -17,7 +17,7 @@ export type { ServiceConfig, PublicConfig, ConfigResult, Country, LatePaymentPol
 export { openDatabase, pgliteParsers, SHIPPED_IMAGE } from './db/database.js';
 export type { Database, DatabaseOptions } from './db/database.js';
 export { migrate, pendingMigrations, MIGRATIONS } from './db/migrations.js';
-export * as repositories from './db/repositories.js';
+export * as repositories from './db/repositories/index.js';
 export type { PaymentRow, TimelineRow, InboxRow, NotificationRow } from './db/schema.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { SERVICE_ERRORS, ServiceError } from './errors.js';
@@ -39,8 +39,8 @@ export {
 } from './notify.js';
 export { MerchantEndpoint } from './merchant-endpoint.js';
 export type { MerchantEndpointState } from './merchant-endpoint.js';
-export { PaymentsService, syncDelayMs } from './payments.js';
-export type { ApiPayment, ApiTimelineEntry } from './payments.js';
+export { PaymentsService, syncDelayMs, paymentToApi } from './payments/index.js';
+export type { ApiPayment, ApiTimelineEntry } from './routes/api/schemas.js';
 export { startServer, closeOnSignals, openConfiguredDatabase, DatabaseUnreachableError } from './server.js';
 export type { RunningServer, OpenOptions } from './server.js';
 export {

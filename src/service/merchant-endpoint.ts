@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../fintoc/index.js';
 import { withoutPassword, type ServiceConfig } from './config.js';
-import * as repo from './db/repositories.js';
+import * as repo from './db/repositories/index.js';
 import type { DB } from './db/schema.js';
 import { NOTIFICATION_RETRY_WINDOW_MS } from './notify.js';
 

@@ -269,7 +269,7 @@ describe('when a payment may be paid or given a new intent', () => {
       for (const has of [false, true]) {
         it(`${status}, closing=${closing}, intent/token=${has}`, () => {
           expect(isPayable({ status, hasWidgetToken: has })).toBe(status === 'pending' && has);
-          expect(acceptsNewIntent({ status, closing })).toBe(status === 'pending' && !closing);
+          expect(acceptsNewIntent({ status, closing })).toBe(isOpen(status) && !closing);
           expect(awaitsIntent({ status, closing, hasIntent: has })).toBe(
             status === 'pending' && !closing && !has,
           );

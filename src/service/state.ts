@@ -306,11 +306,11 @@ export function isPayable(payment: { status: PaymentStatus; hasWidgetToken: bool
 }
 
 /**
- * Whether the customer may get a new intent (a new widget token) on this payment: it still waits
- * for them and the deadline is not closing it.
+ * Whether the payment may get a new intent (a new widget token): it is still open and the deadline
+ * is not closing it. (The checkout offers one only while the payment waits for the customer.)
  */
 export function acceptsNewIntent(payment: PaymentFacts): boolean {
-  return payment.status === 'pending' && !payment.closing;
+  return isOpen(payment.status) && !payment.closing;
 }
 
 /**

@@ -26,15 +26,6 @@ const POINTERS: Array<{ pattern: RegExp; why: string }> = [
   },
 ];
 
-/**
- * Known pointers in files being rewritten by the service refactor (issue 13), each allowed once.
- * The list only shrinks: an entry that no longer matches fails the test, so it must be removed.
- */
-const PENDING: Array<{ file: string; text: string }> = [
-  { file: 'src/service/payments.ts', text: '(DESIGN.md §4.2)' },
-  { file: 'src/service/inbox.ts', text: '(STYLE.md item 9)' },
-];
-
 function files(path: string): string[] {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (!stat) return [];
@@ -63,15 +54,7 @@ describe('documents outside the repository', () => {
   const found = findPointers();
 
   it('no comment, doc, test or script points at one', () => {
-    const unexpected = found.filter(
-      (f) => !PENDING.some((p) => p.file === f.file && f.text.includes(p.text)),
-    );
-    expect(unexpected.map((f) => `${f.file}:${f.line}: ${f.why}: ${f.text}`)).toEqual([]);
-  });
-
-  it('the pending list names only pointers that are still there', () => {
-    const stale = PENDING.filter((p) => !found.some((f) => f.file === p.file && f.text.includes(p.text)));
-    expect(stale).toEqual([]);
+    expect(found.map((f) => `${f.file}:${f.line}: ${f.why}: ${f.text}`)).toEqual([]);
   });
 
   it('the patterns catch the pointers that used to be in the project', () => {

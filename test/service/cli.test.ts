@@ -258,6 +258,7 @@ describe('pasarela serve and migrate', () => {
       '0002_inbox_queue_and_expiry_marker',
       '0003_current_attempt',
       '0004_merchant_endpoint_state',
+      '0005_rate_limits',
     ]);
     expect(JSON.parse(run().stdout).applied).toEqual([]);
   }, 150_000);

@@ -3,6 +3,7 @@
  * and a throwaway PostgreSQL server. Skipped stores print their reason.
  */
 import { sql } from 'kysely';
+import type { PaymentStatus } from '../../src/service/index.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, repositories as repo, type Database } from '../../src/service/index.js';
 import { STORES } from './support/db.js';
@@ -10,12 +11,12 @@ import { STORES } from './support/db.js';
 const T0 = new Date('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
-function paymentRow(id: string, orderId: string, status = 'pending') {
+function paymentRow(id: string, orderId: string, status: PaymentStatus = 'pending') {
   return {
     id,
     order_id: orderId,
     amount: 4_000_000_000, // above int4: int8 must come back as a number
-    currency: 'CLP',
+    currency: 'CLP' as const,
     status,
     customer_email: null,
     metadata: JSON.stringify({ a: 'b' }),
@@ -69,6 +70,7 @@ for (const store of STORES) {
           '0002_inbox_queue_and_expiry_marker',
           '0003_current_attempt',
           '0004_merchant_endpoint_state',
+          '0005_rate_limits',
         ]);
         expect(await repo.countJobs(old.db)).toEqual({});
         const claimed = await repo.claimInbox(old.db, { now: at(1), leaseMs: 1000, limit: 5, worker: 'w' });

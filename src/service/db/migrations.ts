@@ -144,6 +144,19 @@ export const MIGRATIONS: Record<string, Migration> = {
         )`.execute(db);
     },
   },
+  '0005_rate_limits': {
+    async up(db: Kysely<unknown>) {
+      // @fastify/rate-limit's counters (sign-in lockout, new attempts per payment), shared by every
+      // instance: one fixed window per key.
+      await sql`
+        CREATE TABLE rate_limits (
+          key text PRIMARY KEY,
+          hits integer NOT NULL,
+          window_start timestamptz NOT NULL
+        )`.execute(db);
+      await sql`CREATE INDEX rate_limits_window_start ON rate_limits (window_start)`.execute(db);
+    },
+  },
 };
 
 class StaticProvider implements MigrationProvider {

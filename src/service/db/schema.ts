@@ -1,14 +1,18 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { Currency } from '../money.js';
+import type { PaymentStatus } from '../state.js';
 
 /** The tables, as Kysely sees them. Times are `timestamptz` (Date); money is `bigint` read as number. */
 export interface PaymentsTable {
   id: string;
   order_id: string;
   amount: number;
-  currency: string;
-  status: string;
+  currency: Currency;
+  /** The status union: the database's CHECK constraint and the state module name the same six. */
+  status: PaymentStatus;
   customer_email: string | null;
-  metadata: ColumnType<Record<string, unknown>, string, string>;
+  /** The shop's string values (validated on creation). */
+  metadata: ColumnType<Record<string, string>, string, string>;
   payment_intent_id: string | null;
   widget_token: string | null;
   /** The last status Fintoc reported for the intent (webhook, GET or expire). */
@@ -45,10 +49,9 @@ export interface TimelineTable {
   id: Generated<number>;
   payment_id: string;
   at: Date;
-  /** `created`, `status`, `ignored`, `browser`, `note`. */
-  kind: string;
-  from_status: string | null;
-  to_status: string | null;
+  kind: 'created' | 'status' | 'ignored' | 'browser' | 'note';
+  from_status: PaymentStatus | null;
+  to_status: PaymentStatus | null;
   /** `api`, `webhook`, `browser`, `job:abandon`, `job:sync`, `job:refund`. */
   cause: string;
   cause_id: string | null;
@@ -106,6 +109,13 @@ export interface MerchantEndpointsTable {
   disabled_reason: string | null;
 }
 
+/** `@fastify/rate-limit`'s counters: hits of a key in its current fixed window. */
+export interface RateLimitsTable {
+  key: string;
+  hits: number;
+  window_start: Date;
+}
+
 export interface DB {
   payments: PaymentsTable;
   payment_attempts: PaymentAttemptsTable;
@@ -114,6 +124,7 @@ export interface DB {
   jobs: JobsTable;
   notifications: NotificationsTable;
   merchant_endpoints: MerchantEndpointsTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type PaymentRow = Selectable<PaymentsTable>;

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock, PaymentIntent } from '../../fintoc/index.js';
 import type { ServiceConfig } from '../config.js';
-import * as repo from '../db/repositories.js';
-import type { JobKind } from '../db/repositories.js';
+import * as repo from '../db/repositories/index.js';
 import type { DB, PaymentRow } from '../db/schema.js';
 import { describeFintocFailure, type FintocPort } from '../fintoc-port.js';
 import type { Inbox } from '../inbox.js';
@@ -14,16 +13,18 @@ import {
   notificationBackoffMs,
   standardWebhookHeaders,
 } from '../notify.js';
-import { expireKey, syncDelayMs, type Cause, type Logger, type PaymentsService } from '../payments.js';
+import { expireKey, syncDelayMs, type Cause, type Logger, type PaymentsService } from '../payments/index.js';
 import {
+  deadlineVerdict,
+  eventAppliesToPayment,
   eventForIntentStatus,
+  intentNeedsClosing,
   isFinal,
   isIntentFinal,
   type PaymentEvent,
-  type PaymentStatus,
 } from '../state.js';
-import type { ClaimedJob } from '../db/repositories.js';
-import type { BatchHandlers, JobHandler, JobResult } from './runner.js';
+import type { ClaimedJob } from '../db/repositories/index.js';
+import type { JobHandlers, JobResult } from './runner.js';
 
 /**
  * A point between the deadline's read of some payments and its write, where a test runs other work
@@ -64,7 +65,7 @@ export function abandonRetryMs(attempts: number): number {
 const done: JobResult = { done: true };
 
 /** The handlers of every job kind, and the batch handlers of the kinds that have one. */
-export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { batches: BatchHandlers } {
+export function jobHandlers(deps: HandlerDeps): JobHandlers {
   const { config, fintoc, clock, payments, inbox, log, endpoint } = deps;
   const checkpoint = deps.checkpoint ?? (async () => {});
   const later = (ms: number, error?: string): JobResult => ({
@@ -130,29 +131,36 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
         return { retry: later(abandonRetryMs(attempts), `fintoc unreachable: ${f.message}`) };
       }
     }
-    if (intent.status === 'expired') {
-      return {
-        event: { type: 'timeout' },
-        intentStatus: 'expired',
-        causeId: intentId,
-        intentId,
-        detail: { expired_at_fintoc: true, ...extra },
-      };
-    }
-    const event = eventForIntentStatus(intent.status, intent.error_reason);
-    if (event && (event.type === 'intent_succeeded' || event.type === 'intent_failed')) {
-      return { event, intentStatus: intent.status, causeId: intentId, intentId, detail: extra };
-    }
-    if (intent.status === 'pending') {
-      // The customer authorized and the bank decides: not an abandoned payment. It stays
-      // processing; Fintoc's webhook or status sync brings the outcome.
-      return {
-        event: { type: 'intent_processing' },
-        intentStatus: 'pending',
-        causeId: intentId,
-        intentId,
-        detail: { deadline: 'not canceled: the bank is deciding', ...extra },
-      };
+    const verdict = deadlineVerdict(intent.status, intent.error_reason);
+    switch (verdict.kind) {
+      case 'cancel':
+        return {
+          event: { type: 'timeout' },
+          intentStatus: 'expired',
+          causeId: intentId,
+          intentId,
+          detail: { expired_at_fintoc: true, ...extra },
+        };
+      case 'apply':
+        return {
+          event: verdict.event,
+          intentStatus: intent.status,
+          causeId: intentId,
+          intentId,
+          detail: extra,
+        };
+      case 'processing':
+        // The customer authorized and the bank decides: not an abandoned payment. It stays
+        // processing; Fintoc's webhook or status sync brings the outcome.
+        return {
+          event: { type: 'intent_processing' },
+          intentStatus: 'pending',
+          causeId: intentId,
+          intentId,
+          detail: { deadline: 'not canceled: the bank is deciding', ...extra },
+        };
+      case 'retry':
+        break;
     }
     log.warn(
       { payment_id: row.id, intent_status: intent.status },
@@ -235,7 +243,7 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
     }
     const current = payment.payment_intent_id === intentId;
     const event = eventForIntentStatus(intent.status, intent.error_reason);
-    if (event && (current || event.type === 'intent_succeeded')) {
+    if (event && eventAppliesToPayment(event, current)) {
       await payments.applyEvent(
         payment.id,
         event,
@@ -257,12 +265,12 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
   }
 
   return {
-    /** Apply one stored webhook event. */
-    async apply_event(job) {
-      const result = await inbox.apply(job.ref, job.attempts);
+    /** Apply one stored webhook event (the inbox lane). */
+    async inbox(event) {
+      const result = await inbox.apply(event.eventId, event.attempts);
       if (result.outcome === 'unknown_intent' && result.retry) {
         // The intent may be one whose creation answer has not been stored yet: try again soon, then less often.
-        return later(Math.min(3_600_000, 2_000 * 2 ** Math.max(0, job.attempts - 1)), 'unknown intent');
+        return later(Math.min(3_600_000, 2_000 * 2 ** Math.max(0, event.attempts - 1)), 'unknown intent');
       }
       return done;
     },
@@ -280,7 +288,7 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
     async sync(job) {
       const payment = await payments.get(job.ref);
       if (!payment) return done;
-      const final = isFinal(payment.status as PaymentStatus);
+      const final = isFinal(payment.status);
       const intentId = payment.payment_intent_id;
       if (intentId === null) return final ? done : later(syncDelayMs(job.attempts, config.paymentTimeoutMs));
       if (final && isIntentFinal(payment.intent_status)) return done;
@@ -304,8 +312,8 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
       let status: string = intent.status;
       const after = await payments.get(payment.id);
       if (!after) return done;
-      const ended = isFinal(after.status as PaymentStatus);
-      if (ended && !isIntentFinal(status) && status !== 'pending') {
+      const ended = isFinal(after.status);
+      if (intentNeedsClosing(after.status, status)) {
         const closed = await closeIntent(after, intentId, 'job:sync');
         if ('error' in closed) return later(abandonRetryMs(job.attempts), closed.error);
         status = closed.status;
@@ -320,8 +328,7 @@ export function jobHandlers(deps: HandlerDeps): Record<JobKind, JobHandler> & { 
       if (!payment) return done;
       const current = payment.payment_intent_id === job.ref;
       // The open payment's own intent is the deadline's to settle; a settled one needs nothing.
-      if (current && (!isFinal(payment.status as PaymentStatus) || isIntentFinal(payment.intent_status)))
-        return done;
+      if (current && (!isFinal(payment.status) || isIntentFinal(payment.intent_status))) return done;
       const closed = await closeIntent(payment, job.ref, 'job:expire');
       if ('error' in closed) return later(abandonRetryMs(job.attempts), closed.error);
       return isIntentFinal(closed.status)

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../fintoc/index.js';
-import * as repo from '../db/repositories.js';
-import type { ClaimedJob, JobKind } from '../db/repositories.js';
+import * as repo from '../db/repositories/index.js';
+import type { ClaimedJob, JobKind } from '../db/repositories/index.js';
 import type { DB } from '../db/schema.js';
-import type { Logger } from '../payments.js';
+import type { Logger } from '../payments/index.js';
 
 /** What a handler asks for: done (the job row goes), or another run at `retryAt` (epoch ms). */
 export type JobResult =
@@ -13,6 +13,21 @@ export type JobHandler = (job: ClaimedJob) => Promise<JobResult>;
 /** Handles many jobs of one kind at once; answers one result per job, in order. */
 export type BatchJobHandler = (jobs: readonly ClaimedJob[]) => Promise<JobResult[]>;
 export type BatchHandlers = Partial<Record<JobKind, BatchJobHandler>>;
+
+/** A stored webhook event the inbox lane claimed. */
+export interface ClaimedEvent {
+  eventId: string;
+  attempts: number;
+}
+
+/** The handler of every job kind, the inbox lane's, and the batch handlers of the kinds that have one. */
+export type JobHandlers = Record<JobKind, JobHandler> & {
+  inbox: (event: ClaimedEvent) => Promise<JobResult>;
+  batches?: BatchHandlers;
+};
+
+/** The work the runner does: the kinds of `jobs` rows, and `apply_event`, the inbox lane. */
+export type WorkKind = JobKind | 'apply_event';
 
 export interface JobRunnerOptions {
   /** Jobs claimed per round. */
@@ -24,9 +39,6 @@ export interface JobRunnerOptions {
   /** Wait between empty polls of the background loop. */
   pollMs?: number;
 }
-
-/** The id given to inbox events claimed as `apply_event` jobs (they have no row in `jobs`). */
-const INBOX_JOB = -1;
 
 /** Backoff for a job whose handler threw: 5 s doubling to 10 min. */
 export function jobBackoffMs(attempts: number): number {
@@ -53,7 +65,7 @@ export class JobRunner {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
-    private readonly handlers: Record<JobKind, JobHandler> & { batches?: BatchHandlers },
+    private readonly handlers: JobHandlers,
     private readonly log: Logger,
     options: JobRunnerOptions = {},
   ) {
@@ -63,28 +75,25 @@ export class JobRunner {
     this.pollMs = options.pollMs ?? 500;
   }
 
-  /** Claims and runs one batch of due jobs; resolves to how many ran. */
-  async runBatch(kinds?: readonly JobKind[]): Promise<number> {
+  /**
+   * Claims and runs one batch of due work: rows of `jobs`, and the inbox's stored events in a lane
+   * of their own (those of one intent one after the other, in arrival order). Resolves to how many ran.
+   */
+  async runBatch(kinds?: readonly WorkKind[]): Promise<number> {
     const now = new Date(this.clock.now());
     const claim = { now, leaseMs: this.leaseMs, limit: this.batchSize, worker: this.worker };
-    const jobs = await repo.claimJobs(this.db, { ...claim, ...(kinds ? { kinds } : {}) });
-    // Stored webhook events are their own queue (the inbox): claimed the same way, run as
-    // `apply_event`, those of one intent one after the other in arrival order.
+    const jobKinds = kinds?.filter((k): k is JobKind => k !== 'apply_event');
+    const jobs =
+      !kinds || (jobKinds && jobKinds.length > 0)
+        ? await repo.claimJobs(this.db, { ...claim, ...(jobKinds ? { kinds: jobKinds } : {}) })
+        : [];
     const events = !kinds || kinds.includes('apply_event') ? await repo.claimInbox(this.db, claim) : [];
-    const byIntent = new Map<string, ClaimedJob[]>();
+    if (jobs.length === 0 && events.length === 0) return 0;
+    const byIntent = new Map<string, ClaimedEvent[]>();
     for (const e of events) {
-      const job: ClaimedJob = {
-        id: INBOX_JOB,
-        kind: 'apply_event',
-        ref: e.event_id,
-        attempts: e.attempts,
-        run_at: e.apply_after,
-      };
       const key = e.intent_id ?? e.event_id;
-      byIntent.set(key, [...(byIntent.get(key) ?? []), job]);
+      byIntent.set(key, [...(byIntent.get(key) ?? []), { eventId: e.event_id, attempts: e.attempts }]);
     }
-    const sequences = [...byIntent.values()];
-    if (jobs.length === 0 && sequences.length === 0) return 0;
     const batches = this.handlers.batches ?? {};
     const singles = jobs.filter((j) => !batches[j.kind]);
     const chunks: Array<{ handler: BatchJobHandler; jobs: ClaimedJob[] }> = [];
@@ -92,18 +101,69 @@ export class JobRunner {
       const mine = jobs.filter((j) => j.kind === kind);
       for (let i = 0; i < mine.length; i += 100) chunks.push({ handler, jobs: mine.slice(i, i + 100) });
     }
-    const work: ClaimedJob[][] = [...singles.map((j) => [j]), ...sequences];
+    const work: Array<() => Promise<void>> = [
+      ...singles.map((j) => () => this.runOne(j)),
+      ...[...byIntent.values()].map((sequence) => async () => {
+        for (const event of sequence) await this.runEvent(event);
+      }),
+    ];
     let next = 0;
     const lane = async () => {
-      while (next < work.length) {
-        for (const job of work[next++]!) await this.runOne(job);
-      }
+      while (next < work.length) await work[next++]!();
     };
     await Promise.all([
       ...Array.from({ length: Math.min(this.concurrency, work.length) }, lane),
       ...chunks.map((c) => this.runChunk(c.handler, c.jobs)),
     ]);
     return jobs.length + events.length;
+  }
+
+  /** Runs a handler, turning a throw into a retry with backoff. */
+  private async attempt(
+    what: { kind: string; ref: string; attempts: number },
+    run: () => Promise<JobResult>,
+  ): Promise<JobResult> {
+    try {
+      return await run();
+    } catch (err) {
+      this.counters.failed++;
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.warn(
+        { job: what.kind, ref: what.ref, attempts: what.attempts, err: message },
+        'job failed; will retry',
+      );
+      return {
+        done: false,
+        retryAt: this.clock.now() + jobBackoffMs(what.attempts),
+        error: message.slice(0, 500),
+      };
+    }
+  }
+
+  /** One stored event: the applier writes its outcome; only a retry needs recording here. */
+  private async runEvent(event: ClaimedEvent): Promise<void> {
+    const ref = { kind: 'apply_event', ref: event.eventId, attempts: event.attempts };
+    const result = await this.attempt(ref, () => this.handlers.inbox(event));
+    try {
+      if (result.done) this.counters.done++;
+      else {
+        this.counters.retried++;
+        const retryAt = Math.max(result.retryAt, this.clock.now() + 1_000);
+        await repo.rescheduleInbox(
+          this.db,
+          event.eventId,
+          this.worker,
+          new Date(retryAt),
+          result.error ?? null,
+        );
+      }
+    } catch (err) {
+      // The lease will end and the event is claimed again; applying is safe to repeat.
+      this.log.error(
+        { job: 'apply_event', ref: event.eventId, err: String(err) },
+        'could not record job result',
+      );
+    }
   }
 
   private async runChunk(handler: BatchJobHandler, jobs: ClaimedJob[]): Promise<void> {
@@ -141,34 +201,17 @@ export class JobRunner {
 
   private async runOne(job: ClaimedJob): Promise<void> {
     const handler = this.handlers[job.kind];
-    let result: JobResult;
+    const result = await this.attempt(job, () =>
+      handler
+        ? handler(job)
+        : Promise.resolve({
+            done: false,
+            retryAt: this.clock.now() + 3_600_000,
+            error: `no handler for ${job.kind}`,
+          }),
+    );
     try {
-      result = handler
-        ? await handler(job)
-        : { done: false, retryAt: this.clock.now() + 3_600_000, error: `no handler for ${job.kind}` };
-    } catch (err) {
-      this.counters.failed++;
-      const message = err instanceof Error ? err.message : String(err);
-      this.log.warn(
-        { job: job.kind, ref: job.ref, attempts: job.attempts, err: message },
-        'job failed; will retry',
-      );
-      result = {
-        done: false,
-        retryAt: this.clock.now() + jobBackoffMs(job.attempts),
-        error: message.slice(0, 500),
-      };
-    }
-    try {
-      if (job.id === INBOX_JOB) {
-        // The applier wrote the event's outcome; only a retry needs recording here.
-        if (result.done) this.counters.done++;
-        else {
-          this.counters.retried++;
-          const retryAt = Math.max(result.retryAt, this.clock.now() + 1_000);
-          await repo.rescheduleInbox(this.db, job.ref, this.worker, new Date(retryAt), result.error ?? null);
-        }
-      } else if (result.done) {
+      if (result.done) {
         this.counters.done++;
         await repo.finishJob(this.db, job.id, this.worker);
       } else {
@@ -193,7 +236,7 @@ export class JobRunner {
    * Runs every job that is due now, batch after batch, until none is left. Tests call this after
    * moving their clock; it is also what the background loop does each round.
    */
-  async runDue(kinds?: readonly JobKind[]): Promise<number> {
+  async runDue(kinds?: readonly WorkKind[]): Promise<number> {
     let total = 0;
     for (;;) {
       const n = await this.runBatch(kinds);

@@ -1,74 +1,111 @@
 /**
- * The shop backend's API: `POST /api/payments`, `GET /api/payments/:id`, `GET /api/payments?order_id=`.
- * Bearer `PASARELA_API_KEY`; `Idempotency-Key` honoured on creation.
+ * The shop backend's API: `POST /api/payments`, `GET /api/payments/:id`, `GET /api/payments`
+ * (`?order_id=` or the latest), `POST /api/payments/:id/attempts`. Bearer `PASARELA_API_KEY`;
+ * `Idempotency-Key` honoured on creation. Requests and answers are the schemas of ./schemas.ts,
+ * which `/openapi.json` publishes.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { timingSafeEqual, createHash } from 'node:crypto';
-import { ServiceError } from '../../errors.js';
-import { PaymentsService } from '../../payments.js';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { singleQueryValues } from '../../http/validation.js';
+import { paymentToApi, timelineToApi } from '../../payments/index.js';
+import {
+  CreatePaymentBody,
+  CreatePaymentHeaders,
+  errorResponses,
+  GetPaymentQuery,
+  ListPaymentsQuery,
+  Payment,
+  PaymentList,
+  PaymentParams,
+  PaymentWithTimeline,
+} from './schemas.js';
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
+const apiRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', app.requireApiKey);
+  app.addHook('onRequest', singleQueryValues);
+  // JSON only: a form or text body is a client mistake, answered 415 rather than guessed at.
+  app.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
+  const toApi = paymentToApi(app.payments.publicUrl);
 
-export default async function apiRoutes(app: FastifyInstance, opts: { apiKey: string }): Promise<void> {
-  const expected = digest(opts.apiKey);
-  const authenticate = async (request: FastifyRequest) => {
-    const header = request.headers.authorization ?? '';
-    const m = /^Bearer (.+)$/i.exec(header);
-    if (!m || !timingSafeEqual(digest(m[1]!.trim()), expected)) {
-      throw new ServiceError(
-        'unauthorized',
-        'Missing or wrong API key: send Authorization: Bearer <PASARELA_API_KEY>.',
-      );
-    }
-  };
-
-  await app.register(async (api) => {
-    api.addHook('onRequest', authenticate);
-    // JSON only: a form or text body is a client mistake, answered 415 rather than guessed at.
-    api.removeContentTypeParser('text/plain');
-
-    api.post('/api/payments', async (request, reply) => {
-      const key = request.headers['idempotency-key'];
-      const { payment, replayed } = await app.payments.create((request.body ?? {}) as never, {
-        idempotencyKey: typeof key === 'string' ? key : null,
+  app.post(
+    '/api/payments',
+    {
+      schema: {
+        summary: 'Create a payment',
+        description:
+          'Stores the payment, creates its Fintoc payment intent and answers the checkout URL to send the customer to. With an Idempotency-Key, the same request answers the same payment (200, Idempotent-Replayed: true).',
+        body: CreatePaymentBody,
+        headers: CreatePaymentHeaders,
+        response: {
+          200: Payment,
+          201: Payment,
+          ...errorResponses(400, 401, 409, 413, 415, 422, 502, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { payment, replayed } = await app.payments.create(request.body, {
+        idempotencyKey: request.headers['idempotency-key'] ?? null,
       });
       if (replayed) reply.header('idempotent-replayed', 'true');
-      return reply.code(replayed ? 200 : 201).send(app.payments.toApi(payment));
-    });
+      return reply.code(replayed ? 200 : 201).send(toApi(payment));
+    },
+  );
 
-    api.get<{ Params: { id: string }; Querystring: { expand?: string } }>(
-      '/api/payments/:id',
-      async (request) => {
-        const payment = await app.payments.mustGet(request.params.id);
-        const body: Record<string, unknown> = { ...app.payments.toApi(payment) };
-        if (request.query.expand === 'timeline') {
-          body.timeline = PaymentsService.timelineToApi(await app.payments.timeline(payment.id));
-        }
-        return body;
+  app.get(
+    '/api/payments/:id',
+    {
+      schema: {
+        summary: 'Read a payment',
+        description: 'The payment; `?expand=timeline` adds every change with its cause.',
+        params: PaymentParams,
+        querystring: GetPaymentQuery,
+        response: { 200: PaymentWithTimeline, ...errorResponses(400, 401, 404) },
       },
-    );
+    },
+    async (request) => {
+      const payment = await app.payments.mustGet(request.params.id);
+      if (request.query.expand !== 'timeline') return toApi(payment);
+      return { ...toApi(payment), timeline: timelineToApi(await app.payments.timeline(payment.id)) };
+    },
+  );
 
-    api.get<{ Querystring: { order_id?: string; limit?: string } }>('/api/payments', async (request) => {
-      const orderId = request.query.order_id;
-      if (orderId !== undefined) {
-        if (orderId === '')
-          throw new ServiceError('invalid_parameter', 'order_id must not be empty.', 'order_id');
-        const rows = await app.payments.listByOrder(orderId);
-        return { data: rows.map((r) => app.payments.toApi(r)) };
-      }
-      const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
-        throw new ServiceError('invalid_parameter', 'limit must be an integer from 1 to 500.', 'limit');
-      }
-      const rows = await app.payments.list({ limit });
-      return { data: rows.map((r) => app.payments.toApi(r)) };
-    });
+  app.get(
+    '/api/payments',
+    {
+      schema: {
+        summary: 'List payments',
+        description:
+          'Every payment of an order (`?order_id=`), or the latest (`?limit=`, 50 by default), newest first.',
+        querystring: ListPaymentsQuery,
+        response: { 200: PaymentList, ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const { order_id: orderId, limit } = request.query;
+      const rows =
+        orderId !== undefined
+          ? await app.payments.listByOrder(orderId)
+          : await app.payments.list({ limit: limit ?? 50 });
+      return { data: rows.map(toApi) };
+    },
+  );
 
-    api.post<{ Params: { id: string } }>('/api/payments/:id/attempts', async (request, reply) => {
+  app.post(
+    '/api/payments/:id/attempts',
+    {
+      schema: {
+        summary: 'Retry a payment',
+        description:
+          'After a failed, expired or canceled payment, a new payment for the same order (the old one stays as it was). If the order already has an open payment, that one is answered.',
+        params: PaymentParams,
+        response: { 201: Payment, ...errorResponses(400, 401, 404, 409, 502, 503) },
+      },
+    },
+    async (request, reply) => {
       const payment = await app.payments.newAttempt(request.params.id);
-      return reply.code(201).send(app.payments.toApi(payment));
-    });
-  });
-}
+      return reply.code(201).send(toApi(payment));
+    },
+  );
+};
+
+export default apiRoutes;

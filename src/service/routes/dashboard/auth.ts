@@ -47,24 +47,6 @@ export function validSession(secrets: readonly string[], token: string | undefin
   return equal(signature, mac(secrets, expires));
 }
 
-/**
- * Reads one cookie from a Cookie header. A value whose percent-encoding does not decode (anyone can
- * send `%E0%A4%A`) is no session: undefined, never an exception.
- */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k !== name) continue;
-    try {
-      return decodeURIComponent(v.join('='));
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
 /** The Set-Cookie value: httpOnly, SameSite=Strict, scoped to /dashboard. */
 export function sessionCookie(token: string, secure: boolean, maxAgeMs = SESSION_TTL_MS): string {
   return (

@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DB, InboxRow, NotificationRow, PaymentRow, TimelineRow } from '../../db/schema.js';
-import type { SignInLockout } from './lockout.js';
+import type { PaymentStatus } from '../../state.js';
 
 // What the dashboard shows of each table: the columns it selects, typed from the schema so the two
 // stay in step. `metadata`, order ids and reasons are shop- or customer-written: shown escaped, never trusted.
@@ -52,7 +52,8 @@ const PAYMENT_COLUMNS = [
 ] as const;
 
 export interface PaymentFilter {
-  status?: string;
+  /** A status, or `paid_after_cancel` for the payments flagged so. */
+  status?: PaymentStatus | 'paid_after_cancel';
   orderId?: string;
   /** Created at or after. */
   from?: Date;
@@ -74,12 +75,9 @@ export interface DashboardData {
   dailyByStatus(since: Date): Promise<Array<{ day: string; status: string; count: number }>>;
 }
 
+/** What the dashboard's routes read (`app.dashboard`); who may sign in is `app.dashboardAuth`. */
 export interface DashboardBackend {
   data: DashboardData;
-  /** Secrets that open the dashboard: the dashboard password if set, and PASARELA_API_KEY. */
-  secrets: string[];
-  /** Mark the session cookie Secure (the service is reached over https). */
-  secureCookies: boolean;
   /** Epoch ms, the service's clock. */
   now(): number;
   /** Webhook deliveries at the door since this instance started (refused ones are never stored). */
@@ -94,8 +92,6 @@ export interface DashboardBackend {
     }>;
     enable(): Promise<number>;
   };
-  /** Failed sign-ins counted per address and for the account; default ten and thirty per ten minutes. */
-  lockout?: SignInLockout;
 }
 
 export interface WebhookIntake {

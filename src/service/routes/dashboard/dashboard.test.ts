@@ -1,9 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { routeTestApp } from '../../../../test/service/support/route-app.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../db/database.js';
 import { migrate } from '../../db/migrations.js';
-import { dashboardDataFromDb, dashboardRoutes, issueSession, validSession } from './index.js';
+import dashboardRoutes, { dashboardDataFromDb, issueSession, validSession } from './index.js';
 import { detailHtml, parseFilter } from './index.js';
 import { sessionCookie } from './auth.js';
 
@@ -23,7 +24,7 @@ describe('dashboard', () => {
     await migrate(database.db as never);
     const { db } = database;
     const base = {
-      currency: 'CLP',
+      currency: 'CLP' as const,
       customer_email: null,
       metadata: '{}',
       widget_token: null,
@@ -148,16 +149,15 @@ describe('dashboard', () => {
       .values({ kind: 'abandon', ref: P3, run_at: new Date(NOW + 540_000), created_at: at(60_000) })
       .execute();
 
-    app = Fastify();
-    await app.register(dashboardRoutes, {
-      backend: {
+    app = await routeTestApp({
+      dashboard: {
         data: dashboardDataFromDb(db),
-        secrets: [API_KEY],
-        secureCookies: false,
         now: () => NOW,
         intake: () => ({ received: 5, stored: 3, duplicates: 0, rejected: { no_matching_signature: 2 } }),
       },
+      dashboardAuth: { secrets: [API_KEY], secureCookies: false },
     });
+    await app.register(dashboardRoutes);
     cookie = `pasarela_dashboard=${encodeURIComponent(issueSession([API_KEY], NOW))}`;
   });
 

@@ -5,16 +5,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { escapeHtml, formatAmount } from '../../../checkout/index.js';
-import {
-  SESSION_COOKIE,
-  issueSession,
-  readCookie,
-  secretMatches,
-  sessionCookie,
-  validSession,
-} from './auth.js';
+import { BASE_CSP } from '../../plugins/external/helmet.js';
+import { isPaymentStatus, PAYMENT_STATUSES } from '../../state.js';
+import { SESSION_COOKIE, issueSession, secretMatches, sessionCookie, validSession } from './auth.js';
 import type {
-  DashboardBackend,
   DashInboxEntry,
   DashJob,
   DashPayment,
@@ -23,20 +17,27 @@ import type {
   WebhookIntake,
 } from './backend.js';
 import { STATUS_COLORS, daysBetween, statusChart } from './chart.js';
-import { SignInLockout } from './lockout.js';
+import { signInLockout, type LockoutLimits } from './lockout.js';
 
 import { dashboardDataFromDb } from './backend.js';
-import { isStorableText } from '../../payments.js';
+import { isStorableText } from '../../text.js';
+import { ServiceError } from '../../errors.js';
+import { singleQueryValues } from '../../http/validation.js';
 
 export { dashboardDataFromDb };
 export type { DashboardBackend, DashboardData, PaymentFilter, WebhookIntake } from './backend.js';
 export { issueSession, validSession, SESSION_COOKIE } from './auth.js';
-export { SignInLockout, DEFAULT_LOCKOUT } from './lockout.js';
+export { signInLockout, DEFAULT_LOCKOUT } from './lockout.js';
+export type { SignInLockout } from './lockout.js';
 export type { LockoutLimits } from './lockout.js';
 
-const CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-const STATUSES = ['pending', 'processing', 'succeeded', 'failed', 'expired', 'canceled'];
+/** The pages load their stylesheet and inline images only (helmet's base policy widened for that). */
+const PAGE_CSP = {
+  contentSecurityPolicy: {
+    directives: { ...BASE_CSP, styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'] },
+  },
+};
+const STATUSES = PAYMENT_STATUSES;
 const PAYMENT_ID = /^pay_[A-Za-z0-9]{16,64}$/;
 const CHART_DAYS = 14;
 
@@ -110,16 +111,9 @@ function layout(title: string, body: string, signedIn = true): string {
   );
 }
 
+/** A page; its security headers are helmet's (the route's `helmet` option widens the CSP). */
 function send(reply: FastifyReply, html: string, code = 200) {
-  return reply
-    .code(code)
-    .header('content-security-policy', CSP)
-    .header('x-content-type-options', 'nosniff')
-    .header('x-frame-options', 'DENY')
-    .header('referrer-policy', 'no-referrer')
-    .header('cache-control', 'no-store')
-    .type('text/html; charset=utf-8')
-    .send(html);
+  return reply.code(code).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
 }
 
 function loginPage(error?: string): string {
@@ -246,8 +240,7 @@ interface Query {
 /** Filters from the query string; a malformed value is dropped, not an error. */
 export function parseFilter(query: Query): PaymentFilter {
   const filter: PaymentFilter = { limit: 100 };
-  if (query.status && (STATUSES.includes(query.status) || query.status === 'paid_after_cancel'))
-    filter.status = query.status;
+  if (isPaymentStatus(query.status) || query.status === 'paid_after_cancel') filter.status = query.status;
   // PostgreSQL cannot hold NUL or a lone surrogate; such an order id matches nothing, so it is dropped.
   if (query.order_id && query.order_id.length <= 200 && isStorableText(query.order_id))
     filter.orderId = query.order_id;
@@ -276,22 +269,22 @@ function filtersForm(query: Query): string {
 }
 
 /**
- * Registers the dashboard.
+ * The dashboard's routes. They read `app.dashboard` (the data, the clock, the intake counters),
+ * `app.dashboardAuth` (the secrets that open it) and the rate-limit plugin's counters (the sign-in
+ * lockout); cookies come from `@fastify/cookie`, the sign-in form from `@fastify/formbody`.
  *
  * @example
- * await app.register(dashboardRoutes, { backend: { data: dashboardDataFromDb(db), secrets: [apiKey], secureCookies: false, now } });
+ * await app.register(dashboardRoutes);
  */
-export async function dashboardRoutes(
+export default async function dashboardRoutes(
   app: FastifyInstance,
-  options: { backend: DashboardBackend },
+  options: { lockout?: LockoutLimits } = {},
 ): Promise<void> {
-  const { backend } = options;
-  const secrets = backend.secrets.filter((s) => s.length > 0);
-  const lockout = backend.lockout ?? new SignInLockout();
+  const backend = app.dashboard;
+  const { secrets, secureCookies } = app.dashboardAuth;
+  const lockout = signInLockout(app, options.lockout);
 
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-  );
+  app.addHook('onRequest', singleQueryValues);
 
   // Forms are posted from the dashboard's own pages only: a cross-site form (sign-in or sign-out
   // forced on a member of staff) is refused, on top of the SameSite=Strict cookie.
@@ -303,15 +296,18 @@ export async function dashboardRoutes(
   const signedIn = (request: FastifyRequest): boolean => {
     const auth = request.headers.authorization;
     if (auth?.startsWith('Bearer ') && secretMatches(secrets, auth.slice(7))) return true;
-    return validSession(secrets, readCookie(request.headers.cookie, SESSION_COOKIE), backend.now());
+    const cookies = app.parseCookie(request.headers.cookie ?? '');
+    return validSession(secrets, cookies[SESSION_COOKIE], backend.now());
   };
 
   const guard = async (request: FastifyRequest, reply: FastifyReply) => {
     if (signedIn(request)) return;
     if (request.method === 'GET' && !request.headers.authorization)
       return reply.redirect('/dashboard/login', 303);
-    return reply.code(401).send({ error: { code: 'unauthorized', message: 'Sign in to the dashboard.' } });
+    throw new ServiceError('unauthorized', 'Sign in to the dashboard.');
   };
+  const page = { helmet: PAGE_CSP };
+  const guarded = { onRequest: guard, helmet: PAGE_CSP };
 
   app.get('/dashboard/assets/dashboard.css', async (_request, reply) =>
     reply
@@ -325,18 +321,16 @@ export async function dashboardRoutes(
       ),
   );
 
-  app.get('/dashboard/login', async (request, reply) => {
+  app.get('/dashboard/login', page, async (request, reply) => {
     if (signedIn(request)) return reply.redirect('/dashboard', 303);
     return send(reply, loginPage());
   });
 
-  app.post<{ Body: { secret?: string } }>('/dashboard/login', async (request, reply) => {
+  app.post<{ Body: { secret?: string } }>('/dashboard/login', page, async (request, reply) => {
     const now = backend.now();
-    // The client's address as the trusted proxies (PASARELA_TRUST_PROXY) report it, else the socket's.
-    const address = request.ip;
-    const wait = lockout.locked(address, now);
+    const wait = await lockout.locked(request);
     if (wait !== null) {
-      request.log.warn({ address }, 'dashboard sign-in locked');
+      request.log.warn({ address: request.ip }, 'dashboard sign-in locked');
       return send(
         reply.header('retry-after', String(Math.ceil(wait / 1000))),
         loginPage('Too many attempts; wait ten minutes.'),
@@ -345,26 +339,25 @@ export async function dashboardRoutes(
     }
     const given = typeof request.body?.secret === 'string' ? request.body.secret : '';
     if (secrets.length === 0 || !secretMatches(secrets, given)) {
-      lockout.failed(address, now);
+      await lockout.failed(request);
       return send(reply, loginPage('That is not the dashboard password or the API key.'), 401);
     }
-    lockout.succeeded(address);
     return reply
-      .header('set-cookie', sessionCookie(issueSession(secrets, now), backend.secureCookies))
+      .header('set-cookie', sessionCookie(issueSession(secrets, now), secureCookies))
       .redirect('/dashboard', 303);
   });
 
-  app.post('/dashboard/notifications/enable', { onRequest: guard }, async (request, reply) => {
+  app.post('/dashboard/notifications/enable', guarded, async (request, reply) => {
     const queued = (await backend.notifications?.enable()) ?? 0;
     request.log.info({ queued }, 'shop notifications enabled again from the dashboard');
     return reply.redirect('/dashboard', 303);
   });
 
   app.post('/dashboard/logout', async (_request, reply) =>
-    reply.header('set-cookie', sessionCookie('', backend.secureCookies, 0)).redirect('/dashboard/login', 303),
+    reply.header('set-cookie', sessionCookie('', secureCookies, 0)).redirect('/dashboard/login', 303),
   );
 
-  app.get<{ Querystring: Query }>('/dashboard', { onRequest: guard }, async (request, reply) => {
+  app.get<{ Querystring: Query }>('/dashboard', guarded, async (request, reply) => {
     const query = request.query ?? {};
     const filter = parseFilter(query);
     const now = backend.now();
@@ -412,82 +405,47 @@ export async function dashboardRoutes(
     return send(reply, layout('Payments', body));
   });
 
-  app.get<{ Params: { id: string } }>(
-    '/dashboard/payments/:id',
-    { onRequest: guard },
-    async (request, reply) => {
-      const { id } = request.params;
-      const payment = PAYMENT_ID.test(id) ? await backend.data.getPayment(id) : null;
-      if (!payment)
-        return send(reply, layout('Not found', `<h1>No payment ${escapeHtml(id.slice(0, 80))}</h1>`), 404);
-      const [timeline, notifications, jobs, inbox] = await Promise.all([
-        backend.data.timeline(id),
-        backend.data.notifications(id),
-        backend.data.jobs({ limit: 20, ref: id }),
-        backend.data.inbox({
-          limit: 50,
-          intentIds: payment.payment_intent_id ? [payment.payment_intent_id] : [],
-        }),
-      ]);
-      const notes =
-        notifications.length === 0
-          ? '<p class="muted">No notifications to the shop.</p>'
-          : `<table data-testid="notifications-table"><thead><tr><th>webhook-id</th><th>Type</th><th>Created</th><th>Delivered</th><th>Tries</th><th>Last answer</th></tr></thead><tbody>${notifications
-              .map(
-                (n) =>
-                  `<tr><td><code>${escapeHtml(n.id)}</code></td><td>${escapeHtml(n.type)}</td><td>${time(n.created_at)}</td><td>${time(n.delivered_at)}</td><td>${n.attempts}</td><td class="wrap">${n.last_status ?? ''} ${escapeHtml(n.last_error ?? '')}</td></tr>`,
-              )
-              .join('')}</tbody></table>`;
-      const body =
-        `<p><a href="/dashboard">← Payments</a></p><h1>Payment <code data-testid="payment-id">${escapeHtml(payment.id)}</code> ${badge(payment.status)}` +
-        (payment.paid_after_cancel
-          ? ' <span class="late-flag" data-testid="paid-after-cancel">paid after cancel</span>'
-          : '') +
-        `</h1><div class="dash-panel"><dl class="dash-facts">` +
-        `<dt>Order</dt><dd><a href="/dashboard?order_id=${encodeURIComponent(payment.order_id)}">${escapeHtml(payment.order_id)}</a></dd>` +
-        `<dt>Amount</dt><dd>${amount(payment)}</dd>` +
-        `<dt>Status</dt><dd data-testid="payment-status">${escapeHtml(payment.status)}</dd>` +
-        `<dt>Failure reason</dt><dd>${escapeHtml(payment.failure_reason ?? '—')}</dd>` +
-        `<dt>Metadata</dt><dd class="wrap" data-testid="payment-metadata">${detailHtml(payment.metadata ?? {}) || '—'}</dd>` +
-        `<dt>Payment intent</dt><dd><code>${escapeHtml(payment.payment_intent_id ?? '—')}</code> (${escapeHtml(payment.intent_status ?? 'unknown')})</dd>` +
-        `<dt>Created</dt><dd>${time(payment.created_at)}</dd><dt>Deadline</dt><dd>${time(payment.expires_at)}</dd>` +
-        `<dt>Updated</dt><dd>${time(payment.updated_at)}</dd></dl></div>` +
-        `<h2>Timeline</h2><div class="dash-panel">${timelineTable(timeline)}</div>` +
-        `<h2>Webhook events for its intent</h2><div class="dash-panel">${inboxTable(inbox)}</div>` +
-        `<h2>Notifications to the shop</h2><div class="dash-panel">${notes}</div>` +
-        `<h2>Scheduled jobs</h2><div class="dash-panel">${jobsTable(jobs, backend.now())}</div>`;
-      return send(reply, layout(`Payment ${payment.id}`, body));
-    },
-  );
-}
-
-/**
- * The dashboard on this service app, reading its database and clock: what `app.ts` registers.
- * `secrets` are PASARELA_API_KEY and, if configured, a dashboard password.
- *
- * @example
- * await app.register(dashboard, { secrets: [config.apiKey], secureCookies: config.publicUrl.startsWith('https:') });
- */
-export default async function dashboard(
-  app: FastifyInstance,
-  options: { secrets: string[]; secureCookies?: boolean },
-): Promise<void> {
-  await app.register(dashboardRoutes, {
-    backend: {
-      data: dashboardDataFromDb(app.database.db),
-      secrets: options.secrets,
-      secureCookies: options.secureCookies ?? false,
-      now: () => app.clock.now(),
-      notifications: app.merchantEndpoint,
-      intake: () => {
-        const c = app.inbox.counters;
-        return {
-          received: c.received,
-          stored: c.stored,
-          duplicates: c.duplicates,
-          rejected: Object.fromEntries(c.rejected),
-        };
-      },
-    },
+  app.get<{ Params: { id: string } }>('/dashboard/payments/:id', guarded, async (request, reply) => {
+    const { id } = request.params;
+    const payment = PAYMENT_ID.test(id) ? await backend.data.getPayment(id) : null;
+    if (!payment)
+      return send(reply, layout('Not found', `<h1>No payment ${escapeHtml(id.slice(0, 80))}</h1>`), 404);
+    const [timeline, notifications, jobs, inbox] = await Promise.all([
+      backend.data.timeline(id),
+      backend.data.notifications(id),
+      backend.data.jobs({ limit: 20, ref: id }),
+      backend.data.inbox({
+        limit: 50,
+        intentIds: payment.payment_intent_id ? [payment.payment_intent_id] : [],
+      }),
+    ]);
+    const notes =
+      notifications.length === 0
+        ? '<p class="muted">No notifications to the shop.</p>'
+        : `<table data-testid="notifications-table"><thead><tr><th>webhook-id</th><th>Type</th><th>Created</th><th>Delivered</th><th>Tries</th><th>Last answer</th></tr></thead><tbody>${notifications
+            .map(
+              (n) =>
+                `<tr><td><code>${escapeHtml(n.id)}</code></td><td>${escapeHtml(n.type)}</td><td>${time(n.created_at)}</td><td>${time(n.delivered_at)}</td><td>${n.attempts}</td><td class="wrap">${n.last_status ?? ''} ${escapeHtml(n.last_error ?? '')}</td></tr>`,
+            )
+            .join('')}</tbody></table>`;
+    const body =
+      `<p><a href="/dashboard">← Payments</a></p><h1>Payment <code data-testid="payment-id">${escapeHtml(payment.id)}</code> ${badge(payment.status)}` +
+      (payment.paid_after_cancel
+        ? ' <span class="late-flag" data-testid="paid-after-cancel">paid after cancel</span>'
+        : '') +
+      `</h1><div class="dash-panel"><dl class="dash-facts">` +
+      `<dt>Order</dt><dd><a href="/dashboard?order_id=${encodeURIComponent(payment.order_id)}">${escapeHtml(payment.order_id)}</a></dd>` +
+      `<dt>Amount</dt><dd>${amount(payment)}</dd>` +
+      `<dt>Status</dt><dd data-testid="payment-status">${escapeHtml(payment.status)}</dd>` +
+      `<dt>Failure reason</dt><dd>${escapeHtml(payment.failure_reason ?? '—')}</dd>` +
+      `<dt>Metadata</dt><dd class="wrap" data-testid="payment-metadata">${detailHtml(payment.metadata ?? {}) || '—'}</dd>` +
+      `<dt>Payment intent</dt><dd><code>${escapeHtml(payment.payment_intent_id ?? '—')}</code> (${escapeHtml(payment.intent_status ?? 'unknown')})</dd>` +
+      `<dt>Created</dt><dd>${time(payment.created_at)}</dd><dt>Deadline</dt><dd>${time(payment.expires_at)}</dd>` +
+      `<dt>Updated</dt><dd>${time(payment.updated_at)}</dd></dl></div>` +
+      `<h2>Timeline</h2><div class="dash-panel">${timelineTable(timeline)}</div>` +
+      `<h2>Webhook events for its intent</h2><div class="dash-panel">${inboxTable(inbox)}</div>` +
+      `<h2>Notifications to the shop</h2><div class="dash-panel">${notes}</div>` +
+      `<h2>Scheduled jobs</h2><div class="dash-panel">${jobsTable(jobs, backend.now())}</div>`;
+    return send(reply, layout(`Payment ${payment.id}`, body));
   });
 }

@@ -1,6 +1,7 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { routeTestApp } from '../../../../test/service/support/route-app.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { demoRoutes, signNotification, verifyNotification, type DemoBackend } from './index.js';
+import demoRoutes, { signNotification, verifyNotification, type DemoBackend } from './index.js';
 
 const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
 
@@ -28,8 +29,8 @@ describe('demo shop', () => {
         };
       },
     };
-    app = Fastify();
-    await app.register(demoRoutes, { backend });
+    app = await routeTestApp({ demo: backend });
+    await app.register(demoRoutes);
   });
   afterEach(() => app.close());
 

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { BASE_CSP } from '../../plugins/external/helmet.js';
 import { escapeHtml, fintocButton, formatAmount, type Country } from '../../../checkout/index.js';
 import { NotificationSignatureError, verifyNotification } from './signature.js';
 
@@ -74,14 +75,16 @@ const NOTIFICATION_STATUS: Record<string, DemoOrder['status']> = {
   'payment.canceled': 'payment_canceled',
 };
 
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https://assets.fintoc.com; " +
-  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/** The shop's pages load this service's script and styles, and Fintoc's button images. */
+const DEMO_CSP = {
+  ...BASE_CSP,
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:', 'https://assets.fintoc.com'],
+};
 
 function page(reply: FastifyReply, title: string, body: string, opts: { refresh?: boolean } = {}) {
   return reply
-    .header('content-security-policy', CSP)
-    .header('x-content-type-options', 'nosniff')
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
     .send(
@@ -122,18 +125,19 @@ function orderId(): string {
  * Registers the demo shop. Only `pasarela dev` mounts it.
  *
  * @example
- * await app.register(demoRoutes, { backend });
+ * await app.register(demoRoutes); // reads app.demo
  */
-export async function demoRoutes(app: FastifyInstance, options: { backend: DemoBackend }): Promise<void> {
-  const { backend } = options;
+export default async function demoRoutes(app: FastifyInstance): Promise<void> {
+  const backend = app.demo;
   const orders = new Map<string, DemoOrder>();
   const product = demoProduct(backend.country);
   const button = fintocButton(backend.country);
 
-  // Forms post urlencoded; notifications are verified on their raw body, so JSON stays a string here.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-  );
+  // helmet's headers, with the shop pages' policy (the root hook set the base one first).
+  app.addHook('onRequest', async (_request, reply) => {
+    await reply.helmet({ contentSecurityPolicy: { useDefaults: false, directives: DEMO_CSP } });
+  });
+  // Forms post urlencoded (@fastify/formbody); notifications are verified on their raw body, so JSON stays a string here.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   app.get('/demo/assets/shop.css', async (_request, reply) =>

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { countJobs, countPendingInbox } from '../../db/repositories.js';
+import { countJobs, countPendingInbox } from '../../db/repositories/index.js';
 import { ServiceError } from '../../errors.js';
 
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * What the checkout routes need from the payments service, as a small interface: the routes are
- * tested against a fake, and `serviceCheckoutBackend` adapts the real service's objects to it.
+ * tested against a fake, and `plugins/app/checkout.ts` decorates the app with the real one (`app.checkout`).
  */
+import type { PaymentStatus } from '../../state.js';
 
 /** A payment as the checkout may see it. `widget_token` is for the widget only and never logged. */
 export interface CheckoutPayment {
@@ -9,7 +10,7 @@ export interface CheckoutPayment {
   order_id: string;
   amount: number;
   currency: string;
-  status: string;
+  status: PaymentStatus;
   failure_reason: string | null;
   widget_token: string | null;
   expires_at: Date | string | null;
@@ -44,23 +45,11 @@ export interface CheckoutBackend {
   recordBrowserEvents(id: string, events: BrowserEvent[], meta: { userAgent: string | null }): Promise<void>;
   /**
    * Starts a new attempt (a new payment intent, so a new widget token) on a payment that is still
-   * open. Rejects with an error whose `code` is `payment_not_open` when it has ended.
+   * open. Rejects with a ServiceError `payment_not_open` when it has ended.
    */
   newAttempt(id: string): Promise<CheckoutPayment>;
   /** Epoch ms; injected so throttling follows the service's clock. */
   now(): number;
-}
-
-/** An error the routes turn into the service's error envelope. */
-export class CheckoutRouteError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CheckoutRouteError';
-  }
 }
 
 /** A shop-supplied return URL, kept only when it is http(s). */

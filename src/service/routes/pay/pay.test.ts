@@ -1,7 +1,9 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { routeTestApp } from '../../../../test/service/support/route-app.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventThrottle, parseBrowserEvents, payRoutes, safeReturnUrl } from './index.js';
+import payRoutes, { parseBrowserEvents, safeReturnUrl } from './index.js';
 import type { BrowserEvent, CheckoutBackend, CheckoutPayment } from './backend.js';
+import { ServiceError } from '../../errors.js';
 
 const ID = 'pay_4fJ9kQ2mX7pL0sT3vW8yZb';
 
@@ -46,7 +48,7 @@ class FakeBackend implements CheckoutBackend {
   }
   async newAttempt(id: string) {
     const p = this.payments.get(id);
-    if (!p || p.status !== 'pending') throw Object.assign(new Error('ended'), { code: 'payment_not_open' });
+    if (!p || p.status !== 'pending') throw new ServiceError('payment_not_open', 'ended');
     this.attempts += 1;
     p.widget_token = `pi_new${this.attempts}_sec_x`;
     return p;
@@ -59,11 +61,10 @@ describe('checkout routes', () => {
 
   beforeEach(async () => {
     backend = new FakeBackend();
-    app = Fastify();
+    app = await routeTestApp({ checkout: backend });
     await app.register(payRoutes, {
-      backend,
-      throttle: new EventThrottle(5, 60_000),
-      attemptThrottle: new EventThrottle(2, 60_000),
+      events: { limit: 5, windowMs: 60_000 },
+      attempts: { limit: 2, windowMs: 60_000 },
     });
     await app.ready();
   });

@@ -1,0 +1,28 @@
+/** The `notifications` table: what the service sends the shop, byte for byte, and its deliveries. */
+import type { NotificationRow } from '../schema.js';
+import type { Executor } from './executor.js';
+
+export async function insertNotification(db: Executor, row: NotificationRow): Promise<void> {
+  await db.insertInto('notifications').values(row).execute();
+}
+
+export async function findNotification(db: Executor, id: string): Promise<NotificationRow | undefined> {
+  return db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listNotifications(db: Executor, paymentId: string): Promise<NotificationRow[]> {
+  return db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('payment_id', '=', paymentId)
+    .orderBy('created_at', 'asc')
+    .execute();
+}
+
+export async function updateNotification(
+  db: Executor,
+  id: string,
+  changes: Partial<Pick<NotificationRow, 'delivered_at' | 'attempts' | 'last_status' | 'last_error'>>,
+): Promise<void> {
+  await db.updateTable('notifications').set(changes).where('id', '=', id).execute();
+}

@@ -1,0 +1,62 @@
+/**
+ * `app.checkout`: what the hosted checkout's routes (`routes/pay`) need from the payments service,
+ * as a small interface ({@link CheckoutBackend}); the routes are tested against a fake of it.
+ */
+import fp from 'fastify-plugin';
+import type { PaymentRow } from '../../db/schema.js';
+import type { CheckoutBackend, CheckoutPayment } from '../../routes/pay/backend.js';
+import { safeReturnUrl } from '../../routes/pay/backend.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    checkout: CheckoutBackend;
+  }
+}
+
+function toCheckout(row: PaymentRow): CheckoutPayment {
+  return {
+    id: row.id,
+    order_id: row.order_id,
+    amount: row.amount,
+    currency: row.currency,
+    status: row.status,
+    failure_reason: row.failure_reason,
+    widget_token: row.widget_token,
+    expires_at: row.expires_at,
+    updated_at: row.updated_at,
+    return_url: safeReturnUrl(row.metadata.return_url),
+  };
+}
+
+export default fp(
+  async (app) => {
+    const backend: CheckoutBackend = {
+      config: {
+        publicKey: app.config.publicKey,
+        widgetUrl: app.config.widgetUrl,
+        country: app.config.country,
+        shopName: app.config.shopName,
+        shopUrl: app.config.shopUrl,
+      },
+      async getPayment(id) {
+        const row = await app.payments.get(id);
+        return row ? toCheckout(row) : null;
+      },
+      async recordBrowserEvents(id, events, meta) {
+        for (const e of events) {
+          await app.payments.recordBrowserEvent(id, {
+            type: e.type,
+            name: e.name,
+            data: { timestamp: e.timestamp, user_agent: meta.userAgent },
+          });
+        }
+      },
+      async newAttempt(id) {
+        return toCheckout(await app.payments.newIntent(id));
+      },
+      now: () => app.clock.now(),
+    };
+    app.decorate('checkout', backend);
+  },
+  { name: 'checkout', dependencies: ['services', 'config'] },
+);

@@ -1,0 +1,166 @@
+/**
+ * The shop backend's API as zod schemas: what each route accepts and answers. Fastify validates
+ * requests and serializes answers with them, handlers get their types, and `/openapi.json` is
+ * generated from them (never written by hand).
+ */
+import { z } from 'zod';
+import { SERVICE_ERRORS, type ServiceErrorCode } from '../../errors.js';
+import { CURRENCIES } from '../../money.js';
+import { PAYMENT_STATUSES } from '../../state.js';
+import { isStorableText, NOT_STORABLE } from '../../text.js';
+
+const AMOUNT_MESSAGE =
+  "amount must be a positive integer in the currency's minor unit (CLP has no minor unit: 1500 means $1.500; MXN counts centavos: 15000 means $150.00).";
+
+/** `POST /api/payments`. */
+export const CreatePaymentBody = z
+  .strictObject({
+    amount: z
+      .number({ error: AMOUNT_MESSAGE })
+      .int({ error: AMOUNT_MESSAGE })
+      .positive({ error: AMOUNT_MESSAGE })
+      .describe('Minor units of the currency (CLP: pesos; MXN: centavos), within the configured limits.'),
+    currency: z
+      .string({ error: `currency must be one of ${CURRENCIES.join(', ')}.` })
+      .refine((c) => (CURRENCIES as readonly string[]).includes(c.toUpperCase()), {
+        error: `currency must be one of ${CURRENCIES.join(', ')}.`,
+      })
+      .optional()
+      .describe("CLP or MXN (any case); default: the country's currency."),
+    order_id: z
+      .string({ error: 'order_id must be a string.' })
+      .min(1, 'order_id must not be empty.')
+      .max(200, 'order_id is at most 200 characters.')
+      .refine(isStorableText, `order_id ${NOT_STORABLE}`)
+      .describe('The shop’s order; an order has at most one open payment.'),
+    customer_email: z
+      .email({ error: 'customer_email must be an e-mail address.' })
+      .max(254, 'customer_email is at most 254 characters.')
+      .nullish(),
+    metadata: z
+      .record(
+        z
+          .string()
+          .max(40, 'metadata keys are at most 40 characters.')
+          .refine(isStorableText, `metadata keys ${NOT_STORABLE}`),
+        z
+          .string({ error: 'metadata values must be strings.' })
+          .max(500, 'metadata values are at most 500 characters.')
+          .refine(isStorableText, `metadata values ${NOT_STORABLE}`),
+        { error: 'metadata must be an object of strings.' },
+      )
+      .refine((m) => Object.keys(m).length <= 20, 'metadata has at most 20 keys.')
+      .nullish()
+      .describe('Up to 20 string values; `return_url` is the checkout’s "back to the shop" link.'),
+  })
+  .meta({ id: 'CreatePayment' });
+export type CreatePaymentBody = z.output<typeof CreatePaymentBody>;
+
+/** `Idempotency-Key` on creation (headers arrive lower-case). */
+export const CreatePaymentHeaders = z.object({
+  'idempotency-key': z
+    .string({ error: 'Idempotency-Key must be given once.' })
+    .regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1 to 255 printable ASCII characters.')
+    .optional()
+    .describe('The same key with the same body returns the same payment (200, Idempotent-Replayed: true).'),
+});
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** A payment as the API answers it. */
+export const Payment = z
+  .object({
+    id: z.string().describe('pay_…'),
+    object: z.literal('payment'),
+    order_id: z.string(),
+    amount: z.number().int(),
+    currency: z.enum(CURRENCIES),
+    status: z.enum(PAYMENT_STATUSES),
+    payment_intent_id: z.string().nullable(),
+    checkout_url: z.string().describe('The hosted checkout page to send the customer to.'),
+    expires_at: isoTime,
+    created_at: isoTime,
+    updated_at: isoTime,
+    failure_reason: z.string().nullable(),
+    paid_after_cancel: z.boolean().describe('Money moved after the payment was canceled or expired.'),
+    customer_email: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    refund_id: z.string().nullable(),
+  })
+  .meta({ id: 'Payment' });
+export type ApiPayment = z.output<typeof Payment>;
+
+/** One change of a payment, with its cause. */
+export const TimelineEntry = z
+  .object({
+    at: isoTime,
+    kind: z.enum(['created', 'status', 'ignored', 'browser', 'note']),
+    from_status: z.enum(PAYMENT_STATUSES).nullable(),
+    to_status: z.enum(PAYMENT_STATUSES).nullable(),
+    cause: z.string().describe('api, webhook, browser, job:abandon, job:sync, job:expire, job:refund'),
+    cause_id: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'TimelineEntry' });
+export type ApiTimelineEntry = z.output<typeof TimelineEntry>;
+
+export const PaymentWithTimeline = Payment.extend({
+  timeline: z.array(TimelineEntry).optional().describe('With `?expand=timeline`.'),
+}).meta({ id: 'PaymentWithTimeline' });
+
+export const PaymentList = z.object({ data: z.array(Payment) }).meta({ id: 'PaymentList' });
+
+export const PaymentParams = z.object({
+  id: z.string().max(100, 'id is at most 100 characters.').describe('pay_…'),
+});
+
+export const GetPaymentQuery = z.object({
+  expand: z.literal('timeline', { error: 'expand accepts only "timeline".' }).optional(),
+});
+
+export const ListPaymentsQuery = z.object({
+  order_id: z
+    .string({ error: 'order_id must be given once.' })
+    .min(1, 'order_id must not be empty.')
+    .max(200, 'order_id is at most 200 characters.')
+    .optional()
+    .describe('Every payment of this order, newest first.'),
+  limit: z
+    .string({ error: 'limit must be given once.' })
+    .regex(/^\d{1,3}$/, 'limit must be an integer from 1 to 500.')
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, 'limit must be an integer from 1 to 500.')
+        .max(500, 'limit must be an integer from 1 to 500.'),
+    )
+    .optional()
+    .describe('Without order_id: the latest payments, 50 by default.'),
+});
+
+const ERROR_CODES = Object.keys(SERVICE_ERRORS) as [ServiceErrorCode, ...ServiceErrorCode[]];
+
+/** Every error answer: a stable code, a message, the parameter at fault. */
+export const ErrorEnvelope = z
+  .object({
+    error: z
+      .object({
+        code: z.enum(ERROR_CODES),
+        message: z.string(),
+        param: z.string().optional(),
+      })
+      .catchall(z.unknown()),
+  })
+  .meta({ id: 'Error' });
+
+/** The error answers a route may give, by status, all in the envelope. */
+export function errorResponses<const S extends readonly number[]>(
+  ...statuses: S
+): Record<S[number], typeof ErrorEnvelope> {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorEnvelope])) as Record<
+    S[number],
+    typeof ErrorEnvelope
+  >;
+}
