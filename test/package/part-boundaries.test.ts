@@ -76,6 +76,19 @@ describe('pasarela/part-boundaries', () => {
     expect(await problems('src/service/made-up.test.ts', code)).toEqual([]);
   });
 
+  it('runs with the import-cycle rule on every file of src/', async () => {
+    for (const file of ['src/service/app.ts', 'src/sandbox/core.ts', 'src/fintoc/client.ts']) {
+      const config = (await eslint.calculateConfigForFile(join(ROOT, file))) as {
+        rules: Record<string, unknown>;
+      };
+      expect(config.rules['import-x/no-cycle'], file).toEqual([
+        2,
+        expect.objectContaining({ ignoreExternal: true }),
+      ]);
+      expect(config.rules['pasarela/part-boundaries'], file).toEqual([2]);
+    }
+  });
+
   it('has the same map as the table in docs/architecture.md', () => {
     const doc = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
     const table: Record<string, string[]> = {};
