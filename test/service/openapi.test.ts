@@ -40,23 +40,22 @@ describe('/openapi.json', () => {
   });
 
   it('covers every /api route the app serves (the test clock aside), with its responses', () => {
-    const served = h.app
-      .printRoutes({ commonPrefix: false })
-      .split('\n')
-      .map((line) => line.replace(/^[\s│├└─]+/, ''))
-      .filter((line) => line.startsWith('/api/'));
-    expect(served.length).toBeGreaterThan(0);
+    const served = servedRoutes(h.app.printRoutes({ commonPrefix: false })).filter(
+      (route) => route.split(' ')[1]!.startsWith('/api/') && !route.includes('/api/test-clock'),
+    );
+    // The routes the shop's backend calls today; a new /api route is held to the document below.
+    for (const known of [
+      'POST /api/payments',
+      'GET /api/payments',
+      'GET /api/payments/:id',
+      'POST /api/payments/:id/attempts',
+    ]) {
+      expect(served).toContain(known);
+    }
     const documented = new Set(
       operationsOf(doc).map(([method, path]) => `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
-    for (const [method, path] of [
-      ['POST', '/api/payments'],
-      ['GET', '/api/payments'],
-      ['GET', '/api/payments/:id'],
-      ['POST', '/api/payments/:id/attempts'],
-    ]) {
-      expect(documented).toContain(`${method} ${path}`);
-    }
+    expect(served.filter((route) => !documented.has(route))).toEqual([]);
     for (const [, , op] of operationsOf(doc)) {
       expect(Object.keys(op.responses ?? {})).toContain('400');
       expect(Object.keys(op.responses ?? {})).toContain('401');
@@ -116,3 +115,25 @@ describe('the API against its own document (fast-check)', () => {
     );
   }, 180_000);
 });
+
+/**
+ * `METHOD /full/path` for every route in Fastify's route tree (`printRoutes`), HEAD and OPTIONS
+ * aside (Fastify adds them itself). Each level of the tree is four characters deeper and continues
+ * its parent's path.
+ */
+function servedRoutes(tree: string): string[] {
+  const parents: string[] = [];
+  const routes: string[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^([\s│├└─]*)(\S.*?)(?: \(([^)]*)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    const path = (parents[depth - 1] ?? '') + match[2]!;
+    parents[depth] = path;
+    parents.length = depth + 1;
+    for (const method of (match[3] ?? '').split(', ')) {
+      if (method && method !== 'HEAD' && method !== 'OPTIONS') routes.push(`${method} ${path}`);
+    }
+  }
+  return routes;
+}
