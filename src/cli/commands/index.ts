@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { certifyCommand } from './certify.js';
 import { checkCommand } from './check.js';
 import { devCommand } from './dev.js';
 import { migrateCommand } from './migrate.js';
@@ -18,6 +19,7 @@ export const commands: Array<() => Command> = [
   serveCommand,
   migrateCommand,
   devCommand,
+  certifyCommand,
   checkCommand,
   webhooksCommand,
   payoutAccountCommand,
