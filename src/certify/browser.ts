@@ -158,6 +158,8 @@ export interface ContextOptions {
   offline: boolean;
   /** Hosts the page may reach when offline (the shop's, the sandbox's). */
   localHosts: string[];
+  /** Fintoc's hosts (the sandbox's): their responses are not scanned for the shop's secrets. */
+  fintocHosts: string[];
   viewport?: { width: number; height: number };
 }
 
@@ -223,7 +225,10 @@ export async function openJourney(browser: Browser, o: ContextOptions): Promise<
     const seen = `${request.url()} ${headers.authorization ?? ''} ${request.postData() ?? ''}`;
     if (SECRET.test(seen)) sightings.push({ url: request.url().slice(0, 200), where: 'request' });
   });
+  const fintocHosts = new Set(o.fintocHosts);
   context.on('response', (response) => {
+    // Fintoc's (or the sandbox's) own answers hold no shop secret; the shop's pages and APIs might.
+    if (fintocHosts.has(new URL(response.url()).host)) return;
     const type = response.headers()['content-type'] ?? '';
     if (!/json|text|javascript|html|xml/.test(type) || /image\//.test(type)) return;
     pending.push(

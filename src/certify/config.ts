@@ -62,7 +62,11 @@ export const CertifyConfigSchema = z
       .optional(),
     shop: z
       .object({
-        url: httpUrl,
+        url: text().refine(
+          (u) => /^https?:\/\/[^\s]+$/.test(u.replace('{port}', '1')),
+          'must be an http(s) URL',
+        ),
+        port: z.number().int().min(0).max(65535).optional(),
         command: z.union([text(), z.array(text()).min(1).max(50)]).optional(),
         cwd: text().optional(),
         env: z.record(z.string().min(1).max(100), z.string().max(4000)).optional(),
@@ -160,7 +164,14 @@ export interface ResolvedConfig {
   country: Country;
   target: ShopTarget;
   fintoc: FintocTarget | { kind: 'sandbox-start'; port: number; secretKey: string | null };
-  shopProcess: { command: string[]; cwd: string | null; env: Record<string, string>; ready: string } | null;
+  /** A shop certify starts: its command, and the port to give it (`0`: certify picks a free one). */
+  shopProcess: {
+    command: string[];
+    cwd: string | null;
+    env: Record<string, string>;
+    ready: string;
+    port: number | null;
+  } | null;
   abandonAfterMs: number;
   toleranceMs: number | null;
   strict: boolean;
@@ -292,6 +303,11 @@ export function resolveConfig(raw: unknown, env: Record<string, string | undefin
           paid: list(c.verdict.paid),
           notPaid: list(c.verdict.not_paid),
         };
+  if (c.shop.url.includes('{port}') && (c.shop.port === undefined || !c.shop.command)) {
+    throw invalid(
+      'shop.url uses {port}: give shop.port (0 lets certify pick a free one) and the shop.command it is passed to.',
+    );
+  }
   if (verdict.path.includes('{payment_id}') && (start.kind !== 'http' || start.idField === null)) {
     throw invalid("verdict uses {payment_id}: it comes from the start call's answer, so give start.http.id.");
   }
@@ -324,6 +340,7 @@ export function resolveConfig(raw: unknown, env: Record<string, string | undefin
           cwd: c.shop.cwd ?? null,
           env: c.shop.env ?? {},
           ready: c.shop.ready ?? '/',
+          port: c.shop.port ?? null,
         }
       : null,
     abandonAfterMs,

@@ -9,8 +9,10 @@ import type { Frame, Page } from 'playwright-core';
 export type CustomerEnding = 'approve' | 'reject' | 'leave' | 'approve_and_close';
 
 export interface CustomerOutcome {
-  /** The widget refused to open the flow: its error code (`invalid_product`, …) as the frame shows it. */
+  /** The widget showed its error screen: the code (`invalid_product`, `widget_token_spent`, …) it shows. */
   widgetError: string | null;
+  /** The error came at once (the options or the token were refused), not in the middle of the flow. */
+  atStart: boolean;
   /** The screen the flow ended on (`success`, `payment-error`, `tab-closed`, …). */
   finalScreen: string | null;
 }
@@ -48,8 +50,65 @@ async function screen(frame: Frame, screens: readonly string[]): Promise<string>
  */
 export async function payInWidget(page: Page, ending: CustomerEnding): Promise<CustomerOutcome> {
   const frame = await widgetFrame(page);
-  let at = await screen(frame, ['institutions', 'login', 'error']);
-  if (at === 'error') {
+  let atStart = true;
+  /** The error screen can come at any step (e.g. the intent expired under the customer). */
+  class WidgetError extends Error {}
+  const reach = async (screens: readonly string[]): Promise<string> => {
+    const at = await screen(frame, [...screens, 'error']);
+    if (at === 'error') throw new WidgetError();
+    return at;
+  };
+  try {
+    let at = await reach(['institutions', 'login']);
+    atStart = false;
+    if (at === 'institutions') {
+      await frame.locator('[data-testid^="institution-"]').first().click();
+      await reach(['login']);
+    }
+    const password = frame.getByTestId('login-password');
+    if (await password.count()) {
+      await frame.getByTestId('login-username').fill('41614850-3');
+      await password.fill('jonsnow');
+    } else {
+      await frame.getByTestId('login-username').fill('5555555555');
+    }
+    await frame.getByTestId('login-submit').click();
+    await reach(['accounts']);
+    // Accounts whose bank app approves by itself: no second-factor screen to fill.
+    const auto = frame.locator(
+      '[data-testid="account-422159212"], [data-testid="account-012180015555555555"]',
+    );
+    await ((await auto.count()) ? auto.first() : frame.locator('[data-testid^="account-"]').first()).click();
+    await reach(['confirm']);
+    await frame.getByTestId('confirm-continue').click();
+    at = await reach(['authorize', 'mfa']);
+    if (at === 'mfa') {
+      const hint = (await frame.getByTestId('mfa-hint').textContent()) ?? '';
+      const codes = hint.replace(/^.*:/, '').trim().replace(/\.$/, '').split(/\s+/);
+      for (const [i, code] of codes.entries()) await frame.getByTestId(`mfa-code-${i + 1}`).fill(code);
+      await frame.getByTestId('mfa-submit').click();
+      await reach(['authorize']);
+    }
+    switch (ending) {
+      case 'approve':
+        await frame.getByTestId('authorize-approve').click();
+        return {
+          widgetError: null,
+          atStart: false,
+          finalScreen: await reach(['success', 'payment-error', 'processing']),
+        };
+      case 'reject':
+        await frame.getByTestId('authorize-reject').click();
+        return { widgetError: null, atStart: false, finalScreen: await reach(['payment-error']) };
+      case 'leave':
+        await frame.getByTestId('authorize-leave').click();
+        return { widgetError: null, atStart: false, finalScreen: null };
+      case 'approve_and_close':
+        await frame.getByTestId('authorize-approve-and-close').click();
+        return { widgetError: null, atStart: false, finalScreen: await reach(['tab-closed']) };
+    }
+  } catch (err) {
+    if (!(err instanceof WidgetError)) throw err;
     const code =
       (
         await frame
@@ -61,53 +120,7 @@ export async function payInWidget(page: Page, ending: CustomerEnding): Promise<C
       .getByTestId('error-close')
       .click()
       .catch(() => {});
-    return { widgetError: code, finalScreen: 'error' };
-  }
-  if (at === 'institutions') {
-    await frame.locator('[data-testid^="institution-"]').first().click();
-    await screen(frame, ['login']);
-  }
-  const password = frame.getByTestId('login-password');
-  if (await password.count()) {
-    await frame.getByTestId('login-username').fill('41614850-3');
-    await password.fill('jonsnow');
-  } else {
-    await frame.getByTestId('login-username').fill('5555555555');
-  }
-  await frame.getByTestId('login-submit').click();
-  await screen(frame, ['accounts']);
-  // Accounts whose bank app approves by itself: no second-factor screen to fill.
-  const auto = frame.locator('[data-testid="account-422159212"], [data-testid="account-012180015555555555"]');
-  await ((await auto.count()) ? auto.first() : frame.locator('[data-testid^="account-"]').first()).click();
-  await screen(frame, ['confirm']);
-  await frame.getByTestId('confirm-continue').click();
-  at = await screen(frame, ['authorize', 'mfa']);
-  if (at === 'mfa') {
-    const hint = (await frame.getByTestId('mfa-hint').textContent()) ?? '';
-    const codes = hint.replace(/^.*:/, '').trim().replace(/\.$/, '').split(/\s+/);
-    for (const [i, code] of codes.entries()) await frame.getByTestId(`mfa-code-${i + 1}`).fill(code);
-    await frame.getByTestId('mfa-submit').click();
-    await screen(frame, ['authorize']);
-  }
-  switch (ending) {
-    case 'approve': {
-      await frame.getByTestId('authorize-approve').click();
-      const end = await screen(frame, ['success', 'payment-error', 'processing', 'error']);
-      return { widgetError: null, finalScreen: end };
-    }
-    case 'reject': {
-      await frame.getByTestId('authorize-reject').click();
-      const end = await screen(frame, ['payment-error', 'error']);
-      return { widgetError: null, finalScreen: end };
-    }
-    case 'leave':
-      await frame.getByTestId('authorize-leave').click();
-      return { widgetError: null, finalScreen: null };
-    case 'approve_and_close': {
-      await frame.getByTestId('authorize-approve-and-close').click();
-      const end = await screen(frame, ['tab-closed', 'error']);
-      return { widgetError: null, finalScreen: end };
-    }
+    return { widgetError: code, atStart, finalScreen: 'error' };
   }
 }
 

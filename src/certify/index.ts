@@ -9,7 +9,7 @@
  * const { report, screenshots } = await certify({ ...options });
  * writeReport('./certify-report', report, screenshots);
  */
-export { certify, httpTestClocks } from './run.js';
+export { certify, httpTestClocks, browserSlots } from './run.js';
 export type { CertifyOptions, CertifyResult } from './run.js';
 export type { TestClocks } from './context.js';
 export {

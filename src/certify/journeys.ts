@@ -149,6 +149,18 @@ async function customer(ctx: RunContext, o: Opened, ending: CustomerEnding): Pro
     return true;
   }
   o.rec.widgetError = outcome.widgetError;
+  if (!outcome.atStart) {
+    // The payment stopped being payable under the customer (e.g. the shop expired its intent early).
+    for (const s of o.rec.scenarios.filter((x) => x !== 'widget-product')) {
+      ctx.findings.add(
+        s,
+        'browser',
+        `The widget showed an error in the middle of the payment (${outcome.widgetError}): the payment intent stopped being payable while the customer was paying.`,
+        false,
+      );
+    }
+    return false;
+  }
   for (const s of o.rec.scenarios.filter((x) => x !== 'widget-product')) {
     ctx.findings.blocked(
       s,
@@ -496,26 +508,35 @@ export const exitJourney = (chile: boolean): Journey => ({
         'browser',
         exit ? 'The widget called onExit.' : 'The widget did not call onExit.',
       );
-      const retry = await shows(o.jb.page, ctx.target.states.retry, 20_000);
-      ctx.findings.check(
-        events,
-        'browser',
-        retry,
-        `After onExit the page offered to try again (${ctx.target.states.retry}).`,
-        `After the customer left the widget, the page did not offer to try again (${ctx.target.states.retry} never appeared within 20 s).`,
-      );
       const claims = async () =>
         o.jb.page
           .locator(ctx.target.states.success)
           .first()
           .isVisible()
           .catch(() => false);
+      // Whichever the page shows first: the offer to try again, or (wrongly) success.
+      await Promise.race([
+        shows(o.jb.page, ctx.target.states.retry, 20_000),
+        shows(o.jb.page, ctx.target.states.success, 20_000),
+      ]);
       ctx.findings.check(
         events,
         'browser',
         !(await claims()),
         'The page did not claim success after the customer left.',
         'After the customer left the widget (onExit), the page claimed success.',
+      );
+      const retry = await o.jb.page
+        .locator(ctx.target.states.retry)
+        .first()
+        .isVisible()
+        .catch(() => false);
+      ctx.findings.check(
+        events,
+        'browser',
+        retry,
+        `After onExit the page offered to try again (${ctx.target.states.retry}).`,
+        `After the customer left the widget, the page did not offer to try again (${ctx.target.states.retry} never appeared within 20 s).`,
       );
       await screenshot(ctx, o.jb, 'after-exit', 'The page after the customer left the widget', [events]);
       if (!chile) return;

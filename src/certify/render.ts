@@ -182,5 +182,5 @@ export function summaryTable(report: CertifyReport): string {
       `  ${s.id.padEnd(width)}  ${MARK[s.verdict].padEnd(13)} ${s.required ? '' : '(not required) '}${s.reason}`,
     );
   }
-  return `${lines.join('\n')}\n`;
+  return redact(`${lines.join('\n')}\n`);
 }

@@ -43,6 +43,8 @@ export interface CertifyOptions {
   browser?: Browser;
   /** Journeys in the browser at once (default 3). */
   concurrency?: number;
+  /** Or a turn-taker shared by several runs on one browser (see {@link browserSlots}). */
+  slot?: () => Promise<() => void>;
   /** Progress lines (what is being done or waited for). */
   progress?: (line: string) => void;
   /** Recorded in the report. */
@@ -57,7 +59,15 @@ export interface CertifyResult {
   screenshots: Map<string, Buffer>;
 }
 
-function semaphore(n: number): () => Promise<() => void> {
+/**
+ * Turns in the browser: at most `n` journeys at once. Pass the same one to several runs that share
+ * a browser, so together they stay within what the machine can drive.
+ *
+ * @example
+ * const slot = browserSlots(3);
+ * await Promise.all([certify({ ...a, slot }), certify({ ...b, slot })]);
+ */
+export function browserSlots(n: number): () => Promise<() => void> {
   let free = Math.max(1, n);
   const waiting: Array<() => void> = [];
   return () =>
@@ -319,6 +329,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
     widgetUrl: sandboxWidget,
     offline: o.fintoc.kind === 'sandbox' || o.fintoc.widgetUrl !== null,
     localHosts: hosts,
+    fintocHosts: [new URL(side.apiUrl).host],
   };
   const sinceFintocMs = (await side.now()) - 1_000;
   const ctx: RunContext = {
@@ -343,7 +354,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
       screenshots.set(file, image);
       return { file, caption };
     },
-    slot: semaphore(o.concurrency ?? 3),
+    slot: o.slot ?? browserSlots(o.concurrency ?? 3),
   };
   try {
     const journeys = journeysFor(o.country);

@@ -20,15 +20,36 @@ export interface ShopProcessOptions {
   timeoutMs?: number;
 }
 
+/** Signals the shop's whole process group (a command like `npx tsx …` runs the shop in a grandchild). */
+function signal(child: ChildProcess, sig: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, sig);
+  } catch {
+    child.kill(sig);
+  }
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const done = () => {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+  };
+  if (child.exitCode !== null || child.signalCode !== null) {
+    // The command may have exited while a process it started still runs in its group.
+    signal(child, 'SIGTERM');
+    done();
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    const kill = setTimeout(() => signal(child, 'SIGKILL'), 5_000);
     child.once('exit', () => {
       clearTimeout(kill);
+      // Whatever else the command started goes with it.
+      signal(child, 'SIGKILL');
+      done();
       resolve();
     });
-    child.kill('SIGTERM');
+    signal(child, 'SIGTERM');
   });
 }
 
@@ -46,6 +67,8 @@ export async function startShopProcess(o: ShopProcessOptions): Promise<ShopProce
     cwd: o.cwd ?? process.cwd(),
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so stopping it stops what it started (npx → tsx → node).
+    detached: true,
   });
   let output = '';
   const keep = (d: Buffer) => {

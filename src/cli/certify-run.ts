@@ -16,6 +16,7 @@ import {
   httpTestClocks,
   loadConfigFile,
   parseDurationMs,
+  redact,
   resolveConfig,
   startShopProcess,
   summaryTable,
@@ -185,12 +186,25 @@ async function certifyBundled(
   }
 }
 
+async function anyFreePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
 async function certifyShop(
-  config: ResolvedConfig,
+  resolved: ResolvedConfig,
   configDir: string,
   common: Omit<CertifyOptions, 'target' | 'fintoc' | 'country' | 'clocks'>,
   progress: (line: string) => void,
 ): Promise<CertifyResult> {
+  let config = resolved;
   const stops: Array<() => Promise<void>> = [];
   try {
     let fintoc: CertifyOptions['fintoc'];
@@ -214,19 +228,34 @@ async function certifyShop(
           ? { FINTOC_API_URL: fintoc.url, FINTOC_SECRET_KEY: fintoc.secretKey }
           : { FINTOC_API_URL: fintoc.apiUrl, FINTOC_SECRET_KEY: fintoc.secretKey };
       const cwd = p.cwd === null ? configDir : isAbsolute(p.cwd) ? p.cwd : resolve(configDir, p.cwd);
-      progress(`starting the shop: ${p.command.join(' ')}`);
-      const shop: ShopProcess = await startShopProcess({
-        command: p.command,
-        cwd,
-        env: {
-          ...fintocEnv,
-          FINTOC_PUBLIC_KEY: fintocEnv.FINTOC_SECRET_KEY.replace(/^sk_/, 'pk_'),
-          PAYMENT_TIMEOUT: `${Math.round(config.abandonAfterMs / 1000)}s`,
-          ...p.env,
-        },
-        readyUrl: `${config.target.url}${p.ready.startsWith('/') ? '' : '/'}${p.ready}`,
-      });
-      stops.push(() => shop.stop());
+      const template = config.target.url;
+      let shop: ShopProcess | null = null;
+      // shop.port: the port the shop is told to listen on (PORT); 0 picks a free one, tried again
+      // if another process takes it before the shop listens.
+      for (let attempt = 1; !shop; attempt++) {
+        const port = p.port === 0 ? await anyFreePort() : p.port;
+        const url = port === null ? template : template.replace('{port}', String(port));
+        progress(`starting the shop: ${p.command.join(' ')}${port !== null ? ` (PORT=${port})` : ''}`);
+        try {
+          shop = await startShopProcess({
+            command: p.command,
+            cwd,
+            env: {
+              ...fintocEnv,
+              FINTOC_PUBLIC_KEY: fintocEnv.FINTOC_SECRET_KEY.replace(/^sk_/, 'pk_'),
+              PAYMENT_TIMEOUT: `${Math.round(config.abandonAfterMs / 1000)}s`,
+              ...(port !== null ? { PORT: String(port) } : {}),
+              ...p.env,
+            },
+            readyUrl: `${url}${p.ready.startsWith('/') ? '' : '/'}${p.ready}`,
+          });
+          config = { ...config, target: { ...config.target, url } };
+        } catch (err) {
+          if (p.port !== 0 || attempt >= 3 || !/EADDRINUSE/.test(String((err as Error).message))) throw err;
+        }
+      }
+      const started = shop;
+      stops.push(() => started.stop());
     }
     return await certify({ ...common, country: config.country, target: config.target, fintoc, clocks: null });
   } finally {
@@ -286,7 +315,7 @@ export async function runCertifyCommand(flags: CertifyFlags): Promise<number> {
     const out = resolve(flags.out);
     writeReport(out, result.report, result.screenshots);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
+      process.stdout.write(redact(`${JSON.stringify(result.report, null, 2)}\n`));
       process.stderr.write(summaryTable(result.report));
     } else {
       process.stdout.write(summaryTable(result.report));

@@ -1,0 +1,306 @@
+/**
+ * Proving certify is not a rubber stamp: the example shop (official `fintoc` SDK + Express, no
+ * Pasarela service) passes every scenario, and each of its BREAK switches makes exactly the
+ * scenario of the rule it breaks fail, with a one-sentence reason. Also: the same shop certified
+ * in Mexico, and certified with Fintoc's API as the only evidence (the sandbox's control API
+ * switched off behind a proxy that refuses /_sandbox), which is the path a real test-mode run takes.
+ *
+ * One sandbox, one Chromium and one pool of browser turns for all runs, which go side by side with
+ * the shops' timeout shortened to 30 s (rehearsals).
+ */
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BREAKS, startShop, type Break } from '../../examples/shop-express/server.js';
+import {
+  browserSlots,
+  certify,
+  resolveConfig,
+  type CertifyReport,
+  type FintocTarget,
+  type ScenarioId,
+} from '../../src/certify/index.js';
+import { newSecretKey, startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import { launchChromium, skipWithoutChromium } from '../support/chromium.js';
+
+// Long enough that a customer on a busy machine finishes in the widget before the shop's timer.
+const TIMEOUT_MS = 30_000;
+const TOLERANCE_MS = 6_000;
+
+interface Run {
+  name: string;
+  breaks: Break[];
+  country: 'cl' | 'mx';
+  apiOnly?: boolean;
+}
+
+/** What each switch must make fail: required scenarios (exactly these) and hardening ones. */
+const EXPECTED: Record<Break, { failed: ScenarioId[]; hardening?: ScenarioId[]; reason: RegExp }> = {
+  'api-path': {
+    failed: ['api-url'],
+    reason: /called GET \/payment_intents\/pi_… \(404\), which is not under \/v1\//,
+  },
+  'secret-in-browser': { failed: ['api-url'], reason: /A secret key reached the browser/ },
+  'widget-product': { failed: ['widget-product'], reason: /product "movements"; it must be 'payments'/ },
+  'button-restyled': { failed: ['ux-guidelines'], reason: /Fintoc's button is restyled: .*shadow/ },
+  'no-expiry': {
+    failed: ['cl-leave-before-authorizing'],
+    reason: /did not expire the payment intent within 0:30 \+ 0:06/,
+  },
+  'early-expiry': {
+    failed: ['cl-leave-before-authorizing'],
+    reason: /expired the intent 0:2\d.* after it was created, before the 0:30 timeout/,
+  },
+  'webhook-no-verify': {
+    failed: [],
+    hardening: ['webhook-forged-signature', 'webhook-stale-signature'],
+    reason: /accepted a webhook signed with a made-up secret/,
+  },
+  'webhook-500': {
+    failed: ['cl-authorize-and-never-return'],
+    reason: /answered Fintoc's payment_intent\.succeeded webhook with 500/,
+  },
+  'trust-redirect': {
+    failed: ['cl-authorize-and-never-return'],
+    reason: /verdict did not become paid within 30 s of Fintoc's webhook/,
+  },
+  'success-on-exit': { failed: ['browser-events-cl'], reason: /claimed success/ },
+  'duplicate-500': {
+    failed: [],
+    hardening: ['webhook-duplicate'],
+    reason: /second delivery of the same event with 500/,
+  },
+};
+
+/** A proxy in front of the sandbox that refuses its control API, and remembers who asked for it. */
+async function withoutControlApi(
+  target: string,
+): Promise<{ url: string; refused: string[]; close(): Promise<void> }> {
+  const refused: string[] = [];
+  const upstream = new URL(target);
+  const server: Server = createServer((req, res) => {
+    if ((req.url ?? '').startsWith('/_sandbox')) {
+      refused.push(`${req.method} ${req.url}`);
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end(
+          '{"error":{"type":"invalid_request_error","code":"unrecognized_request","message":"no control API here"}}',
+        );
+      return;
+    }
+    const out = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    out.on('error', () => res.writeHead(502).end());
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    refused,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function certifyJson(country: 'cl' | 'mx', shopUrl: string, sandboxUrl: string, key: string): unknown {
+  return {
+    country,
+    amount: country === 'cl' ? 12_990 : 34_900,
+    merchant_name: 'Tienda Ejemplo',
+    sandbox: { url: sandboxUrl, secret_key: key },
+    shop: { url: shopUrl },
+    start: { page: '/checkout/{order_id}' },
+    checkout: {
+      pay_button: '#pay',
+      success: '[data-testid=order-paid]',
+      retry: '[data-testid=retry]',
+      rejected: '[data-testid=order-rejected]',
+    },
+    verdict: {
+      json: '/api/orders/{order_id}',
+      field: 'status',
+      paid: 'paid',
+      not_paid: ['canceled', 'failed'],
+    },
+  };
+}
+
+const failedIds = (r: CertifyReport, required: boolean) =>
+  r.scenarios.filter((s) => s.required === required && s.verdict === 'failed').map((s) => s.id);
+
+describe.skipIf(skipWithoutChromium('certify against the example shop'))(
+  'pasarela certify against the example shop and its broken variants',
+  { timeout: 30_000 },
+  () => {
+    let sb: RunningSandbox;
+    let browser: Browser;
+    let proxy: Awaited<ReturnType<typeof withoutControlApi>>;
+    const closers: Array<() => Promise<void>> = [];
+    const reports = new Map<string, CertifyReport>();
+    const runs: Run[] = [
+      { name: 'good', breaks: [], country: 'cl' },
+      ...BREAKS.map((b) => ({ name: b, breaks: [b], country: 'cl' as const })),
+      { name: 'good-mx', breaks: [], country: 'mx' },
+      { name: 'good-api-only', breaks: [], country: 'cl', apiOnly: true },
+    ];
+
+    beforeAll(async () => {
+      sb = await startSandbox({ port: 0, host: '127.0.0.1' });
+      proxy = await withoutControlApi(sb.url);
+      browser = await launchChromium();
+      const slot = browserSlots(4);
+      await Promise.all(
+        runs.map(async (run) => {
+          const key = newSecretKey('test');
+          const shop = await startShop(
+            {
+              secretKey: key,
+              publicKey: key.replace(/^sk_/, 'pk_'),
+              apiUrl: sb.url,
+              paymentTimeoutMs: TIMEOUT_MS,
+              country: run.country,
+              breaks: run.breaks,
+            },
+            0,
+          );
+          closers.push(shop.close);
+          const config = resolveConfig(certifyJson(run.country, shop.url, sb.url, key));
+          const fintoc: FintocTarget = run.apiOnly
+            ? { kind: 'fintoc', apiUrl: proxy.url, secretKey: key, widgetUrl: `${proxy.url}/v1/` }
+            : (config.fintoc as FintocTarget);
+          const { report } = await certify({
+            target: config.target,
+            fintoc,
+            country: run.country,
+            abandonAfterMs: TIMEOUT_MS,
+            toleranceMs: TOLERANCE_MS,
+            strict: false,
+            browser,
+            slot,
+            pasarelaVersion: 'test',
+          });
+          reports.set(run.name, report);
+        }),
+      );
+      // Every run at once: generous, as the machine is shared (about 1.5 min when quiet).
+    }, 280_000);
+
+    afterAll(async () => {
+      for (const close of closers) await close().catch(() => {});
+      await browser?.close();
+      await proxy?.close();
+      await sb?.close();
+    });
+
+    it('passes the good shop on every scenario, hardening included, as a rehearsal', () => {
+      const r = reports.get('good')!;
+      expect(r.scenarios.filter((s) => s.verdict !== 'passed').map((s) => `${s.id}: ${s.verdict}`)).toEqual([
+        'custom-reports: not_available',
+        'browser-events-mx: skipped',
+      ]);
+      expect(r).toMatchObject({
+        passed: true,
+        rehearsal: true,
+        country: 'cl',
+        flow: 'intent',
+        clocks: 'real',
+      });
+      expect(r.target.kind).toBe('shop');
+      // Every passed scenario stands on checks that held.
+      for (const s of r.scenarios.filter((x) => x.verdict === 'passed')) {
+        expect(
+          s.evidence.some((e) => e.ok === true),
+          s.id,
+        ).toBe(true);
+        expect(
+          s.evidence.some((e) => e.ok === false),
+          s.id,
+        ).toBe(false);
+      }
+      const leave = r.scenarios.find((s) => s.id === 'cl-leave-before-authorizing')!;
+      expect(leave.evidence.map((e) => e.text).join('\n')).toMatch(
+        /POST \/v1\/payment_intents\/pi_\w+\/expire → 201/,
+      );
+      expect(r.scenarios.find((s) => s.id === 'ux-guidelines')!.screenshots.length).toBeGreaterThan(0);
+    });
+
+    it.each(BREAKS.map((b) => [b]))(
+      'fails exactly the rule that BREAK=%s breaks, saying why in one sentence',
+      (b) => {
+        const r = reports.get(b)!;
+        const want = EXPECTED[b];
+        expect(failedIds(r, true)).toEqual(want.failed);
+        expect(r.passed).toBe(want.failed.length === 0);
+        for (const id of want.hardening ?? []) {
+          expect(r.scenarios.find((s) => s.id === id)!.verdict, id).toBe('failed');
+        }
+        const first = r.scenarios.find((s) => s.id === (want.failed[0] ?? want.hardening![0]))!;
+        expect(first.reason).toMatch(want.reason);
+        expect(first.reason).not.toMatch(/\n/);
+        expect(first.reason.length).toBeLessThan(320);
+        // The other required scenarios passed, or could not run because of the one that failed.
+        for (const s of r.scenarios.filter((x) => x.required && !want.failed.includes(x.id))) {
+          if (s.verdict === 'skipped') expect(s.blocked_by, s.id).toBe(want.failed[0]);
+          else expect(s.verdict, `${s.id}: ${s.reason}`).toMatch(/passed|not_available/);
+        }
+      },
+    );
+
+    it('certifies the same shop in Mexico (browser-events-mx; the Chilean scenarios do not apply)', () => {
+      const r = reports.get('good-mx')!;
+      expect(r).toMatchObject({ passed: true, country: 'mx' });
+      const verdict = (id: ScenarioId) => r.scenarios.find((s) => s.id === id)!.verdict;
+      expect(verdict('browser-events-mx')).toBe('passed');
+      expect(verdict('cl-leave-before-authorizing')).toBe('skipped');
+      expect(verdict('ux-guidelines')).toBe('passed');
+    });
+
+    it("with Fintoc's API as the only evidence, certifies the shop without ever calling the control API", () => {
+      const r = reports.get('good-api-only')!;
+      expect(proxy.refused).toEqual([]);
+      expect(r.fintoc.kind).toBe('fintoc');
+      expect(r.passed).toBe(true);
+      const verdict = (id: ScenarioId) => r.scenarios.find((s) => s.id === id)!.verdict;
+      for (const id of [
+        'api-url',
+        'widget-product',
+        'ux-guidelines',
+        'cl-leave-before-authorizing',
+        'cl-authorize-and-never-return',
+        'browser-events-cl',
+      ] as const) {
+        expect(verdict(id), id).toBe('passed');
+      }
+      expect(verdict('webhook-forged-signature')).toBe('passed');
+      for (const id of [
+        'webhook-retry',
+        'webhook-duplicate',
+        'webhook-out-of-order',
+        'webhook-stale-signature',
+        'webhook-lost',
+        'paid-after-cancel',
+      ] as const) {
+        expect(verdict(id), id).toBe('not_available');
+      }
+      const leave = r.scenarios.find((s) => s.id === 'cl-leave-before-authorizing')!;
+      expect(leave.evidence.map((e) => e.text).join('\n')).toMatch(
+        /first seen expired by polling Fintoc's API/,
+      );
+    });
+  },
+);
