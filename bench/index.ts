@@ -20,7 +20,7 @@ export interface BenchResult {
   goal?: string;
 }
 
-const SUITES = ['sandbox', 'service', 'startup', 'reconcile'] as const;
+const SUITES = ['sandbox', 'service', 'startup', 'reconcile', 'certify'] as const;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -1106,7 +1106,7 @@ export const lateJourney: Journey = {
     if (!rec?.intentId) return;
     const intentId = rec.intentId;
     try {
-      // With test clocks the two clocks move in 30 s steps: settle well after the deadline's step.
+      // With test clocks the two clocks move in steps of a minute: settle well after the deadline's step.
       const settleAfter = ctx.timeoutMs + (ctx.clocks ? 180_000 : ctx.toleranceMs);
       await ctx.side.setScenario(intentId, {
         scenario: 'pending_then_succeed',

@@ -86,7 +86,7 @@ h1{font-size:22px;margin:8px 0 12px}h2{font-size:17px;margin:0 0 6px}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;background:#fff;border:1px solid #e3e6ee;border-radius:10px;padding:12px 16px;margin:0 0 16px}
 dt{color:#697386}dd{margin:0;word-break:break-word}
 table{width:100%;border-collapse:collapse;background:#fff;border:1px solid #e3e6ee;border-radius:10px;overflow:hidden;margin:0 0 16px}
-th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #eef0f5;vertical-align:top}th{background:#f6f8fa;font-size:13px;color:#697386}
+th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #eef0f5;vertical-align:top}td code{white-space:nowrap}th{background:#f6f8fa;font-size:13px;color:#697386}
 .v{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:700;white-space:nowrap}
 .v.passed{background:#e7f7ee;color:#0b6b3a}.v.failed{background:#fdecec;color:#a4161a}.v.not_available{background:#eef0f5;color:#3c4257}.v.skipped{background:#f6f8fa;color:#697386}
 section{background:#fff;border:1px solid #e3e6ee;border-radius:10px;padding:14px 16px;margin:0 0 12px}
@@ -103,7 +103,7 @@ figcaption{font-size:12px;color:#697386}
 export function renderHtml(report: CertifyReport, screenshots: Map<string, Buffer>): string {
   const banner = report.rehearsal ? 'rehearsal' : report.passed ? 'passed' : 'failed';
   const row = (s: ScenarioResult) =>
-    `<tr><td><a href="#${s.id}"><code>${esc(s.id)}</code></a></td><td class="hide-sm">${s.required ? 'required' : s.hardening ? 'hardening' : ''}</td>` +
+    `<tr><td><a href="#${s.id}"><code>${esc(s.id)}</code></a></td><td class="hide-sm">${s.required ? 'required' : s.hardening ? 'hardening' : 'not required'}</td>` +
     `<td><span class="v ${s.verdict}">${MARK[s.verdict]}</span></td><td>${esc(s.reason)}</td></tr>`;
   const section = (s: ScenarioResult) => {
     const evidence = s.evidence

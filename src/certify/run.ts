@@ -425,7 +425,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
 
 /**
  * The bundled target's test clocks over HTTP: the sandbox's control API and the service's
- * `/api/test-clock`, moved together in steps of at most 30 s, sandbox first.
+ * `/api/test-clock`, moved together in steps of at most a minute (well inside the 300 s a webhook signature may differ by), sandbox first.
  *
  * @example
  * const clocks = httpTestClocks({ sandboxUrl, secretKey, serviceUrl, apiKey });
@@ -455,7 +455,7 @@ export function httpTestClocks(o: {
     async advance(ms) {
       let left = Math.round(ms);
       while (left > 0) {
-        const step = Math.min(30_000, left);
+        const step = Math.min(60_000, left);
         await move(`${o.sandboxUrl}/_sandbox/clock/advance`, o.secretKey, step);
         await move(`${o.serviceUrl}/api/test-clock/advance`, `Bearer ${o.apiKey}`, step);
         left -= step;

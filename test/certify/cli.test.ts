@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertifyReport } from '../../src/certify/index.js';
+import { judgeCertifyReport } from '../../src/golive/index.js';
 import { skipWithoutChromium } from '../support/chromium.js';
 
 const BIN = 'bin/pasarela.mjs';
@@ -157,6 +158,26 @@ describe.skipIf(skipWithoutChromium('pasarela certify (CLI)'))(
         clocks: 'real',
       });
       expect(stderr).toMatch(/starting the shop: npx tsx server\.ts \(PORT=\d+\)/);
+    });
+
+    it('writes the report pasarela check reads: the bundled one is accepted, the rehearsal and the failure are not', () => {
+      const read = (name: string) =>
+        JSON.parse(readFileSync(join(dir, name, 'report.json'), 'utf8')) as unknown;
+      const now = new Date();
+      expect(judgeCertifyReport(read('bundled'), { country: 'cl', now, maxAgeDays: 30 })).toMatchObject({
+        ok: true,
+      });
+      expect(judgeCertifyReport(read('bundled'), { country: 'mx', now, maxAgeDays: 30 })).toMatchObject({
+        ok: false,
+      });
+      expect(judgeCertifyReport(read('shop'), { country: 'cl', now, maxAgeDays: 30 })).toMatchObject({
+        ok: false,
+        problem: expect.stringMatching(/rehearsal/),
+      });
+      expect(judgeCertifyReport(read('early'), { country: 'cl', now, maxAgeDays: 30 })).toMatchObject({
+        ok: false,
+        problem: expect.stringMatching(/cl-leave-before-authorizing/),
+      });
     });
 
     it('answers bad options and configs with exit 2 and a fix line, and a shop that cannot start with 3', async () => {

@@ -27,7 +27,15 @@ describe('package layout', () => {
       }
     }
     expect(Object.keys(pkg.exports)).toEqual(
-      expect.arrayContaining(['./fintoc', './sandbox', './service', './checkout', './reconcile', './golive']),
+      expect.arrayContaining([
+        './fintoc',
+        './sandbox',
+        './service',
+        './checkout',
+        './reconcile',
+        './golive',
+        './certify',
+      ]),
     );
   });
 
