@@ -10,15 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  ratio?: number;
-  goal?: string;
-}
+import type { BenchResult } from './index.js';
 
 const BIN = fileURLToPath(new URL('../bin/pasarela.mjs', import.meta.url));
 const RUNS = 3;

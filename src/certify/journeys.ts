@@ -63,6 +63,7 @@ async function screenshot(
 interface Opened {
   jb: JourneyBrowser;
   rec: JourneyRecord;
+  finished?: boolean;
 }
 
 /** Opens a context, starts a payment; null (with the failure recorded) when the shop cannot. */
@@ -84,7 +85,7 @@ async function begin(ctx: RunContext, id: string, scenarios: ScenarioId[]): Prom
   try {
     rec.ref = await ctx.shop.start(jb.page, orderId);
   } catch (err) {
-    await finish(ctx, jb);
+    await finish(ctx, { jb, rec });
     if (!(err instanceof StartFailed)) throw err;
     for (const s of scenarios)
       ctx.findings.add(s, 'shop', `Could not start a payment: ${err.message}`, false);
@@ -98,9 +99,12 @@ async function begin(ctx: RunContext, id: string, scenarios: ScenarioId[]): Prom
   return { jb, rec };
 }
 
-async function finish(ctx: RunContext, jb: JourneyBrowser): Promise<void> {
-  ctx.secrets.push(...(await jb.secrets()));
-  await jb.close();
+/** Closes the journey's browser (once), keeping what the secret-key scan saw. */
+async function finish(ctx: RunContext, o: Opened): Promise<void> {
+  if (o.finished) return;
+  o.finished = true;
+  ctx.secrets.push(...(await o.jb.secrets()));
+  await o.jb.close();
 }
 
 /** Clicks Fintoc's button and waits for `Fintoc.create`; false (recorded) when the widget never opens. */
@@ -175,6 +179,39 @@ async function called(o: Opened, kind: 'success' | 'exit', timeoutMs: number): P
   return pollUntil(async () => (await o.jb.capture()).calls.find((c) => c.kind === kind)?.at, { timeoutMs });
 }
 
+/** Visible now? (A page may close itself; then it shows nothing.) */
+async function visible(o: Opened, selector: string): Promise<boolean> {
+  return o.jb.page
+    .locator(selector)
+    .first()
+    .isVisible()
+    .catch(() => false);
+}
+
+/**
+ * A journey in the browser: a turn in the browser, a payment started, `body`, and the browser
+ * closed in the end whatever happens. `body` may give its turn back early (`release`) or close the
+ * browser itself (`finish`), e.g. when it goes on waiting without it.
+ */
+async function inBrowser(
+  ctx: RunContext,
+  id: string,
+  scenarios: ScenarioId[],
+  body: (o: Opened, release: () => void) => Promise<void>,
+): Promise<void> {
+  const release = await ctx.slot();
+  const o = await begin(ctx, id, scenarios);
+  if (!o) return release();
+  try {
+    await body(o, release);
+  } catch (err) {
+    unexpected(ctx, scenarios, id, err);
+  } finally {
+    await finish(ctx, o);
+    release();
+  }
+}
+
 /** The customer pays: UX checks on the checkout, then the page must follow onSuccess. */
 export const payJourney: Journey = {
   id: 'pay',
@@ -182,10 +219,7 @@ export const payJourney: Journey = {
   async run(ctx) {
     const events = EVENTS_ID(ctx);
     const scenarios: ScenarioId[] = [events, 'ux-guidelines', 'widget-product'];
-    const release = await ctx.slot();
-    const o = await begin(ctx, 'pay', scenarios);
-    if (!o) return release();
-    try {
+    await inBrowser(ctx, 'pay', scenarios, async (o) => {
       const input = {
         page: o.jb.page,
         payButton: ctx.target.payButton,
@@ -240,12 +274,7 @@ export const payJourney: Journey = {
         'shop',
         `The shop's verdict after the success: "${verdict.raw}" (${verdict.value}).`,
       );
-    } catch (err) {
-      unexpected(ctx, scenarios, 'pay', err);
-    } finally {
-      await finish(ctx, o.jb);
-      release();
-    }
+    });
   },
 };
 
@@ -256,10 +285,7 @@ export const rejectJourney: Journey = {
   async run(ctx) {
     const events = EVENTS_ID(ctx);
     const scenarios: ScenarioId[] = [events, 'widget-product'];
-    const release = await ctx.slot();
-    const o = await begin(ctx, 'reject', scenarios);
-    if (!o) return release();
-    try {
+    await inBrowser(ctx, 'reject', scenarios, async (o) => {
       if (!(await openWidget(ctx, o)) || !(await customer(ctx, o, 'reject'))) return;
       await closeWidgetScreen(o.jb.page);
       const exit = await called(o, 'exit', 15_000);
@@ -276,11 +302,7 @@ export const rejectJourney: Journey = {
         `After the bank rejected the payment, the page said so (${ctx.target.states.rejected}).`,
         `After the bank rejected the payment, the page did not say so (${ctx.target.states.rejected} never appeared within 20 s).`,
       );
-      const claims = await o.jb.page
-        .locator(ctx.target.states.success)
-        .first()
-        .isVisible()
-        .catch(() => false);
+      const claims = await visible(o, ctx.target.states.success);
       ctx.findings.check(
         events,
         'browser',
@@ -295,12 +317,7 @@ export const rejectJourney: Journey = {
         'shop',
         `The shop's verdict after the rejection: "${verdict.raw}" (${verdict.value}).`,
       );
-    } catch (err) {
-      unexpected(ctx, scenarios, 'reject', err);
-    } finally {
-      await finish(ctx, o.jb);
-      release();
-    }
+    });
   },
 };
 
@@ -496,11 +513,7 @@ export const exitJourney = (chile: boolean): Journey => ({
       'widget-product',
       ...(chile ? ['cl-leave-before-authorizing' as const] : []),
     ];
-    const release = await ctx.slot();
-    const o = await begin(ctx, 'exit', scenarios);
-    if (!o) return release();
-    let released = false;
-    try {
+    await inBrowser(ctx, 'exit', scenarios, async (o, release) => {
       if (!(await openWidget(ctx, o)) || !(await customer(ctx, o, 'leave'))) return;
       const exit = await called(o, 'exit', 15_000);
       ctx.findings.add(
@@ -508,12 +521,7 @@ export const exitJourney = (chile: boolean): Journey => ({
         'browser',
         exit ? 'The widget called onExit.' : 'The widget did not call onExit.',
       );
-      const claims = async () =>
-        o.jb.page
-          .locator(ctx.target.states.success)
-          .first()
-          .isVisible()
-          .catch(() => false);
+      const claims = () => visible(o, ctx.target.states.success);
       // Whichever the page shows first: the offer to try again, or (wrongly) success.
       await Promise.race([
         shows(o.jb.page, ctx.target.states.retry, 20_000),
@@ -526,11 +534,7 @@ export const exitJourney = (chile: boolean): Journey => ({
         'The page did not claim success after the customer left.',
         'After the customer left the widget (onExit), the page claimed success.',
       );
-      const retry = await o.jb.page
-        .locator(ctx.target.states.retry)
-        .first()
-        .isVisible()
-        .catch(() => false);
+      const retry = await visible(o, ctx.target.states.retry);
       ctx.findings.check(
         events,
         'browser',
@@ -541,7 +545,6 @@ export const exitJourney = (chile: boolean): Journey => ({
       await screenshot(ctx, o.jb, 'after-exit', 'The page after the customer left the widget', [events]);
       if (!chile) return;
       release();
-      released = true;
       await abandonment(ctx, o);
       ctx.findings.check(
         events,
@@ -553,12 +556,7 @@ export const exitJourney = (chile: boolean): Journey => ({
       await screenshot(ctx, o.jb, 'after-timeout', 'The page the customer left, after the timeout', [
         'cl-leave-before-authorizing',
       ]);
-    } catch (err) {
-      unexpected(ctx, scenarios, 'exit', err);
-    } finally {
-      await finish(ctx, o.jb);
-      if (!released) release();
-    }
+    });
   },
 });
 
@@ -612,14 +610,9 @@ export const bankAppJourney: Journey = {
   async run(ctx) {
     const s: ScenarioId = 'cl-authorize-and-never-return';
     const scenarios: ScenarioId[] = [s, 'widget-product'];
-    const release = await ctx.slot();
-    const o = await begin(ctx, 'bank-app', scenarios);
-    if (!o) return release();
-    let closed = false;
-    try {
+    await inBrowser(ctx, 'bank-app', scenarios, async (o, release) => {
       if (!(await openWidget(ctx, o)) || !(await customer(ctx, o, 'approve_and_close'))) return;
-      await finish(ctx, o.jb);
-      closed = true;
+      await finish(ctx, o);
       release();
       ctx.findings.add(s, 'browser', 'The tab was closed: from here on no browser is involved.');
       const intentId = o.rec.intentId;
@@ -705,14 +698,7 @@ export const bankAppJourney: Journey = {
         `Without the customer's browser, the shop's verdict became paid ("${verdict.raw}") ${((Date.now() - confirmedAt) / 1000).toFixed(1)} s after the webhook.`,
         `The shop's verdict did not become paid within 30 s of Fintoc's webhook (it says "${verdict.raw}"): confirm payments from the webhook, not from the customer's return.`,
       );
-    } catch (err) {
-      unexpected(ctx, scenarios, 'bank-app', err);
-    } finally {
-      if (!closed) {
-        await finish(ctx, o.jb);
-        release();
-      }
-    }
+    });
   },
 };
 
@@ -741,7 +727,7 @@ async function intentOnly(
     }
     return o.rec;
   } finally {
-    await finish(ctx, o.jb);
+    await finish(ctx, o);
     release();
   }
 }
@@ -749,117 +735,153 @@ async function intentOnly(
 const NEEDS_SANDBOX =
   "Needs the sandbox's control API (delivery faults, scenarios, the endpoint's secret); Fintoc's test mode has none: run certify against the sandbox for it.";
 
+interface Played {
+  rec: JourneyRecord;
+  intentId: string;
+  /** Adds a delivery fault about this payment's intent; every fault is removed when the journey ends. */
+  fault(body: Record<string, unknown>): Promise<string>;
+  /** Removes one of those faults now. */
+  clear(id: string): Promise<void>;
+}
+
+/**
+ * A hardening journey played through the sandbox: the shop's widget is opened for a new payment,
+ * then `play` drives its intent (scenarios, faults scoped to it, simulated customer). Against
+ * Fintoc's test mode its scenarios are not available.
+ */
+async function throughSandbox(
+  ctx: RunContext,
+  id: string,
+  scenarios: ScenarioId[],
+  play: (p: Played) => Promise<void>,
+): Promise<void> {
+  if (!ctx.side.control) {
+    for (const s of scenarios) ctx.findings.notAvailable(s, NEEDS_SANDBOX);
+    return;
+  }
+  const rec = await intentOnly(ctx, id, scenarios);
+  if (!rec?.intentId) return;
+  const intentId = rec.intentId;
+  const faults = new Set<string>();
+  try {
+    await play({
+      rec,
+      intentId,
+      fault: async (body) => {
+        const added = await ctx.side.addFault({ ...body, payment_intent_id: intentId });
+        faults.add(added);
+        return added;
+      },
+      clear: async (fault) => {
+        await ctx.side.removeFault(fault);
+        faults.delete(fault);
+      },
+    });
+  } catch (err) {
+    unexpected(ctx, scenarios, scenarios[0]!, err);
+  } finally {
+    for (const fault of faults) await ctx.side.removeFault(fault).catch(() => {});
+  }
+}
+
 /** Hardening: Fintoc's first attempt fails, the retry must be taken; then the same event comes again. */
 export const retryJourney: Journey = {
   id: 'webhook-retry',
   timed: false,
   async run(ctx) {
-    if (!ctx.side.control) {
-      ctx.findings.notAvailable('webhook-retry', NEEDS_SANDBOX);
-      ctx.findings.notAvailable('webhook-duplicate', NEEDS_SANDBOX);
-      return;
-    }
-    const scenarios: ScenarioId[] = ['webhook-retry', 'webhook-duplicate'];
-    const rec = await intentOnly(ctx, 'retry', scenarios);
-    if (!rec?.intentId) return;
-    const intentId = rec.intentId;
-    let fault: string | null = null;
-    try {
-      fault = await ctx.side.addFault({
-        kind: 'drop',
-        count: 1,
-        payment_intent_id: intentId,
-        event_type: 'payment_intent.succeeded',
-      });
-      await ctx.side.setScenario(intentId, { scenario: 'succeed' });
-      await ctx.side.simulate(intentId, 'run');
-      ctx.findings.add(
-        'webhook-retry',
-        'fintoc',
-        `The customer paid ${intentId}; its first webhook attempt is dropped on the way (a sandbox fault).`,
-      );
-      const d = await firstDelivery(
-        ctx,
-        intentId,
-        'payment_intent.succeeded',
-        30_000 + ctx.deliveryTimeoutMs,
-        (x) => settled(x, 1),
-      );
-      if (!d) {
+    await throughSandbox(
+      ctx,
+      'retry',
+      ['webhook-retry', 'webhook-duplicate'],
+      async ({ rec, intentId, fault, clear }) => {
+        const dropped = await fault({ kind: 'drop', count: 1, event_type: 'payment_intent.succeeded' });
+        await ctx.side.setScenario(intentId, { scenario: 'succeed' });
+        await ctx.side.simulate(intentId, 'run');
+        ctx.findings.add(
+          'webhook-retry',
+          'fintoc',
+          `The customer paid ${intentId}; its first webhook attempt is dropped on the way (a sandbox fault).`,
+        );
+        const d = await firstDelivery(
+          ctx,
+          intentId,
+          'payment_intent.succeeded',
+          30_000 + ctx.deliveryTimeoutMs,
+          (x) => settled(x, 1),
+        );
+        if (!d) {
+          ctx.findings.add(
+            'webhook-retry',
+            'webhook',
+            'The retry of the dropped delivery never reached the shop within 40 s.',
+            false,
+          );
+          return;
+        }
         ctx.findings.add(
           'webhook-retry',
           'webhook',
-          'The retry of the dropped delivery never reached the shop within 40 s.',
-          false,
+          `Attempt 1: ${attemptText(d, 0)}; attempt 2 (${d.attempts[1]!.at}): ${attemptText(d, 1)}.`,
         );
-        return;
-      }
-      ctx.findings.add(
-        'webhook-retry',
-        'webhook',
-        `Attempt 1: ${attemptText(d, 0)}; attempt 2 (${d.attempts[1]!.at}): ${attemptText(d, 1)}.`,
-      );
-      ctx.findings.check(
-        'webhook-retry',
-        'webhook',
-        twoxx(d, 1),
-        `The shop answered the retry ${d.attempts[1]!.status_code}.`,
-        `The shop answered Fintoc's retry with ${attemptText(d, 1)}: it must take a retried delivery like the first.`,
-      );
-      const paid = await waitVerdict(ctx, rec.ref!, 'paid', 20_000);
-      ctx.findings.check(
-        'webhook-retry',
-        'shop',
-        paid.matched,
-        `After the retry the shop's verdict is paid ("${paid.raw}").`,
-        `After Fintoc's retry was delivered, the shop's verdict stayed "${paid.raw}" instead of paid.`,
-      );
-      await ctx.side.removeFault(fault);
-      fault = null;
-      // The same event once more, as Fintoc does when an answer is lost.
-      const again = await ctx.side.resend(d.id);
-      const dup = await pollUntil(
-        async () => {
-          const found = (await ctx.side.deliveries(intentId)).find((x) => x.id === again.id && settled(x, 0));
-          return found;
-        },
-        { timeoutMs: 15_000 + ctx.deliveryTimeoutMs },
-      );
-      if (!dup) {
+        ctx.findings.check(
+          'webhook-retry',
+          'webhook',
+          twoxx(d, 1),
+          `The shop answered the retry ${d.attempts[1]!.status_code}.`,
+          `The shop answered Fintoc's retry with ${attemptText(d, 1)}: it must take a retried delivery like the first.`,
+        );
+        const paid = await waitVerdict(ctx, rec.ref!, 'paid', 20_000);
+        ctx.findings.check(
+          'webhook-retry',
+          'shop',
+          paid.matched,
+          `After the retry the shop's verdict is paid ("${paid.raw}").`,
+          `After Fintoc's retry was delivered, the shop's verdict stayed "${paid.raw}" instead of paid.`,
+        );
+        await clear(dropped);
+        // The same event once more, as Fintoc does when an answer is lost.
+        const again = await ctx.side.resend(d.id);
+        const dup = await pollUntil(
+          async () => {
+            const found = (await ctx.side.deliveries(intentId)).find(
+              (x) => x.id === again.id && settled(x, 0),
+            );
+            return found;
+          },
+          { timeoutMs: 15_000 + ctx.deliveryTimeoutMs },
+        );
+        if (!dup) {
+          ctx.findings.add(
+            'webhook-duplicate',
+            'webhook',
+            'The duplicate delivery was never attempted.',
+            false,
+          );
+          return;
+        }
         ctx.findings.add(
           'webhook-duplicate',
           'webhook',
-          'The duplicate delivery was never attempted.',
-          false,
+          `Event ${d.event_id} delivered twice: first ${attemptText(d, 1)}, again ${attemptText(dup, 0)}.`,
         );
-        return;
-      }
-      ctx.findings.add(
-        'webhook-duplicate',
-        'webhook',
-        `Event ${d.event_id} delivered twice: first ${attemptText(d, 1)}, again ${attemptText(dup, 0)}.`,
-      );
-      ctx.findings.check(
-        'webhook-duplicate',
-        'webhook',
-        twoxx(dup, 0),
-        `The shop answered the duplicate ${dup.attempts[0]!.status_code}.`,
-        `The shop answered the second delivery of the same event with ${attemptText(dup, 0)}: a duplicate must be acknowledged (2xx) and ignored.`,
-      );
-      const readings = await verdictsOver(ctx, rec.ref!, 2_000);
-      const stayed = readings.every((r) => r.value === 'paid');
-      ctx.findings.check(
-        'webhook-duplicate',
-        'shop',
-        stayed && paid.matched,
-        `The verdict stayed paid across the duplicate (${readings.length} readings).`,
-        `After the duplicate the shop's verdict changed to "${readings.find((r) => r.value !== 'paid')?.raw ?? ''}".`,
-      );
-    } catch (err) {
-      unexpected(ctx, scenarios, 'webhook-retry', err);
-    } finally {
-      if (fault) await ctx.side.removeFault(fault).catch(() => {});
-    }
+        ctx.findings.check(
+          'webhook-duplicate',
+          'webhook',
+          twoxx(dup, 0),
+          `The shop answered the duplicate ${dup.attempts[0]!.status_code}.`,
+          `The shop answered the second delivery of the same event with ${attemptText(dup, 0)}: a duplicate must be acknowledged (2xx) and ignored.`,
+        );
+        const readings = await verdictsOver(ctx, rec.ref!, 2_000);
+        const stayed = readings.every((r) => r.value === 'paid');
+        ctx.findings.check(
+          'webhook-duplicate',
+          'shop',
+          stayed && paid.matched,
+          `The verdict stayed paid across the duplicate (${readings.length} readings).`,
+          `After the duplicate the shop's verdict changed to "${readings.find((r) => r.value !== 'paid')?.raw ?? ''}".`,
+        );
+      },
+    );
   },
 };
 
@@ -869,14 +891,9 @@ export const outOfOrderJourney: Journey = {
   timed: false,
   async run(ctx) {
     const s: ScenarioId = 'webhook-out-of-order';
-    if (!ctx.side.control) return ctx.findings.notAvailable(s, NEEDS_SANDBOX);
-    const rec = await intentOnly(ctx, 'order', [s]);
-    if (!rec?.intentId) return;
-    const intentId = rec.intentId;
-    let fault: string | null = null;
-    try {
+    await throughSandbox(ctx, 'order', [s], async ({ rec, intentId, fault }) => {
       await ctx.side.setScenario(intentId, { scenario: 'pending_then_succeed', pending_for: '1s' });
-      fault = await ctx.side.addFault({ kind: 'reorder', window: '4s', payment_intent_id: intentId });
+      await fault({ kind: 'reorder', window: '4s' });
       await ctx.side.simulate(intentId, 'run');
       ctx.findings.add(
         s,
@@ -918,11 +935,7 @@ export const outOfOrderJourney: Journey = {
         `The verdict stayed paid after the older pending event came last (${readings.length} readings).`,
         `After an older payment_intent.pending arrived after payment_intent.succeeded, the shop's verdict is "${last?.raw ?? ''}" instead of paid: branch on the intent's final status, never move back.`,
       );
-    } catch (err) {
-      unexpected(ctx, [s], 'webhook-out-of-order', err);
-    } finally {
-      if (fault) await ctx.side.removeFault(fault).catch(() => {});
-    }
+    });
   },
 };
 
@@ -1024,13 +1037,8 @@ export const lostJourney: Journey = {
   timed: true,
   async run(ctx) {
     const s: ScenarioId = 'webhook-lost';
-    if (!ctx.side.control) return ctx.findings.notAvailable(s, NEEDS_SANDBOX);
-    const rec = await intentOnly(ctx, 'lost', [s]);
-    if (!rec?.intentId) return;
-    const intentId = rec.intentId;
-    let fault: string | null = null;
-    try {
-      fault = await ctx.side.addFault({ kind: 'stop', payment_intent_id: intentId });
+    await throughSandbox(ctx, 'lost', [s], async ({ rec, intentId, fault, clear }) => {
+      const withheld = await fault({ kind: 'stop' });
       await ctx.side.setScenario(intentId, { scenario: 'succeed' });
       await ctx.side.simulate(intentId, 'run');
       const intent = (await ctx.side.intent(intentId)) as IntentView;
@@ -1070,8 +1078,7 @@ export const lostJourney: Journey = {
         )
       )
         return;
-      await ctx.side.removeFault(fault);
-      fault = null;
+      await clear(withheld);
       const d = await firstDelivery(
         ctx,
         intentId,
@@ -1087,11 +1094,7 @@ export const lostJourney: Journey = {
           `The late webhook of a payment the shop already knew was answered ${attemptText(d, 0)}: acknowledge it (2xx).`,
         );
       }
-    } catch (err) {
-      unexpected(ctx, [s], 'webhook-lost', err);
-    } finally {
-      if (fault) await ctx.side.removeFault(fault).catch(() => {});
-    }
+    });
   },
 };
 
@@ -1101,11 +1104,7 @@ export const lateJourney: Journey = {
   timed: true,
   async run(ctx) {
     const s: ScenarioId = 'paid-after-cancel';
-    if (!ctx.side.control) return ctx.findings.notAvailable(s, NEEDS_SANDBOX);
-    const rec = await intentOnly(ctx, 'late', [s]);
-    if (!rec?.intentId) return;
-    const intentId = rec.intentId;
-    try {
+    await throughSandbox(ctx, 'late', [s], async ({ rec, intentId }) => {
       // With test clocks the two clocks move in steps of a minute: settle well after the deadline's step.
       const settleAfter = ctx.timeoutMs + (ctx.clocks ? 180_000 : ctx.toleranceMs);
       await ctx.side.setScenario(intentId, {
@@ -1170,9 +1169,7 @@ export const lateJourney: Journey = {
         `When the late success came, the shop's verdict became paid ("${verdict.raw}").`,
         `The payment succeeded at Fintoc after the shop canceled it, but the shop's verdict stayed "${verdict.raw}": money moved, so it must end paid (then fulfil or refund).`,
       );
-    } catch (err) {
-      unexpected(ctx, [s], 'paid-after-cancel', err);
-    }
+    });
   },
 };
 

@@ -27,6 +27,7 @@ import {
   type ShopProcess,
 } from '../certify/index.js';
 import type { CertifyFlags } from './commands/certify.js';
+import { freePort } from './ports.js';
 
 const SHOP_FLAGS: Array<keyof CertifyFlags> = [
   'shopUrl',
@@ -186,18 +187,6 @@ async function certifyBundled(
   }
 }
 
-async function anyFreePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 async function certifyShop(
   resolved: ResolvedConfig,
   configDir: string,
@@ -233,7 +222,7 @@ async function certifyShop(
       // shop.port: the port the shop is told to listen on (PORT); 0 picks a free one, tried again
       // if another process takes it before the shop listens.
       for (let attempt = 1; !shop; attempt++) {
-        const port = p.port === 0 ? await anyFreePort() : p.port;
+        const port = p.port === 0 ? await freePort() : p.port;
         const url = port === null ? template : template.replace('{port}', String(port));
         progress(`starting the shop: ${p.command.join(' ')}${port !== null ? ` (PORT=${port})` : ''}`);
         try {

@@ -5,8 +5,8 @@
  * Loaded lazily by those commands (it imports the sandbox and the service).
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
+import { freePort } from './ports.js';
 import { createFintocClient, PAYMENT_INTENT_EVENT_TYPES } from '../fintoc/index.js';
 import { newSecretKey, startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import {
@@ -60,18 +60,6 @@ export class LocalStackConfigError extends Error {
     super(lines.join('; '));
     this.name = 'LocalStackConfigError';
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A fresh test key, API key and merchant secret, for a stack that keeps nothing. */

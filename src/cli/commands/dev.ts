@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { freePort } from '../ports.js';
 
 /** What `pasarela dev` keeps between runs, in `<data dir>/dev.json`: keys stay the same, data stays. */
 interface DevState {
@@ -91,7 +92,7 @@ export function devCommand(): Command {
       }
       // The service's own URL goes into the sandbox's webhook endpoint, the demo shop's notification
       // URL and checkout links before it listens: "any free port" is resolved to one first.
-      const servicePort = port === 0 ? await anyFreePort() : port;
+      const servicePort = port === 0 ? await freePort() : port;
       const statePath = join(dataDir, 'dev.json');
       let state: DevState;
       let keysNote: string | null = null;
@@ -229,16 +230,4 @@ export function devCommand(): Command {
         process.once('SIGTERM', stop);
       });
     });
-}
-
-async function anyFreePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
