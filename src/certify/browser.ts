@@ -189,7 +189,8 @@ export async function openJourney(browser: Browser, o: ContextOptions): Promise<
     deviceScaleFactor: 1,
     locale: 'es-CL',
   });
-  context.setDefaultTimeout(20_000);
+  // Generous: these bound only steps that should happen (a page loading on a busy machine).
+  context.setDefaultTimeout(60_000);
   await context.addInitScript(CAPTURE_SCRIPT);
   if (o.widgetUrl) {
     const target = o.widgetUrl;

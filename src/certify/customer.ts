@@ -17,7 +17,8 @@ export interface CustomerOutcome {
   finalScreen: string | null;
 }
 
-const STEP_MS = 20_000;
+/** How long one screen of the widget may take to come: generous, a busy machine is not the shop's fault. */
+const STEP_MS = 60_000;
 
 async function widgetFrame(page: Page): Promise<Frame> {
   const iframe = page.locator('iframe[data-fintoc-widget]').last();

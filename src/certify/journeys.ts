@@ -112,7 +112,7 @@ async function openWidget(ctx: RunContext, o: Opened): Promise<boolean> {
   const { jb, rec } = o;
   const blockedScenarios = rec.scenarios.filter((s) => s !== 'widget-product');
   try {
-    await jb.page.locator(ctx.target.payButton).first().click({ timeout: 20_000 });
+    await jb.page.locator(ctx.target.payButton).first().click({ timeout: 60_000 });
   } catch {
     for (const s of rec.scenarios) {
       ctx.findings.add(
@@ -124,7 +124,7 @@ async function openWidget(ctx: RunContext, o: Opened): Promise<boolean> {
     }
     return false;
   }
-  const create = await pollUntil(async () => (await jb.capture()).creates[0], { timeoutMs: 20_000 });
+  const create = await pollUntil(async () => (await jb.capture()).creates[0], { timeoutMs: 60_000 });
   if (!create) {
     rec.widgetError = 'not_opened';
     for (const s of blockedScenarios) {
@@ -247,7 +247,7 @@ export const payJourney: Journey = {
       await screenshot(ctx, o.jb, 'widget-success', "Fintoc's widget after the customer authorized", [
         events,
       ]);
-      const success = await called(o, 'success', 20_000);
+      const success = await called(o, 'success', 60_000);
       if (
         !ctx.findings.check(
           events,
@@ -268,7 +268,7 @@ export const payJourney: Journey = {
         `After the widget's onSuccess the page never showed its success state (${ctx.target.states.success}) within 30 s.`,
       );
       await screenshot(ctx, o.jb, 'after-success', 'The page after the widget succeeded', [events]);
-      const verdict = await waitVerdict(ctx, o.rec.ref!, 'paid', 20_000);
+      const verdict = await waitVerdict(ctx, o.rec.ref!, 'paid', 30_000);
       ctx.findings.add(
         events,
         'shop',
@@ -294,13 +294,13 @@ export const rejectJourney: Journey = {
         'browser',
         exit ? 'The widget reported payment_error, then onExit.' : 'The widget reported payment_error.',
       );
-      const said = await shows(o.jb.page, ctx.target.states.rejected, 20_000);
+      const said = await shows(o.jb.page, ctx.target.states.rejected, 30_000);
       ctx.findings.check(
         events,
         'browser',
         said,
         `After the bank rejected the payment, the page said so (${ctx.target.states.rejected}).`,
-        `After the bank rejected the payment, the page did not say so (${ctx.target.states.rejected} never appeared within 20 s).`,
+        `After the bank rejected the payment, the page did not say so (${ctx.target.states.rejected} never appeared within 30 s).`,
       );
       const claims = await visible(o, ctx.target.states.success);
       ctx.findings.check(
@@ -524,8 +524,8 @@ export const exitJourney = (chile: boolean): Journey => ({
       const claims = () => visible(o, ctx.target.states.success);
       // Whichever the page shows first: the offer to try again, or (wrongly) success.
       await Promise.race([
-        shows(o.jb.page, ctx.target.states.retry, 20_000),
-        shows(o.jb.page, ctx.target.states.success, 20_000),
+        shows(o.jb.page, ctx.target.states.retry, 30_000),
+        shows(o.jb.page, ctx.target.states.success, 30_000),
       ]);
       ctx.findings.check(
         events,
@@ -540,7 +540,7 @@ export const exitJourney = (chile: boolean): Journey => ({
         'browser',
         retry,
         `After onExit the page offered to try again (${ctx.target.states.retry}).`,
-        `After the customer left the widget, the page did not offer to try again (${ctx.target.states.retry} never appeared within 20 s).`,
+        `After the customer left the widget, the page did not offer to try again (${ctx.target.states.retry} never appeared within 30 s).`,
       );
       await screenshot(ctx, o.jb, 'after-exit', 'The page after the customer left the widget', [events]);
       if (!chile) return;
@@ -830,7 +830,7 @@ export const retryJourney: Journey = {
           `The shop answered the retry ${d.attempts[1]!.status_code}.`,
           `The shop answered Fintoc's retry with ${attemptText(d, 1)}: it must take a retried delivery like the first.`,
         );
-        const paid = await waitVerdict(ctx, rec.ref!, 'paid', 20_000);
+        const paid = await waitVerdict(ctx, rec.ref!, 'paid', 30_000);
         ctx.findings.check(
           'webhook-retry',
           'shop',
@@ -1161,7 +1161,7 @@ export const lateJourney: Journey = {
         );
         return;
       }
-      const verdict = await waitVerdict(ctx, rec.ref!, 'paid', 20_000);
+      const verdict = await waitVerdict(ctx, rec.ref!, 'paid', 30_000);
       ctx.findings.check(
         s,
         'shop',

@@ -55,8 +55,8 @@ describe.skipIf(skipWithoutChromium('pasarela certify (CLI)'))(
 
     beforeAll(async () => {
       const [bundled, early, shop] = await Promise.all([
-        certify(['--json', '--out', join(dir, 'bundled')]),
-        certify(['--json', '--out', join(dir, 'early')], { PAYMENT_TIMEOUT: '2m' }),
+        certify(['--json', '--concurrency', '2', '--out', join(dir, 'bundled')]),
+        certify(['--json', '--concurrency', '2', '--out', join(dir, 'early')], { PAYMENT_TIMEOUT: '2m' }),
         certify([
           '--config',
           'examples/shop-express/certify.json',
