@@ -62,6 +62,8 @@ describe.skipIf(skipWithoutChromium('pasarela certify (CLI)'))(
           'examples/shop-express/certify.json',
           '--abandon-after',
           '30s',
+          '--concurrency',
+          '2',
           '--out',
           join(dir, 'shop'),
         ]),
