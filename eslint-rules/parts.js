@@ -14,7 +14,7 @@ export const PART_IMPORTS = {
   fintoc: [],
   checkout: [],
   sandbox: ['fintoc'],
-  service: ['fintoc', 'checkout'],
+  service: ['fintoc', 'checkout', 'reconcile'],
   golive: ['fintoc', 'service'],
   certify: ['fintoc'],
   reconcile: ['fintoc'],

@@ -35,6 +35,7 @@ import dashboardRoutes from './routes/dashboard/index.js';
 import demoRoutes from './routes/demo/index.js';
 import healthRoutes from './routes/health/index.js';
 import payRoutes from './routes/pay/index.js';
+import reportRoutes from './routes/reports/index.js';
 import testClockRoutes from './routes/test-clock/index.js';
 import webhookRoutes from './routes/webhooks/index.js';
 import { TestClock } from './test-clock.js';
@@ -124,6 +125,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // Routes.
   await app.register(healthRoutes);
   await app.register(apiRoutes);
+  await app.register(reportRoutes);
   await app.register(webhookRoutes);
   await app.register(testClockRoutes);
   await app.register(payRoutes);
@@ -131,10 +133,17 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   if (options.demo) await app.register(demoRoutes);
 
   app.addHook('onClose', async () => {
+    await app.reportWatcher.stop();
     await app.jobs.stop();
     await database.close();
   });
-  if (options.workers ?? true) app.addHook('onReady', async () => app.jobs.start());
+  if (options.workers ?? true) {
+    app.addHook('onReady', async () => {
+      await app.reconciliation.scheduleDailyPayouts();
+      app.jobs.start();
+      app.reportWatcher.start();
+    });
+  }
   return app;
 }
 

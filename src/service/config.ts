@@ -43,6 +43,10 @@ export interface ServiceConfig {
   /** The shop's own site, the checkout's "back to the shop" when a payment has no `metadata.return_url`. */
   shopUrl: string | null;
   amountLimits: Record<Currency, AmountLimits>;
+  /** Fintoc's report files: a folder watched for them and a maildir whose mails carry them (null: none). */
+  reports: { dir: string | null; maildir: string | null };
+  /** How often the Payouts API is read (`PASARELA_PAYOUTS_SYNC`); null: never. */
+  payoutsSyncMs: number | null;
 }
 
 /** What pages and browsers may see: never a secret. */
@@ -105,6 +109,9 @@ export const CONFIG_VARIABLES = [
   'HOST',
   'PASARELA_TRUST_PROXY',
   'LOG_LEVEL',
+  'PASARELA_REPORTS_DIR',
+  'PASARELA_REPORTS_MAILDIR',
+  'PASARELA_PAYOUTS_SYNC',
 ] as const;
 
 /**
@@ -290,6 +297,14 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     }
   }
 
+  const payoutsSyncText = (get('PASARELA_PAYOUTS_SYNC') ?? '24h').toLowerCase();
+  const payoutsSyncMs = payoutsSyncText === 'off' ? null : parseDuration(payoutsSyncText);
+  if (payoutsSyncText !== 'off' && (payoutsSyncMs === null || payoutsSyncMs < 60_000)) {
+    errors.push(
+      `PASARELA_PAYOUTS_SYNC: "${payoutsSyncText}" is not a duration of at least 1m; write it like 24h, or off.`,
+    );
+  }
+
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -313,6 +328,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       shopName: get('PASARELA_SHOP_NAME') ?? 'Pasarela shop',
       shopUrl,
       amountLimits,
+      reports: { dir: get('PASARELA_REPORTS_DIR') ?? null, maildir: get('PASARELA_REPORTS_MAILDIR') ?? null },
+      payoutsSyncMs: payoutsSyncMs !== null && payoutsSyncMs >= 60_000 ? payoutsSyncMs : null,
     },
   };
 }

@@ -82,6 +82,19 @@ export const SERVICE_ERRORS = {
     status: 403,
     fix: 'The test clock (/api/test-clock) works only in test mode; this service holds a live key (sk_live_…).',
   },
+  invalid_report: {
+    status: 422,
+    fix: 'The file is not a readable Fintoc report: `report_error` says why and `line`/`column` where (docs/reconciliation.md, Errors); send the file exactly as Fintoc sent it. Nothing of it was stored.',
+  },
+  unsupported_report_type: {
+    status: 415,
+    fix: 'Send the report file itself as the body, with Content-Type: text/csv (curl --data-binary @file.csv), not a form or JSON.',
+  },
+  report_not_found: { status: 404, fix: 'Check the report id (rep_…): GET /api/reports lists them.' },
+  payout_not_found: {
+    status: 404,
+    fix: 'Check the payout id (po_…): GET /api/payouts lists the payouts received, from report files or the Payouts API.',
+  },
   internal_error: { status: 500, fix: 'A bug or an unavailable database; see the service log (request id).' },
   database_unavailable: {
     status: 503,

@@ -1,4 +1,4 @@
-import type { PaymentIntent } from '../fintoc/index.js';
+import type { PaymentIntent, Payout, PayoutListParams, Refund } from '../fintoc/index.js';
 
 /**
  * The part of the Fintoc client the service uses. `createFintocClient` from `src/fintoc` is one;
@@ -23,6 +23,20 @@ export interface FintocPort {
       params: { resource_type: 'payment_intent'; resource_id: string; amount?: number },
       options: { idempotencyKey: string },
     ): Promise<{ id: string; status: string }>;
+  };
+  /** The Payouts API (read daily for reconciliation); optional so a narrow fake may leave it out. */
+  payouts?: {
+    list(params?: PayoutListParams): AsyncIterable<Payout>;
+    resources(
+      id: string,
+      type: 'payment_intent',
+      params?: { per_page?: number },
+    ): AsyncIterable<PaymentIntent>;
+    resources(
+      id: string,
+      type: 'refund' | 'refund_adjustment',
+      params?: { per_page?: number },
+    ): AsyncIterable<Refund>;
   };
 }
 

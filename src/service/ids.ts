@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** The service's own ids: `pay_…` payments, `att_…` attempts, `msg_…` notifications. */
-export type ServiceIdPrefix = 'pay' | 'att' | 'msg';
+/** The service's own ids: `pay_…` payments, `att_…` attempts, `msg_…` notifications, `rep_…` report files. */
+export type ServiceIdPrefix = 'pay' | 'att' | 'msg' | 'rep';
 
 /**
  * A new unguessable id (22 base62 characters, about 131 bits).

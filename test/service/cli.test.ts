@@ -259,6 +259,7 @@ describe('pasarela serve and migrate', () => {
       '0003_current_attempt',
       '0004_merchant_endpoint_state',
       '0005_rate_limits',
+      '0006_reconciliation',
     ]);
     expect(JSON.parse(run().stdout).applied).toEqual([]);
   }, 150_000);

@@ -56,6 +56,9 @@ describe('/openapi.json', () => {
       operationsOf(doc).map(([method, path]) => `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     expect(served.filter((route) => !documented.has(route))).toEqual([]);
+    // A report is uploaded as the file itself.
+    const upload = doc.paths['/api/reports']?.post;
+    expect(Object.keys(upload?.requestBody?.content ?? {})).toEqual(['text/csv']);
     for (const [, , op] of operationsOf(doc)) {
       expect(Object.keys(op.responses ?? {})).toContain('400');
       expect(Object.keys(op.responses ?? {})).toContain('401');

@@ -71,6 +71,7 @@ for (const store of STORES) {
           '0003_current_attempt',
           '0004_merchant_endpoint_state',
           '0005_rate_limits',
+          '0006_reconciliation',
         ]);
         expect(await repo.countJobs(old.db)).toEqual({});
         const claimed = await repo.claimInbox(old.db, { now: at(1), leaseMs: 1000, limit: 5, worker: 'w' });

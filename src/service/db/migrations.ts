@@ -157,6 +157,83 @@ export const MIGRATIONS: Record<string, Migration> = {
       await sql`CREATE INDEX rate_limits_window_start ON rate_limits (window_start)`.execute(db);
     },
   },
+  '0006_reconciliation': {
+    async up(db: Kysely<unknown>) {
+      // Fintoc's report files as received (upload, watched folder, maildir): one row per distinct
+      // file (its SHA-256), with its exact bytes, and its lines; the same file twice is stored once.
+      await sql`
+        CREATE TABLE report_files (
+          id text PRIMARY KEY,
+          sha256 text NOT NULL UNIQUE,
+          filename text,
+          kind text,
+          report_date text,
+          org text,
+          bytes integer NOT NULL,
+          line_count integer NOT NULL,
+          columns jsonb NOT NULL,
+          extra_columns jsonb NOT NULL,
+          source text NOT NULL,
+          content bytea NOT NULL,
+          received_at timestamptz NOT NULL
+        )`.execute(db);
+      await sql`CREATE INDEX report_files_received ON report_files (received_at DESC)`.execute(db);
+      await sql`
+        CREATE TABLE report_lines (
+          report_id text NOT NULL REFERENCES report_files (id),
+          line integer NOT NULL,
+          txn_id text NOT NULL,
+          type text NOT NULL,
+          payment_intent_id text,
+          amount bigint NOT NULL,
+          fee bigint NOT NULL,
+          net bigint NOT NULL,
+          currency text,
+          status text,
+          created_at text NOT NULL,
+          transaction_at text,
+          payout_id text,
+          extra jsonb NOT NULL DEFAULT '{}'::jsonb,
+          PRIMARY KEY (report_id, line)
+        )`.execute(db);
+      await sql`CREATE INDEX report_lines_payout ON report_lines (payout_id)`.execute(db);
+      await sql`CREATE INDEX report_lines_intent ON report_lines (payment_intent_id)`.execute(db);
+      // Payouts read from Fintoc's Payouts API, and what each one settles.
+      await sql`
+        CREATE TABLE payouts (
+          id text PRIMARY KEY,
+          amount bigint NOT NULL,
+          currency text NOT NULL,
+          status text NOT NULL,
+          created_at timestamptz NOT NULL,
+          succeeded_at timestamptz,
+          body jsonb NOT NULL,
+          fetched_at timestamptz NOT NULL
+        )`.execute(db);
+      await sql`CREATE INDEX payouts_created ON payouts (created_at DESC)`.execute(db);
+      await sql`
+        CREATE TABLE payout_resources (
+          payout_id text NOT NULL REFERENCES payouts (id),
+          resource_type text NOT NULL,
+          id text NOT NULL,
+          amount bigint NOT NULL,
+          currency text,
+          created_at text,
+          resource_id text,
+          PRIMARY KEY (payout_id, resource_type, id)
+        )`.execute(db);
+      // Differences the shop was already notified of (reconciliation.mismatch), by a stable key.
+      await sql`
+        CREATE TABLE reconciliation_notices (
+          key text PRIMARY KEY,
+          kind text NOT NULL,
+          notification_id text NOT NULL,
+          created_at timestamptz NOT NULL
+        )`.execute(db);
+      // A notification about reconciliation belongs to no single payment.
+      await sql`ALTER TABLE notifications ALTER COLUMN payment_id DROP NOT NULL`.execute(db);
+    },
+  },
 };
 
 class StaticProvider implements MigrationProvider {

@@ -91,7 +91,8 @@ export interface JobsTable {
 
 export interface NotificationsTable {
   id: string;
-  payment_id: string;
+  /** Null for a notification about no single payment (`reconciliation.mismatch`). */
+  payment_id: string | null;
   type: string;
   /** The exact body sent, so every retry is byte-identical. */
   payload: string;
@@ -116,6 +117,76 @@ export interface RateLimitsTable {
   window_start: Date;
 }
 
+/** A Fintoc report file as received: its exact bytes, once per SHA-256. */
+export interface ReportFilesTable {
+  id: string;
+  sha256: string;
+  filename: string | null;
+  /** `payout` or `daily`, from the file name; null when the name does not say. */
+  kind: string | null;
+  report_date: string | null;
+  org: string | null;
+  bytes: number;
+  line_count: number;
+  columns: ColumnType<string[], string, string>;
+  extra_columns: ColumnType<string[], string, string>;
+  /** `upload`, `folder`, `maildir`. */
+  source: string;
+  content: Uint8Array;
+  received_at: Date;
+}
+
+/** One line of a report file (`line` is the file's physical line, 1 = the header). */
+export interface ReportLinesTable {
+  report_id: string;
+  line: number;
+  txn_id: string;
+  type: string;
+  payment_intent_id: string | null;
+  amount: number;
+  fee: number;
+  net: number;
+  currency: string | null;
+  status: string | null;
+  created_at: string;
+  transaction_at: string | null;
+  payout_id: string | null;
+  extra: ColumnType<Record<string, string>, string, string>;
+}
+
+/** A payout as Fintoc's Payouts API showed it when last read. */
+export interface PayoutsTable {
+  id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  created_at: Date;
+  succeeded_at: Date | null;
+  body: ColumnType<Record<string, unknown>, string, string>;
+  fetched_at: Date;
+}
+
+/** What a payout settles (`GET /v1/payouts/{id}/resources`). */
+export interface PayoutResourcesTable {
+  payout_id: string;
+  /** `payment_intent`, `refund`, `refund_adjustment`. */
+  resource_type: string;
+  id: string;
+  amount: number;
+  currency: string | null;
+  created_at: string | null;
+  /** For a refund or adjustment: the payment intent it belongs to. */
+  resource_id: string | null;
+}
+
+/** A difference the shop was notified of, so the next run does not notify it again. */
+export interface ReconciliationNoticesTable {
+  key: string;
+  kind: string;
+  notification_id: string;
+  created_at: Date;
+}
+
 export interface DB {
   payments: PaymentsTable;
   payment_attempts: PaymentAttemptsTable;
@@ -125,6 +196,11 @@ export interface DB {
   notifications: NotificationsTable;
   merchant_endpoints: MerchantEndpointsTable;
   rate_limits: RateLimitsTable;
+  report_files: ReportFilesTable;
+  report_lines: ReportLinesTable;
+  payouts: PayoutsTable;
+  payout_resources: PayoutResourcesTable;
+  reconciliation_notices: ReconciliationNoticesTable;
 }
 
 export type PaymentRow = Selectable<PaymentsTable>;
@@ -135,3 +211,7 @@ export type NotificationRow = Selectable<NotificationsTable>;
 export type AttemptRow = Selectable<PaymentAttemptsTable>;
 
 export type MerchantEndpointRow = Selectable<MerchantEndpointsTable>;
+export type ReportFileRow = Selectable<ReportFilesTable>;
+export type ReportLineRow = Selectable<ReportLinesTable>;
+export type PayoutRow = Selectable<PayoutsTable>;
+export type PayoutResourceRow = Selectable<PayoutResourcesTable>;

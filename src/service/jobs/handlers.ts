@@ -6,6 +6,7 @@ import type { DB, PaymentRow } from '../db/schema.js';
 import { describeFintocFailure, type FintocPort } from '../fintoc-port.js';
 import type { Inbox } from '../inbox.js';
 import type { MerchantEndpoint } from '../merchant-endpoint.js';
+import type { ReconciliationService } from '../reconciliation/index.js';
 import {
   NOTIFICATION_RETRY_WINDOW_MS,
   NOTIFICATION_TIMEOUT_MS,
@@ -47,6 +48,8 @@ export interface HandlerDeps {
   log: Logger;
   /** The shop's notification endpoint and whether it is disabled. */
   endpoint: MerchantEndpoint;
+  /** Report files, payouts and the mismatch notification. */
+  reconciliation: ReconciliationService;
   checkpoint?: Checkpoint;
 }
 
@@ -431,6 +434,25 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
         return later(notificationBackoffMs(job.attempts), f.message);
       }
       await payments.recordRefund(payment.id, refund.id, refund.status);
+      return done;
+    },
+    /** The daily read of Fintoc's Payouts API; it runs again after PASARELA_PAYOUTS_SYNC. */
+    async payouts(job) {
+      const every = config.payoutsSyncMs;
+      if (every === null) return done;
+      try {
+        const r = await deps.reconciliation.syncPayouts();
+        log.info(r, 'payouts read from Fintoc');
+      } catch (err) {
+        const f = describeFintocFailure(err);
+        return later(Math.min(every, notificationBackoffMs(job.attempts)), `fintoc payouts: ${f.message}`);
+      }
+      return { done: false, retryAt: clock.now() + every, resetAttempts: true };
+    },
+
+    /** Reconcile what was received and notify the shop of new differences. */
+    async reconcile() {
+      await deps.reconciliation.notifyMismatches();
       return done;
     },
     batches: { abandon: abandonMany },

@@ -10,3 +10,5 @@ export * from './inbox.js';
 export * from './jobs.js';
 export * from './notifications.js';
 export * from './merchant-endpoints.js';
+export * from './reports.js';
+export * from './payouts.js';

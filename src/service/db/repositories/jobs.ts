@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Executor } from './executor.js';
 
 /** The kinds of rows in `jobs`. (Fintoc's events are not jobs: the inbox is their own queue.) */
-export type JobKind = 'abandon' | 'sync' | 'notify' | 'refund' | 'expire_intent';
+export type JobKind = 'abandon' | 'sync' | 'notify' | 'refund' | 'expire_intent' | 'payouts' | 'reconcile';
 
 export interface ClaimedJob {
   id: number;

@@ -14,6 +14,7 @@ import { jobHandlers, type Checkpoint } from '../../jobs/handlers.js';
 import { JobRunner, type JobRunnerOptions } from '../../jobs/runner.js';
 import { MerchantEndpoint } from '../../merchant-endpoint.js';
 import { PaymentsService } from '../../payments/index.js';
+import { ReconciliationService, ReportWatcher } from '../../reconciliation/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,6 +23,10 @@ declare module 'fastify' {
     /** The shop's notification endpoint (disabled after a 410 Gone). */
     merchantEndpoint: MerchantEndpoint;
     jobs: JobRunner;
+    /** Report intake, the Payouts API's read, matching and the mismatch notification. */
+    reconciliation: ReconciliationService;
+    /** The watched report folder and maildir (polling only while the job loop runs). */
+    reportWatcher: ReportWatcher;
   }
 }
 
@@ -53,6 +58,7 @@ export default fp<ServicesOptions>(
     const payments = new PaymentsService(db, config, fintoc, app.clock, app.log, nudge);
     const inbox = new Inbox(db, payments, config.fintoc.webhookSecrets, app.clock, nudge);
     const merchantEndpoint = new MerchantEndpoint(db, config, app.clock);
+    const reconciliation = new ReconciliationService(db, config, fintoc, app.clock, app.log, nudge);
     runner = new JobRunner(
       db,
       app.clock,
@@ -64,6 +70,7 @@ export default fp<ServicesOptions>(
         payments,
         inbox,
         endpoint: merchantEndpoint,
+        reconciliation,
         fetch: opts.fetch,
         log: app.log,
         ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
@@ -75,6 +82,8 @@ export default fp<ServicesOptions>(
     app.decorate('inbox', inbox);
     app.decorate('merchantEndpoint', merchantEndpoint);
     app.decorate('jobs', runner);
+    app.decorate('reconciliation', reconciliation);
+    app.decorate('reportWatcher', new ReportWatcher(reconciliation.intake, config.reports, app.log));
   },
   { name: 'services', dependencies: ['database', 'config'] },
 );

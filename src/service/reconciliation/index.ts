@@ -1,0 +1,20 @@
+/**
+ * Reconciliation inside the service: report intake (upload, folder, maildir), the Payouts API's
+ * daily read, matching with `pasarela/reconcile`, and the mismatch notification.
+ */
+export {
+  ReconciliationService,
+  differenceKey,
+  PAYOUTS_REQUESTS_PER_SECOND,
+  type ReconcileOptions,
+} from './service.js';
+export {
+  ReportIntake,
+  reportFilenameProblem,
+  invalidReport,
+  MAX_REPORT_FILENAME,
+  type ReportSource,
+  type IntakeResult,
+} from './intake.js';
+export { ReportWatcher, type IntakeRejection, type WatchOptions } from './watch.js';
+export { mailAttachments, type MailAttachment } from './mail.js';
