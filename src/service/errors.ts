@@ -29,6 +29,10 @@ export const SERVICE_ERRORS = {
     status: 409,
     fix: 'The order already has a pending payment: send the customer to it, or wait until it ends.',
   },
+  order_already_paid: {
+    status: 409,
+    fix: 'The order already has a succeeded payment (`payment_id` in the error): fulfil it. A shop that charges one order id again sends allow_repeat_payment: true.',
+  },
   payment_not_found: { status: 404, fix: 'Check the payment id (pay_…).' },
   payment_not_retryable: {
     status: 409,

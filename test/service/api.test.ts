@@ -218,7 +218,7 @@ describe('GET /api/payments', () => {
       headers: { authorization: `Bearer ${API_KEY}` },
     });
     expect(byOrder.statusCode).toBe(200);
-    expect(byOrder.json()).toEqual({ data: [] });
+    expect(byOrder.json()).toEqual({ object: 'list', data: [], has_more: false });
   });
 
   it('lists an order’s payments newest first', async () => {

@@ -79,6 +79,18 @@ export class PaymentCreation {
       const existing = await repo.findPaymentByIdempotencyKey(this.db, key);
       if (existing) return { payment: await this.replay(existing, hash), replayed: true };
     }
+    if (body.allow_repeat_payment !== true) {
+      // An order is paid once, unless the shop says it sells again under the same order id.
+      const paid = await repo.findSucceededPaymentForOrder(this.db, valid.order_id);
+      if (paid) {
+        throw new ServiceError(
+          'order_already_paid',
+          `Order ${valid.order_id} is already paid (${paid.id}); send allow_repeat_payment: true to charge it again.`,
+          'order_id',
+          { payment_id: paid.id },
+        );
+      }
+    }
     const now = this.now();
     const id = serviceId('pay');
     const attemptId = serviceId('att');

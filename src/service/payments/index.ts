@@ -13,7 +13,6 @@ import type { DB, PaymentRow, TimelineRow } from '../db/schema.js';
 import { ServiceError } from '../errors.js';
 import type { FintocPort } from '../fintoc-port.js';
 import type { CreatePaymentBody } from '../routes/api/schemas.js';
-import type { PaymentStatus } from '../state.js';
 import { isStorableText } from '../text.js';
 import { PaymentCreation } from './creation.js';
 import { PaymentEvents, type Logger } from './events.js';
@@ -110,13 +109,29 @@ export class PaymentsService {
     return isStorableText(orderId) ? repo.listPaymentsByOrder(this.db, orderId) : [];
   }
 
-  /** Newest first; for the dashboard. */
-  async list(opts: { limit?: number; status?: PaymentStatus; before?: Date } = {}): Promise<PaymentRow[]> {
-    return repo.listPayments(this.db, {
-      limit: Math.min(opts.limit ?? 50, 500),
-      ...(opts.status ? { status: opts.status } : {}),
-      ...(opts.before ? { before: opts.before } : {}),
+  /**
+   * A page of payments, newest first, narrowed by `filter` (the API's list and the dashboard). A
+   * cursor that names no payment is `400 invalid_parameter` naming it.
+   */
+  async page(
+    filter: repo.PaymentListFilter,
+    page: repo.PageRequest,
+  ): Promise<{ rows: PaymentRow[]; hasMore: boolean }> {
+    // An order id the database cannot even hold (a NUL) names no payment: an empty page.
+    if (filter.orderId !== undefined && !isStorableText(filter.orderId)) return { rows: [], hasMore: false };
+    const result = await repo.listPaymentsPage(this.db, filter, {
+      ...page,
+      limit: Math.min(page.limit, 500),
     });
+    if (!result.ok) {
+      const id = result.unknownCursor === 'starting_after' ? page.startingAfter : page.endingBefore;
+      throw new ServiceError(
+        'invalid_parameter',
+        `${result.unknownCursor} names no payment (${String(id).slice(0, 100)}).`,
+        result.unknownCursor,
+      );
+    }
+    return { rows: result.rows, hasMore: result.hasMore };
   }
 
   async timeline(id: string): Promise<TimelineRow[]> {

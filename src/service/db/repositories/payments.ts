@@ -59,6 +59,20 @@ export async function findOpenPaymentForOrder(
     .executeTakeFirst();
 }
 
+/** The order's succeeded payment, if it has one (the latest). */
+export async function findSucceededPaymentForOrder(
+  db: Executor,
+  orderId: string,
+): Promise<PaymentRow | undefined> {
+  return db
+    .selectFrom('payments')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .where('status', '=', 'succeeded')
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+}
+
 /** Newest first. */
 export async function listPaymentsByOrder(db: Executor, orderId: string): Promise<PaymentRow[]> {
   return db
@@ -70,14 +84,68 @@ export async function listPaymentsByOrder(db: Executor, orderId: string): Promis
     .execute();
 }
 
-export async function listPayments(
+/** What a list of payments may be narrowed by (the API's filters and the dashboard's). */
+export interface PaymentListFilter {
+  status?: PaymentStatus;
+  paidAfterCancel?: boolean;
+  orderId?: string;
+  /** Created at or after. */
+  createdFrom?: Date;
+  /** Created before. */
+  createdBefore?: Date;
+}
+
+/** A page of a newest-first list: after one payment (older ones) or before one (newer ones). */
+export interface PageRequest {
+  limit: number;
+  /** Payments older than this one (its id). */
+  startingAfter?: string;
+  /** Payments newer than this one (its id). */
+  endingBefore?: string;
+}
+
+export type PaymentPage =
+  | { ok: true; rows: PaymentRow[]; hasMore: boolean }
+  | { ok: false; unknownCursor: 'starting_after' | 'ending_before' };
+
+/**
+ * One page of payments, newest first (created_at, then id: a total order, so pages never skip or
+ * repeat a payment even when many share a millisecond). `hasMore` says whether more lie beyond the
+ * page in the direction of travel (older after `startingAfter` or with no cursor, newer before
+ * `endingBefore`), as Stripe's lists do. A cursor that names no payment is reported, not guessed.
+ */
+export async function listPaymentsPage(
   db: Executor,
-  opts: { limit: number; status?: PaymentStatus; before?: Date },
-): Promise<PaymentRow[]> {
+  filter: PaymentListFilter,
+  page: PageRequest,
+): Promise<PaymentPage> {
+  const cursorId = page.startingAfter ?? page.endingBefore;
+  const backwards = page.startingAfter === undefined && page.endingBefore !== undefined;
+  if (cursorId !== undefined) {
+    const exists = await db.selectFrom('payments').select('id').where('id', '=', cursorId).executeTakeFirst();
+    if (!exists) return { ok: false, unknownCursor: backwards ? 'ending_before' : 'starting_after' };
+  }
   let q = db.selectFrom('payments').selectAll();
-  if (opts.status) q = q.where('status', '=', opts.status);
-  if (opts.before) q = q.where('created_at', '<', opts.before);
-  return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.paidAfterCancel !== undefined) q = q.where('paid_after_cancel', '=', filter.paidAfterCancel);
+  if (filter.orderId !== undefined) q = q.where('order_id', '=', filter.orderId);
+  if (filter.createdFrom) q = q.where('created_at', '>=', filter.createdFrom);
+  if (filter.createdBefore) q = q.where('created_at', '<', filter.createdBefore);
+  if (cursorId !== undefined) {
+    const cursor = sql`(SELECT c.created_at, c.id FROM payments c WHERE c.id = ${cursorId})`;
+    q = q.where(
+      backwards ? sql<boolean>`(created_at, id) > ${cursor}` : sql<boolean>`(created_at, id) < ${cursor}`,
+    );
+  }
+  const direction = backwards ? 'asc' : 'desc';
+  const rows = await q
+    .orderBy('created_at', direction)
+    .orderBy('id', direction)
+    .limit(page.limit + 1)
+    .execute();
+  const hasMore = rows.length > page.limit;
+  const kept = rows.slice(0, page.limit);
+  return { ok: true, rows: backwards ? kept.reverse() : kept, hasMore };
 }
 
 export async function updatePayment(

@@ -1,6 +1,6 @@
 /**
  * The shop backend's API: `POST /api/payments`, `GET /api/payments/:id`, `GET /api/payments`
- * (`?order_id=` or the latest), `POST /api/payments/:id/attempts`. Bearer `PASARELA_API_KEY`;
+ * (filters and cursor pages), `POST /api/payments/:id/attempts`. Bearer `PASARELA_API_KEY`;
  * `Idempotency-Key` honoured on creation. Requests and answers are the schemas of ./schemas.ts,
  * which `/openapi.json` publishes.
  */
@@ -75,18 +75,28 @@ const apiRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'List payments',
         description:
-          'Every payment of an order (`?order_id=`), or the latest (`?limit=`, 50 by default), newest first.',
+          'Payments newest first, narrowed by the filters given (status, order_id, paid_after_cancel, created_gte, created_lt), a page at a time: `limit` per page (50 by default), `has_more` when more follow; the next page starts after the last id (`starting_after`), the previous one ends before the first (`ending_before`). An unknown parameter is refused (400 invalid_parameter naming it).',
         querystring: ListPaymentsQuery,
         response: { 200: PaymentList, ...errorResponses(400, 401) },
       },
     },
     async (request) => {
-      const { order_id: orderId, limit } = request.query;
-      const rows =
-        orderId !== undefined
-          ? await app.payments.listByOrder(orderId)
-          : await app.payments.list({ limit: limit ?? 50 });
-      return { data: rows.map(toApi) };
+      const q = request.query;
+      const { rows, hasMore } = await app.payments.page(
+        {
+          ...(q.status !== undefined ? { status: q.status } : {}),
+          ...(q.order_id !== undefined ? { orderId: q.order_id } : {}),
+          ...(q.paid_after_cancel !== undefined ? { paidAfterCancel: q.paid_after_cancel } : {}),
+          ...(q.created_gte !== undefined ? { createdFrom: q.created_gte } : {}),
+          ...(q.created_lt !== undefined ? { createdBefore: q.created_lt } : {}),
+        },
+        {
+          limit: q.limit ?? 50,
+          ...(q.starting_after !== undefined ? { startingAfter: q.starting_after } : {}),
+          ...(q.ending_before !== undefined ? { endingBefore: q.ending_before } : {}),
+        },
+      );
+      return { object: 'list' as const, data: rows.map(toApi), has_more: hasMore };
     },
   );
 

@@ -52,6 +52,12 @@ export const CreatePaymentBody = z
       .refine((m) => Object.keys(m).length <= 20, 'metadata has at most 20 keys.')
       .nullish()
       .describe('Up to 20 string values; `return_url` is the checkout’s "back to the shop" link.'),
+    allow_repeat_payment: z
+      .boolean({ error: 'allow_repeat_payment must be true or false.' })
+      .optional()
+      .describe(
+        'By default an order that already has a succeeded payment is refused (409 order_already_paid); true charges it again (a shop that sells repeatedly under one order id).',
+      ),
   })
   .meta({ id: 'CreatePayment' });
 export type CreatePaymentBody = z.output<typeof CreatePaymentBody>;
@@ -108,7 +114,17 @@ export const PaymentWithTimeline = Payment.extend({
   timeline: z.array(TimelineEntry).optional().describe('With `?expand=timeline`.'),
 }).meta({ id: 'PaymentWithTimeline' });
 
-export const PaymentList = z.object({ data: z.array(Payment) }).meta({ id: 'PaymentList' });
+export const PaymentList = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(Payment).describe('Newest first.'),
+    has_more: z
+      .boolean()
+      .describe(
+        'More payments lie beyond this page: pass the last id as `starting_after` (or, paging back, the first id as `ending_before`).',
+      ),
+  })
+  .meta({ id: 'PaymentList' });
 
 export const PaymentParams = z.object({
   id: z.string().max(100, 'id is at most 100 characters.').describe('pay_…'),
@@ -118,27 +134,70 @@ export const GetPaymentQuery = z.object({
   expand: z.literal('timeline', { error: 'expand accepts only "timeline".' }).optional(),
 });
 
-export const ListPaymentsQuery = z.object({
-  order_id: z
-    .string({ error: 'order_id must be given once.' })
-    .min(1, 'order_id must not be empty.')
-    .max(200, 'order_id is at most 200 characters.')
-    .optional()
-    .describe('Every payment of this order, newest first.'),
-  limit: z
-    .string({ error: 'limit must be given once.' })
-    .regex(/^\d{1,3}$/, 'limit must be an integer from 1 to 500.')
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(1, 'limit must be an integer from 1 to 500.')
-        .max(500, 'limit must be an integer from 1 to 500.'),
-    )
-    .optional()
-    .describe('Without order_id: the latest payments, 50 by default.'),
-});
+const PAYMENT_ID_PARAM = (name: string) =>
+  z
+    .string({ error: `${name} must be given once.` })
+    .regex(/^pay_[A-Za-z0-9]{1,96}$/, `${name} must be a payment id (pay_…).`);
+
+const QUERY_TIME = (name: string) =>
+  z
+    .string({ error: `${name} must be given once.` })
+    .max(40, `${name} must be a date-time like 2026-11-30T00:00:00Z.`)
+    .pipe(z.iso.datetime({ offset: true, error: `${name} must be a date-time like 2026-11-30T00:00:00Z.` }))
+    .transform((text) => new Date(text));
+
+/**
+ * `GET /api/payments`: filters, a page size and a cursor, as Stripe's lists take them. Unknown
+ * parameters are refused (a misspelt filter must not silently list everything).
+ */
+export const ListPaymentsQuery = z
+  .strictObject({
+    status: z
+      .enum(PAYMENT_STATUSES, { error: `status must be one of ${PAYMENT_STATUSES.join(', ')}.` })
+      .optional()
+      .describe('Only payments in this status.'),
+    order_id: z
+      .string({ error: 'order_id must be given once.' })
+      .min(1, 'order_id must not be empty.')
+      .max(200, 'order_id is at most 200 characters.')
+      .optional()
+      .describe('Only the payments of this order.'),
+    paid_after_cancel: z
+      .enum(['true', 'false'], { error: 'paid_after_cancel must be true or false.' })
+      .transform((v) => v === 'true')
+      .optional()
+      .describe('true: only payments that succeeded after being canceled or expired.'),
+    created_gte: QUERY_TIME('created_gte')
+      .optional()
+      .describe('Only payments created at or after this time (ISO 8601 with offset).'),
+    created_lt: QUERY_TIME('created_lt')
+      .optional()
+      .describe('Only payments created before this time (ISO 8601 with offset).'),
+    limit: z
+      .string({ error: 'limit must be given once.' })
+      .regex(/^\d{1,3}$/, 'limit must be an integer from 1 to 500.')
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(1, 'limit must be an integer from 1 to 500.')
+          .max(500, 'limit must be an integer from 1 to 500.'),
+      )
+      .optional()
+      .describe('Payments per page, 1 to 500; 50 by default.'),
+    starting_after: PAYMENT_ID_PARAM('starting_after')
+      .optional()
+      .describe('A payment id: the page holds the payments listed after it (older).'),
+    ending_before: PAYMENT_ID_PARAM('ending_before')
+      .optional()
+      .describe('A payment id: the page holds the payments listed before it (newer).'),
+  })
+  .refine((q) => q.starting_after === undefined || q.ending_before === undefined, {
+    error: 'Give starting_after or ending_before, not both.',
+    path: ['ending_before'],
+  });
+export type ListPaymentsQuery = z.output<typeof ListPaymentsQuery>;
 
 const ERROR_CODES = Object.keys(SERVICE_ERRORS) as [ServiceErrorCode, ...ServiceErrorCode[]];
 
