@@ -5,6 +5,16 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DB, InboxRow, NotificationRow, PaymentRow, TimelineRow } from '../../db/schema.js';
 import type { PaymentStatus } from '../../state.js';
+import { listPaymentsPage, type PaymentListFilter } from '../../db/repositories/index.js';
+
+/** Jobs that only watch a payment (its deadline, its status checks)… */
+const DEADLINE_KINDS = ['abandon', 'sync'] as const;
+/** …which have nothing left to watch once it succeeded or failed (money moved, or never will). */
+const DONE_STATUSES = ['succeeded', 'failed'] as const;
+
+function pick(row: PaymentRow): DashPayment {
+  return Object.fromEntries(PAYMENT_COLUMNS.map((c) => [c, row[c]])) as DashPayment;
+}
 
 // What the dashboard shows of each table: the columns it selects, typed from the schema so the two
 // stay in step. `metadata`, order ids and reasons are shop- or customer-written: shown escaped, never trusted.
@@ -60,15 +70,28 @@ export interface PaymentFilter {
   /** Created before. */
   to?: Date;
   limit: number;
+  /** A page after this payment (older ones) … */
+  startingAfter?: string;
+  /** … or before it (newer ones). */
+  endingBefore?: string;
+}
+
+/** One page of the payments list, newest first; `hasMore`: more beyond it in the direction of travel. */
+export interface DashPaymentPage {
+  payments: DashPayment[];
+  hasMore: boolean;
 }
 
 export interface DashboardData {
-  listPayments(filter: PaymentFilter): Promise<DashPayment[]>;
+  listPayments(filter: PaymentFilter): Promise<DashPaymentPage>;
   getPayment(id: string): Promise<DashPayment | null>;
   timeline(paymentId: string): Promise<DashTimelineEntry[]>;
   notifications(paymentId: string): Promise<DashNotification[]>;
   inbox(filter: { limit: number; intentIds?: string[] }): Promise<DashInboxEntry[]>;
-  /** Scheduled work, soonest first; `ref` narrows to one payment's jobs. */
+  /**
+   * Scheduled work, soonest first; `ref` narrows to one payment's jobs. The deadline and status
+   * checks of a payment that already succeeded or failed are left out: they have nothing left to do.
+   */
   jobs(filter: { limit: number; ref?: string }): Promise<DashJob[]>;
   countsByStatus(): Promise<Record<string, number>>;
   /** Payments created per UTC day and status, since `since`. */
@@ -112,14 +135,25 @@ export function dashboardDataFromDb(db: Kysely<DB>): DashboardData {
   const normalize = <T extends { amount: number }>(row: T): T => ({ ...row, amount: Number(row.amount) });
   return {
     async listPayments(filter) {
-      let q = db.selectFrom('payments').select(PAYMENT_COLUMNS);
-      if (filter.status === 'paid_after_cancel') q = q.where('paid_after_cancel', '=', true);
-      else if (filter.status) q = q.where('status', '=', filter.status);
-      if (filter.orderId) q = q.where('order_id', '=', filter.orderId);
-      if (filter.from) q = q.where('created_at', '>=', filter.from);
-      if (filter.to) q = q.where('created_at', '<', filter.to);
-      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
-      return rows.map(normalize);
+      const query: PaymentListFilter = {
+        ...(filter.status === 'paid_after_cancel'
+          ? { paidAfterCancel: true }
+          : filter.status
+            ? { status: filter.status }
+            : {}),
+        ...(filter.orderId !== undefined ? { orderId: filter.orderId } : {}),
+        ...(filter.from ? { createdFrom: filter.from } : {}),
+        ...(filter.to ? { createdBefore: filter.to } : {}),
+      };
+      const cursor = {
+        ...(filter.startingAfter !== undefined ? { startingAfter: filter.startingAfter } : {}),
+        ...(filter.endingBefore !== undefined ? { endingBefore: filter.endingBefore } : {}),
+      };
+      let page = await listPaymentsPage(db, query, { limit: filter.limit, ...cursor });
+      // A cursor that names no payment (an old link) starts over at the newest.
+      if (!page.ok) page = await listPaymentsPage(db, query, { limit: filter.limit });
+      if (!page.ok) return { payments: [], hasMore: false };
+      return { payments: page.rows.map((r) => normalize(pick(r))), hasMore: page.hasMore };
     },
     async getPayment(id) {
       const row = await db
@@ -154,9 +188,25 @@ export function dashboardDataFromDb(db: Kysely<DB>): DashboardData {
       return q.orderBy('received_at', 'desc').limit(filter.limit).execute();
     },
     async jobs(filter) {
-      let q = db.selectFrom('jobs').select(JOB_COLUMNS);
-      if (filter.ref) q = q.where('ref', '=', filter.ref);
-      return q.orderBy('run_at', 'asc').limit(filter.limit).execute();
+      let q = db
+        .selectFrom('jobs')
+        .select(JOB_COLUMNS.map((c) => `jobs.${c}` as const))
+        .where((eb) =>
+          eb.or([
+            eb('jobs.kind', 'not in', DEADLINE_KINDS),
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('payments')
+                  .select('payments.id')
+                  .whereRef('payments.id', '=', 'jobs.ref')
+                  .where('payments.status', 'in', DONE_STATUSES),
+              ),
+            ),
+          ]),
+        );
+      if (filter.ref) q = q.where('jobs.ref', '=', filter.ref);
+      return q.orderBy('jobs.run_at', 'asc').limit(filter.limit).execute();
     },
     async countsByStatus() {
       const rows = await db

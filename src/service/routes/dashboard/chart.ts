@@ -32,7 +32,10 @@ export function daysBetween(since: Date, until: Date): string[] {
 export function statusChart(
   days: string[],
   rows: Array<{ day: string; status: string; count: number }>,
+  /** The page's words: each status's name and the chart's label (default: the API's words). */
+  words: { label?: string; status?: (status: string) => string } = {},
 ): string {
+  const name = words.status ?? ((s: string) => s);
   const width = 640;
   const height = 160;
   const pad = 24;
@@ -56,7 +59,7 @@ export function statusChart(
       const h = ((height - 2 * pad) * n) / max;
       y -= h;
       bars.push(
-        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bar.toFixed(1)}" height="${h.toFixed(1)}" fill="${STATUS_COLORS[status] ?? '#999'}"><title>${escapeHtml(`${day} · ${status}: ${n}`)}</title></rect>`,
+        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bar.toFixed(1)}" height="${h.toFixed(1)}" fill="${STATUS_COLORS[status] ?? '#999'}"><title>${escapeHtml(`${day} · ${name(status)}: ${n}`)}</title></rect>`,
       );
     }
     if (i === 0 || i === days.length - 1 || days.length <= 8) {
@@ -67,10 +70,10 @@ export function statusChart(
   });
   const legend = ORDER.map(
     (s, i) =>
-      `<rect x="${pad + i * 100}" y="2" width="10" height="10" fill="${STATUS_COLORS[s]}"/><text x="${pad + i * 100 + 14}" y="11" font-size="11" fill="#3c4257">${s}</text>`,
+      `<rect x="${pad + i * 100}" y="2" width="10" height="10" fill="${STATUS_COLORS[s]}"/><text x="${pad + i * 100 + 14}" y="11" font-size="11" fill="#3c4257">${escapeHtml(name(s))}</text>`,
   ).join('');
   return (
-    `<svg class="dash-chart" data-testid="status-chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="Pagos por día y estado">` +
+    `<svg class="dash-chart" data-testid="status-chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(words.label ?? 'Payments per day and status')}">` +
     `<text x="${pad - 4}" y="${pad + 4}" font-size="10" text-anchor="end" fill="#697386">${max}</text>` +
     `<line x1="${pad}" y1="${height - pad}" x2="${width}" y2="${height - pad}" stroke="#c1c9d2"/>` +
     legend +

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../db/database.js';
 import { migrate } from '../../db/migrations.js';
 import dashboardRoutes, { dashboardDataFromDb, issueSession, validSession } from './index.js';
-import { detailHtml, parseFilter } from './index.js';
+import { dashboardText, detailHtml, langFromAcceptLanguage, parseFilter } from './index.js';
 import { sessionCookie } from './auth.js';
 
 const API_KEY = 'test_api_key_0123456789abcdef';
@@ -207,7 +207,7 @@ describe('dashboard', () => {
   });
 
   it('shows counts, the chart, payments with paid_after_cancel raised, deadlines and the inbox', async () => {
-    const res = await app.inject({ url: '/dashboard', headers: { cookie } });
+    const res = await app.inject({ url: '/dashboard', headers: { cookie, 'accept-language': 'en' } });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
     const html = res.body;
@@ -303,7 +303,9 @@ describe('dashboard', () => {
     expect(await get('order_id=order-1')).toEqual([P1]);
     expect(await get('from=2026-03-10')).toEqual([P3, P2]);
     expect(await get('to=2026-03-07')).toEqual([P1]);
-    expect(parseFilter({ status: 'drop table', from: 'yesterday' })).toEqual({ limit: 100 });
+    expect(parseFilter({ status: 'drop table', from: 'yesterday', starting_after: "x' OR 1=1" })).toEqual({
+      limit: 50,
+    });
     // NUL cannot be stored in PostgreSQL text, so it cannot be an order id: dropped, not a 500.
     const nul = await app.inject({ url: '/dashboard?order_id=%00', headers: { cookie } });
     expect(nul.statusCode).toBe(200);
@@ -334,5 +336,168 @@ describe('dashboard', () => {
     expect(res.body).not.toContain('evt_bad');
     const missing = await app.inject({ url: '/dashboard/payments/pay_nope', headers: { cookie } });
     expect(missing.statusCode).toBe(404);
+  });
+
+  it('speaks Spanish or English: the switch first, then the browser language, else Spanish', async () => {
+    const page = async (headers: Record<string, string>) => {
+      const res = await app.inject({ url: '/dashboard', headers: { cookie, ...headers } });
+      expect(res.statusCode).toBe(200);
+      return res.body;
+    };
+    const spanish = await page({});
+    expect(spanish).toContain('<html lang="es">');
+    expect(spanish).toContain('<h1>Pagos</h1>');
+    expect(spanish).toContain('Plazos abiertos y trabajos programados');
+    expect(spanish).toContain('en 540 s');
+    expect(spanish).toMatch(/data-status="succeeded">pagado</);
+    expect(await page({ 'accept-language': 'es-CL,es;q=0.9' })).toContain('<h1>Pagos</h1>');
+    const english = await page({ 'accept-language': 'en-US,en;q=0.9,es;q=0.8' });
+    expect(english).toContain('<html lang="en">');
+    expect(english).toContain('<h1>Payments</h1>');
+    expect(english).toContain('Open deadlines and scheduled jobs');
+    expect(await page({ 'accept-language': 'fr-FR,de;q=0.5' })).toContain('<html lang="es">');
+    expect(await page({ 'accept-language': 'es;q=0.4,en;q=0.8' })).toContain('<html lang="en">');
+
+    // The switch remembers the choice in this browser and comes back to the page it was on.
+    const back = `/dashboard/payments/${P1}`;
+    const toEnglish = await app.inject({
+      url: `/dashboard/lang?to=en&back=${encodeURIComponent(back)}`,
+      headers: { 'accept-language': 'es-CL' },
+    });
+    expect(toEnglish.statusCode).toBe(303);
+    expect(toEnglish.headers.location).toBe(back);
+    const set = String(toEnglish.headers['set-cookie']);
+    expect(set).toMatch(/^pasarela_lang=en; Path=\/dashboard; HttpOnly; SameSite=Lax; Max-Age=31536000/);
+    const chosen = set.split(';')[0]!;
+    const detail = await app.inject({
+      url: back,
+      headers: { cookie: `${cookie}; ${chosen}`, 'accept-language': 'es-CL' },
+    });
+    expect(detail.body).toContain('<html lang="en">');
+    expect(detail.body).toContain('>Timeline</h2>');
+    expect(detail.body).toContain('data-testid="lang-switch" data-lang="en">Español<');
+    // The sign-in page has the switch too, and speaks the chosen language.
+    const login = await app.inject({ url: '/dashboard/login', headers: { cookie: 'pasarela_lang=en' } });
+    expect(login.body).toContain('>Sign in</button>');
+    expect(login.body).toContain('data-testid="lang-switch"');
+    const loginEs = await app.inject({ url: '/dashboard/login' });
+    expect(loginEs.body).toContain('>Entrar</button>');
+
+    // The switch never leads off the dashboard, and a bad value sets nothing.
+    for (const evil of [
+      'https://evil.example/',
+      '//evil.example/dashboard',
+      '/dashboard\\@evil',
+      '/other',
+      '',
+    ]) {
+      const res = await app.inject({ url: `/dashboard/lang?to=es&back=${encodeURIComponent(evil)}` });
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location).toBe('/dashboard');
+    }
+    const bad = await app.inject({ url: '/dashboard/lang?to=fr&back=/dashboard' });
+    expect(bad.statusCode).toBe(303);
+    expect(bad.headers['set-cookie']).toBeUndefined();
+    const garbage = await app.inject({
+      url: '/dashboard',
+      headers: { cookie: `${cookie}; pasarela_lang=xx` },
+    });
+    expect(garbage.body).toContain('<html lang="es">');
+  });
+
+  it('keeps both languages complete: every word of one exists in the other', () => {
+    const es = dashboardText('es');
+    const en = dashboardText('en');
+    expect(Object.keys(en).sort()).toEqual(Object.keys(es).sort());
+    for (const key of Object.keys(es) as Array<keyof typeof es>) {
+      expect(es[key].length, key).toBeGreaterThan(0);
+      expect(en[key].length, key).toBeGreaterThan(0);
+      // The same placeholders in both.
+      expect(es[key].match(/\{\w+\}/g) ?? [], key).toEqual(en[key].match(/\{\w+\}/g) ?? []);
+    }
+    expect(langFromAcceptLanguage('en-GB;q=0,es;q=0.1')).toBe('es');
+    expect(langFromAcceptLanguage('*')).toBeNull();
+    expect(langFromAcceptLanguage(undefined)).toBeNull();
+  });
+
+  it('leaves the deadlines of payments that already succeeded out of "Open deadlines"', async () => {
+    await database.db
+      .insertInto('jobs')
+      .values([
+        { kind: 'abandon', ref: P1, run_at: new Date(NOW + 300_000), created_at: new Date(NOW) },
+        { kind: 'sync', ref: P1, run_at: new Date(NOW + 120_000), created_at: new Date(NOW) },
+        { kind: 'notify', ref: 'ntf_for_p1', run_at: new Date(NOW + 60_000), created_at: new Date(NOW) },
+      ])
+      .execute();
+    try {
+      const html = (await app.inject({ url: '/dashboard', headers: { cookie } })).body;
+      const jobs = [
+        ...html.matchAll(/data-testid="job-row"><td>(\w+)<\/td><td>(?:<a [^>]*>)?<code>([\w]+)</g),
+      ].map((m) => `${m[1]} ${m[2]}`);
+      expect(jobs).toEqual(['notify ntf_for_p1', `abandon ${P3}`]);
+      const detail = (await app.inject({ url: `/dashboard/payments/${P1}`, headers: { cookie } })).body;
+      expect(detail).toContain('data-testid="jobs-empty"');
+    } finally {
+      await database.db.deleteFrom('jobs').where('ref', 'in', [P1, 'ntf_for_p1']).execute();
+    }
+  });
+
+  it('pages through every payment with newer/older links that keep the filters', async () => {
+    const base = {
+      currency: 'CLP' as const,
+      customer_email: null,
+      metadata: '{}',
+      widget_token: null,
+      intent_status: null,
+      failure_reason: null,
+      paid_after_cancel: false,
+      refund_id: null,
+      idempotency_key: null,
+      request_hash: null,
+      finalized_at: null,
+      payment_intent_id: null,
+      amount: 1000,
+      status: 'failed' as const,
+      expires_at: new Date(NOW),
+      updated_at: new Date(NOW),
+    };
+    // 120 payments, many sharing a millisecond: the order (created_at, id) still never skips or repeats one.
+    const many = Array.from({ length: 120 }, (_, i) => ({
+      ...base,
+      id: `pay_PAGE${String(i).padStart(16, '0')}`,
+      order_id: `page-${i}`,
+      created_at: new Date(NOW - 10 * 86_400_000 + Math.floor(i / 7)),
+    }));
+    await database.db.insertInto('payments').values(many).execute();
+    const expected = many.map((p) => p.id).reverse();
+    const ids = (html: string) => [...html.matchAll(/data-payment-id="(pay_\w+)"/g)].map((m) => m[1]!);
+    const link = (html: string, testid: string) => {
+      const m = new RegExp(`href="([^"]+)" data-testid="${testid}"`).exec(html);
+      return m ? m[1]!.replace(/&amp;/g, '&') : null;
+    };
+    const seen: string[] = [];
+    let url: string | null = '/dashboard?status=failed';
+    const pages: string[] = [];
+    while (url) {
+      const html = (await app.inject({ url, headers: { cookie } })).body;
+      pages.push(html);
+      seen.push(...ids(html));
+      url = link(html, 'page-older');
+      if (url) expect(url).toContain('status=failed');
+    }
+    expect(pages).toHaveLength(3);
+    expect(seen).toEqual(expected);
+    expect(link(pages[0]!, 'page-newer')).toBeNull();
+    // Back from the last page: the newer link shows the page before it, exactly.
+    const newer = link(pages[2]!, 'page-newer');
+    expect(newer).toContain('ending_before=');
+    const back = (await app.inject({ url: newer!, headers: { cookie } })).body;
+    expect(ids(back)).toEqual(ids(pages[1]!));
+    // An old link whose payment is gone starts over at the newest.
+    const stale = await app.inject({
+      url: '/dashboard?status=failed&starting_after=pay_gone',
+      headers: { cookie },
+    });
+    expect(ids(stale.body)).toEqual(expected.slice(0, 50));
   });
 });

@@ -7,12 +7,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { escapeHtml, formatAmount } from '../../../checkout/index.js';
 import { BASE_CSP } from '../../plugins/external/helmet.js';
 import { isPaymentStatus, PAYMENT_STATUSES } from '../../state.js';
+import { fill, isDashboardLang, langCookie, safeDashboardPath, type DashboardText } from './i18n.js';
+import { layout, pageContext, send, time, type PageContext } from './layout.js';
 import { SESSION_COOKIE, issueSession, secretMatches, sessionCookie, validSession } from './auth.js';
 import type {
   DashInboxEntry,
   DashJob,
   DashPayment,
   DashTimelineEntry,
+  DashPaymentPage,
   PaymentFilter,
   WebhookIntake,
 } from './backend.js';
@@ -30,6 +33,8 @@ export { issueSession, validSession, SESSION_COOKIE } from './auth.js';
 export { signInLockout, DEFAULT_LOCKOUT } from './lockout.js';
 export type { SignInLockout } from './lockout.js';
 export type { LockoutLimits } from './lockout.js';
+export { layout, pageContext, send, time, type PageContext } from './layout.js';
+export { dashboardText, fill, langFromAcceptLanguage, type DashboardLang } from './i18n.js';
 
 /** The pages load their stylesheet and inline images only (helmet's base policy widened for that). */
 const PAGE_CSP = {
@@ -56,8 +61,11 @@ function crossSite(request: FastifyRequest): boolean {
 
 const CSS = `
 *{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1a1f36;background:#f4f5f8;font-size:14px}
-header.dash-top{display:flex;justify-content:space-between;align-items:center;padding:12px 24px;background:#0a2540;color:#fff}
-header.dash-top a{color:#fff;text-decoration:none;font-weight:700}header.dash-top form{margin:0}
+header.dash-top{display:flex;justify-content:space-between;align-items:center;gap:12px;flex-wrap:wrap;padding:12px 24px;background:#0a2540;color:#fff}
+header.dash-top a{color:#fff;text-decoration:none}header.dash-top form{margin:0}
+.dash-nav,.dash-tools{display:flex;gap:16px;align-items:center}.dash-nav a[aria-current=page],.dash-brand{font-weight:700}
+.dash-nav a:not(.dash-brand){color:#c1c9d2}.dash-lang{color:#c1c9d2 !important;font-size:13px}
+.dash-pager{display:flex;gap:16px;margin:12px 0 0}
 header.dash-top button{background:transparent;color:#c1c9d2;border:1px solid #425466;border-radius:6px;padding:4px 10px;cursor:pointer}
 main{max-width:1200px;margin:0 auto;padding:20px 24px}
 h1{font-size:20px;margin:0 0 16px}h2{font-size:16px;margin:24px 0 8px}
@@ -83,12 +91,13 @@ tr.late td{background:#fff1f1}.late-flag{color:#c62828;font-weight:700}
 dl.dash-facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}dl.dash-facts dt{color:#697386}dl.dash-facts dd{margin:0}
 `;
 
-function time(d: Date | null): string {
-  return d ? escapeHtml(d.toISOString().replace('T', ' ').slice(0, 19)) : '—';
+/** A status's name in the page's language (the API's word stays in `data-status`). */
+function statusName(t: DashboardText, status: string): string {
+  return isPaymentStatus(status) ? t[`status_${status}`] : status;
 }
 
-function badge(status: string): string {
-  return `<span class="badge" data-status="${escapeHtml(status)}">${escapeHtml(status)}</span>`;
+function badge(t: DashboardText, status: string): string {
+  return `<span class="badge" data-status="${escapeHtml(status)}">${escapeHtml(statusName(t, status))}</span>`;
 }
 
 function amount(p: { amount: number; currency: string }): string {
@@ -99,54 +108,45 @@ function amount(p: { amount: number; currency: string }): string {
   }
 }
 
-function layout(title: string, body: string, signedIn = true): string {
-  return (
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<meta name="robots" content="noindex"><link rel="icon" href="data:,"><title>${escapeHtml(title)} · Pasarela</title>` +
-    `<link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head><body>` +
-    (signedIn
-      ? `<header class="dash-top"><a href="/dashboard">Pasarela · Dashboard</a><form method="post" action="/dashboard/logout"><button type="submit">Sign out</button></form></header>`
-      : '') +
-    `<main>${body}</main></body></html>`
-  );
-}
-
-/** A page; its security headers are helmet's (the route's `helmet` option widens the CSP). */
-function send(reply: FastifyReply, html: string, code = 200) {
-  return reply.code(code).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
-}
-
-function loginPage(error?: string): string {
+function loginPage(ctx: PageContext, error?: string): string {
+  const { t } = ctx;
   return layout(
-    'Sign in',
-    `<form class="login" method="post" action="/dashboard/login"><h1>Pasarela dashboard</h1>` +
+    ctx,
+    t.sign_in_title,
+    `<form class="login" method="post" action="/dashboard/login"><h1>${escapeHtml(t.sign_in_heading)}</h1>` +
       (error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '') +
-      `<label for="secret">Dashboard password or PASARELA_API_KEY</label>` +
+      `<label for="secret">${escapeHtml(t.sign_in_label)}</label>` +
       `<input id="secret" name="secret" type="password" autocomplete="current-password" required data-testid="dashboard-secret">` +
-      `<button class="primary" type="submit" data-testid="dashboard-login">Sign in</button></form>`,
+      `<button class="primary" type="submit" data-testid="dashboard-login">${escapeHtml(t.sign_in_button)}</button></form>`,
     false,
   );
 }
 
-function paymentsTable(payments: DashPayment[]): string {
-  if (payments.length === 0) return '<p class="muted" data-testid="payments-empty">No payments match.</p>';
+function paymentsTable(t: DashboardText, payments: DashPayment[]): string {
+  if (payments.length === 0)
+    return `<p class="muted" data-testid="payments-empty">${escapeHtml(t.payments_empty)}</p>`;
   const rows = payments
     .map(
       (p) =>
         `<tr data-testid="payment-row" data-payment-id="${escapeHtml(p.id)}"${p.paid_after_cancel ? ' class="late"' : ''}>` +
         `<td><a href="/dashboard/payments/${escapeHtml(p.id)}"><code>${escapeHtml(p.id)}</code></a></td>` +
-        `<td>${escapeHtml(p.order_id)}</td><td>${amount(p)}</td><td>${badge(p.status)}` +
+        `<td>${escapeHtml(p.order_id)}</td><td>${amount(p)}</td><td>${badge(t, p.status)}` +
         (p.paid_after_cancel
-          ? ' <span class="late-flag" data-testid="paid-after-cancel">paid after cancel</span>'
+          ? ` <span class="late-flag" data-testid="paid-after-cancel">${escapeHtml(t.paid_after_cancel)}</span>`
           : '') +
         `</td><td class="wrap">${escapeHtml(p.failure_reason ?? '')}</td><td>${time(p.created_at)}</td><td>${time(p.updated_at)}</td></tr>`,
     )
     .join('');
-  return `<table data-testid="payments-table"><thead><tr><th>Payment</th><th>Order</th><th>Amount</th><th>Status</th><th>Reason</th><th>Created (UTC)</th><th>Updated</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table data-testid="payments-table"><thead><tr>${headers(t, ['col_payment', 'col_order', 'col_amount', 'col_status', 'col_reason', 'col_created', 'col_updated'])}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function inboxTable(entries: DashInboxEntry[]): string {
-  if (entries.length === 0) return '<p class="muted">No webhook events received.</p>';
+/** Table headers in the page's language. */
+function headers(t: DashboardText, keys: ReadonlyArray<keyof DashboardText | ''>): string {
+  return keys.map((k) => `<th>${k ? escapeHtml(t[k]) : ''}</th>`).join('');
+}
+
+function inboxTable(t: DashboardText, entries: DashInboxEntry[]): string {
+  if (entries.length === 0) return `<p class="muted">${escapeHtml(t.inbox_empty)}</p>`;
   const rows = entries
     .map((e) => {
       // Stored events are verified; applying them is later and may end in an outcome other than a change.
@@ -154,42 +154,43 @@ function inboxTable(entries: DashInboxEntry[]): string {
       return (
         `<tr data-testid="inbox-row" data-state="${state}"><td><code>${escapeHtml(e.event_id)}</code></td><td>${escapeHtml(e.type)}</td>` +
         `<td><code>${escapeHtml(e.intent_id ?? '—')}</code></td><td>${time(e.received_at)}</td>` +
-        `<td>${state}</td><td>${escapeHtml(e.outcome ?? '')}</td><td>${time(e.applied_at)}</td><td>${e.attempts}</td>` +
+        `<td>${escapeHtml(t[state === 'applied' ? 'inbox_applied' : state === 'waiting' ? 'inbox_waiting' : 'inbox_not_applied'])}</td><td>${escapeHtml(e.outcome ?? '')}</td><td>${time(e.applied_at)}</td><td>${e.attempts}</td>` +
         `<td class="wrap${e.last_error ? ' error' : ''}">${escapeHtml(e.last_error ?? '')}</td></tr>`
       );
     })
     .join('');
-  return `<table data-testid="inbox-table"><thead><tr><th>Event id</th><th>Type</th><th>Intent</th><th>Received</th><th>State</th><th>Outcome</th><th>Applied</th><th>Tries</th><th>Why</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table data-testid="inbox-table"><thead><tr>${headers(t, ['col_event_id', 'col_type', 'col_intent', 'col_received', 'col_state', 'col_outcome', 'col_applied', 'col_tries', 'col_why'])}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function intakeCards(intake: WebhookIntake | undefined): string {
+function intakeCards(t: DashboardText, intake: WebhookIntake | undefined): string {
   if (!intake) return '';
   const rejected = Object.entries(intake.rejected);
   const total = rejected.reduce((n, [, c]) => n + c, 0);
   const why = rejected.map(([code, n]) => `${escapeHtml(code)}: ${n}`).join(', ');
   return (
     `<div class="dash-cards" data-testid="webhook-intake">` +
-    `<div class="dash-card"><b>${intake.received}</b><span>deliveries received</span></div>` +
-    `<div class="dash-card"><b>${intake.stored}</b><span>stored</span></div>` +
-    `<div class="dash-card"><b>${intake.duplicates}</b><span>duplicates</span></div>` +
-    `<div class="dash-card${total > 0 ? ' dash-alert' : ''}"><b data-testid="webhook-rejected">${total}</b><span>rejected${why ? ` (${why})` : ''}</span></div>` +
-    `</div><p class="muted">Since this instance started. Rejected deliveries (bad signature, stale timestamp) are refused with a 4xx and never stored.</p>`
+    `<div class="dash-card"><b>${intake.received}</b><span>${escapeHtml(t.intake_received)}</span></div>` +
+    `<div class="dash-card"><b>${intake.stored}</b><span>${escapeHtml(t.intake_stored)}</span></div>` +
+    `<div class="dash-card"><b>${intake.duplicates}</b><span>${escapeHtml(t.intake_duplicates)}</span></div>` +
+    `<div class="dash-card${total > 0 ? ' dash-alert' : ''}"><b data-testid="webhook-rejected">${total}</b><span>${escapeHtml(t.intake_rejected)}${why ? ` (${why})` : ''}</span></div>` +
+    `</div><p class="muted">${escapeHtml(t.intake_note)}</p>`
   );
 }
 
-function jobsTable(jobs: DashJob[], now: number): string {
-  if (jobs.length === 0) return '<p class="muted">No open deadlines.</p>';
+function jobsTable(t: DashboardText, jobs: DashJob[], now: number): string {
+  if (jobs.length === 0)
+    return `<p class="muted" data-testid="jobs-empty">${escapeHtml(t.deadlines_empty)}</p>`;
   const rows = jobs
     .map((j) => {
       const inMs = j.run_at.getTime() - now;
-      const when = inMs <= 0 ? 'due' : `in ${Math.ceil(inMs / 1000)} s`;
+      const when = inMs <= 0 ? t.due : fill(t.in_seconds, { s: Math.ceil(inMs / 1000) });
       const ref = PAYMENT_ID.test(j.ref)
         ? `<a href="/dashboard/payments/${escapeHtml(j.ref)}"><code>${escapeHtml(j.ref)}</code></a>`
         : `<code>${escapeHtml(j.ref)}</code>`;
-      return `<tr data-testid="job-row"><td>${escapeHtml(j.kind)}</td><td>${ref}</td><td>${time(j.run_at)}</td><td>${when}</td><td>${j.attempts}</td><td class="wrap error">${escapeHtml(j.last_error ?? '')}</td></tr>`;
+      return `<tr data-testid="job-row"><td>${escapeHtml(j.kind)}</td><td>${ref}</td><td>${time(j.run_at)}</td><td>${escapeHtml(when)}</td><td>${j.attempts}</td><td class="wrap error">${escapeHtml(j.last_error ?? '')}</td></tr>`;
     })
     .join('');
-  return `<table data-testid="jobs-table"><thead><tr><th>Job</th><th>For</th><th>Runs at</th><th></th><th>Tries</th><th>Last error</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table data-testid="jobs-table"><thead><tr>${headers(t, ['col_job', 'col_for', 'col_runs_at', '', 'col_tries', 'col_last_error'])}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** A timeline entry's detail as `key: value` pairs (nested objects flattened); long values cut, whole in the tooltip. */
@@ -214,11 +215,13 @@ export function detailHtml(detail: Record<string, unknown>): string {
     .join(' ');
 }
 
-function timelineTable(entries: DashTimelineEntry[]): string {
-  if (entries.length === 0) return '<p class="muted">No entries.</p>';
+function timelineTable(t: DashboardText, entries: DashTimelineEntry[]): string {
+  if (entries.length === 0) return `<p class="muted">${escapeHtml(t.timeline_empty)}</p>`;
   const rows = entries
     .map((e) => {
-      const change = e.to_status ? `${escapeHtml(e.from_status ?? '∅')} → ${badge(e.to_status)}` : '';
+      const change = e.to_status
+        ? `${escapeHtml(e.from_status ? statusName(t, e.from_status) : '∅')} → ${badge(t, e.to_status)}`
+        : '';
       const detail = e.detail ? detailHtml(e.detail) : '';
       return (
         `<tr data-testid="timeline-row" data-cause="${escapeHtml(e.cause)}" data-kind="${escapeHtml(e.kind)}">` +
@@ -227,7 +230,7 @@ function timelineTable(entries: DashTimelineEntry[]): string {
       );
     })
     .join('');
-  return `<table data-testid="timeline-table"><thead><tr><th>At (UTC)</th><th>Kind</th><th>Cause</th><th>Cause id (delivery / event / job)</th><th>Status</th><th>Detail</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table data-testid="timeline-table"><thead><tr>${headers(t, ['col_at', 'col_kind', 'col_cause', 'col_cause_id', 'col_status', 'col_detail'])}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 interface Query {
@@ -235,11 +238,19 @@ interface Query {
   order_id?: string;
   from?: string;
   to?: string;
+  starting_after?: string;
+  ending_before?: string;
 }
 
-/** Filters from the query string; a malformed value is dropped, not an error. */
+/** Payments per page of the dashboard's list. */
+export const DASHBOARD_PAGE_SIZE = 50;
+const CURSOR = /^pay_[A-Za-z0-9]{1,96}$/;
+
+/** Filters and the page from the query string; a malformed value is dropped, not an error. */
 export function parseFilter(query: Query): PaymentFilter {
-  const filter: PaymentFilter = { limit: 100 };
+  const filter: PaymentFilter = { limit: DASHBOARD_PAGE_SIZE };
+  if (query.starting_after && CURSOR.test(query.starting_after)) filter.startingAfter = query.starting_after;
+  else if (query.ending_before && CURSOR.test(query.ending_before)) filter.endingBefore = query.ending_before;
   if (isPaymentStatus(query.status) || query.status === 'paid_after_cancel') filter.status = query.status;
   // PostgreSQL cannot hold NUL or a lone surrogate; such an order id matches nothing, so it is dropped.
   if (query.order_id && query.order_id.length <= 200 && isStorableText(query.order_id))
@@ -253,19 +264,52 @@ export function parseFilter(query: Query): PaymentFilter {
   return filter;
 }
 
-function filtersForm(query: Query): string {
+function filtersForm(t: DashboardText, query: Query): string {
   const options = ['', ...STATUSES, 'paid_after_cancel']
-    .map((s) => `<option value="${s}"${query.status === s ? ' selected' : ''}>${s || 'any status'}</option>`)
+    .map((v) => {
+      const label =
+        v === '' ? t.filter_any_status : v === 'paid_after_cancel' ? t.paid_after_cancel : statusName(t, v);
+      return `<option value="${v}"${query.status === v ? ' selected' : ''}>${escapeHtml(label)}</option>`;
+    })
     .join('');
   const value = (v: string | undefined) => escapeHtml(v ?? '');
   return (
     `<form class="dash-filters" method="get" action="/dashboard" data-testid="payment-filters">` +
-    `<label>Status<select name="status" data-testid="filter-status">${options}</select></label>` +
-    `<label>Order<input name="order_id" value="${value(query.order_id)}" data-testid="filter-order"></label>` +
-    `<label>From (UTC)<input type="date" name="from" value="${value(query.from)}"></label>` +
-    `<label>To (UTC)<input type="date" name="to" value="${value(query.to)}"></label>` +
-    `<button class="primary" type="submit" data-testid="filter-apply">Filter</button> <a href="/dashboard">clear</a></form>`
+    `<label>${escapeHtml(t.filter_status)}<select name="status" data-testid="filter-status">${options}</select></label>` +
+    `<label>${escapeHtml(t.filter_order)}<input name="order_id" value="${value(query.order_id)}" data-testid="filter-order"></label>` +
+    `<label>${escapeHtml(t.filter_from)}<input type="date" name="from" value="${value(query.from)}"></label>` +
+    `<label>${escapeHtml(t.filter_to)}<input type="date" name="to" value="${value(query.to)}"></label>` +
+    `<button class="primary" type="submit" data-testid="filter-apply">${escapeHtml(t.filter_apply)}</button> <a href="/dashboard">${escapeHtml(t.filter_clear)}</a></form>`
   );
+}
+
+/**
+ * Links to the newer and older pages of the list, keeping the filters: the cursor is the first or
+ * last payment shown, as in the API (`ending_before`, `starting_after`).
+ */
+function pager(t: DashboardText, query: Query, filter: PaymentFilter, page: DashPaymentPage): string {
+  const first = page.payments[0];
+  const last = page.payments[page.payments.length - 1];
+  if (!first || !last) return '';
+  const keep = new URLSearchParams();
+  for (const name of ['status', 'order_id', 'from', 'to'] as const) {
+    const v = query[name];
+    if (v) keep.set(name, v);
+  }
+  const link = (cursor: 'starting_after' | 'ending_before', id: string, label: string, testid: string) => {
+    const params = new URLSearchParams(keep);
+    params.set(cursor, id);
+    return `<a href="/dashboard?${escapeHtml(params.toString())}" data-testid="${testid}">${escapeHtml(label)}</a>`;
+  };
+  const backwards = filter.endingBefore !== undefined;
+  // Newer payments exist when this page came after a cursor, or going back found more.
+  const newer = backwards ? page.hasMore : filter.startingAfter !== undefined;
+  const older = backwards ? true : page.hasMore;
+  const parts = [
+    newer ? link('ending_before', first.id, t.page_newer, 'page-newer') : '',
+    older ? link('starting_after', last.id, t.page_older, 'page-older') : '',
+  ].filter(Boolean);
+  return parts.length ? `<p class="dash-pager" data-testid="pager">${parts.join(' ')}</p>` : '';
 }
 
 /**
@@ -283,6 +327,7 @@ export default async function dashboardRoutes(
   const backend = app.dashboard;
   const { secrets, secureCookies } = app.dashboardAuth;
   const lockout = signInLockout(app, options.lockout);
+  const ctxOf = (request: FastifyRequest) => pageContext(app, request);
 
   app.addHook('onRequest', singleQueryValues);
 
@@ -290,7 +335,8 @@ export default async function dashboardRoutes(
   // forced on a member of staff) is refused, on top of the SameSite=Strict cookie.
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'POST' || !crossSite(request)) return;
-    return send(reply, layout('Forbidden', '<h1>Cross-site form refused</h1>', false), 403);
+    const ctx = ctxOf(request);
+    return send(reply, layout(ctx, ctx.t.forbidden, `<h1>${escapeHtml(ctx.t.forbidden)}</h1>`, false), 403);
   });
 
   const signedIn = (request: FastifyRequest): boolean => {
@@ -321,26 +367,36 @@ export default async function dashboardRoutes(
       ),
   );
 
+  // The language switch: a link on every page (signed in or not) that remembers the choice in this
+  // browser and comes back to the page it was on.
+  app.get<{ Querystring: { to?: string; back?: string } }>('/dashboard/lang', async (request, reply) => {
+    const { to, back } = request.query ?? {};
+    const target = safeDashboardPath(back);
+    if (!isDashboardLang(to)) return reply.redirect(target, 303);
+    return reply.header('set-cookie', langCookie(to, secureCookies)).redirect(target, 303);
+  });
+
   app.get('/dashboard/login', page, async (request, reply) => {
     if (signedIn(request)) return reply.redirect('/dashboard', 303);
-    return send(reply, loginPage());
+    return send(reply, loginPage(ctxOf(request)));
   });
 
   app.post<{ Body: { secret?: string } }>('/dashboard/login', page, async (request, reply) => {
     const now = backend.now();
+    const ctx = ctxOf(request);
     const wait = await lockout.locked(request);
     if (wait !== null) {
       request.log.warn({ address: request.ip }, 'dashboard sign-in locked');
       return send(
         reply.header('retry-after', String(Math.ceil(wait / 1000))),
-        loginPage('Too many attempts; wait ten minutes.'),
+        loginPage(ctx, ctx.t.sign_in_locked),
         429,
       );
     }
     const given = typeof request.body?.secret === 'string' ? request.body.secret : '';
     if (secrets.length === 0 || !secretMatches(secrets, given)) {
       await lockout.failed(request);
-      return send(reply, loginPage('That is not the dashboard password or the API key.'), 401);
+      return send(reply, loginPage(ctx, ctx.t.sign_in_wrong), 401);
     }
     return reply
       .header('set-cookie', sessionCookie(issueSession(secrets, now), secureCookies))
@@ -358,11 +414,13 @@ export default async function dashboardRoutes(
   );
 
   app.get<{ Querystring: Query }>('/dashboard', guarded, async (request, reply) => {
+    const ctx = ctxOf(request);
+    const { t } = ctx;
     const query = request.query ?? {};
     const filter = parseFilter(query);
     const now = backend.now();
     const since = new Date(now - (CHART_DAYS - 1) * 86_400_000);
-    const [payments, counts, daily, inbox, jobs, endpoint] = await Promise.all([
+    const [list, counts, daily, inbox, jobs, endpoint] = await Promise.all([
       backend.data.listPayments(filter),
       backend.data.countsByStatus(),
       backend.data.dailyByStatus(
@@ -375,41 +433,46 @@ export default async function dashboardRoutes(
     const total = STATUSES.reduce((n, s) => n + (counts[s] ?? 0), 0);
     const late = counts.paid_after_cancel ?? 0;
     const cards =
-      `<div class="dash-card"><b data-testid="count-total">${total}</b><span>payments</span></div>` +
+      `<div class="dash-card"><b data-testid="count-total">${total}</b><span>${escapeHtml(t.count_payments)}</span></div>` +
       STATUSES.map(
         (s) =>
-          `<a class="dash-card" href="/dashboard?status=${s}"><b data-testid="count-${s}">${counts[s] ?? 0}</b><span>${s}</span></a>`,
+          `<a class="dash-card" href="/dashboard?status=${s}"><b data-testid="count-${s}">${counts[s] ?? 0}</b><span>${escapeHtml(statusName(t, s))}</span></a>`,
       ).join('') +
-      `<a class="dash-card${late > 0 ? ' dash-alert' : ''}" href="/dashboard?status=paid_after_cancel"><b data-testid="count-paid_after_cancel">${late}</b><span>paid after cancel</span></a>`;
+      `<a class="dash-card${late > 0 ? ' dash-alert' : ''}" href="/dashboard?status=paid_after_cancel"><b data-testid="count-paid_after_cancel">${late}</b><span>${escapeHtml(t.paid_after_cancel)}</span></a>`;
     const lateAlert =
       late > 0
-        ? `<p class="error" role="alert" data-testid="late-alert">${late} payment(s) succeeded after being canceled or expired: refund or fulfil them (LATE_PAYMENT_POLICY).</p>`
+        ? `<p class="error" role="alert" data-testid="late-alert">${escapeHtml(fill(t.late_alert, { n: late }))}</p>`
         : '';
     const endpointAlert =
       endpoint?.state === 'disabled'
-        ? `<div class="error" role="alert" data-testid="notifications-disabled"><p>Notifications to the shop are <b>disabled</b>: ` +
-          `${escapeHtml(endpoint.url ?? '')} ${escapeHtml(endpoint.reason ?? '')} (${escapeHtml(endpoint.disabled_at ?? '')}). ` +
-          `They wait, undelivered; fix the endpoint (or set another MERCHANT_WEBHOOK_URL), then enable it again.</p>` +
-          `<form method="post" action="/dashboard/notifications/enable"><button class="primary" type="submit" data-testid="notifications-enable">Enable notifications again</button></form></div>`
+        ? `<div class="error" role="alert" data-testid="notifications-disabled"><p>` +
+          fill(t.notifications_disabled, {
+            detail: `${escapeHtml(endpoint.url ?? '')} ${escapeHtml(endpoint.reason ?? '')} (${escapeHtml(endpoint.disabled_at ?? '')})`,
+          }) +
+          `</p><form method="post" action="/dashboard/notifications/enable"><button class="primary" type="submit" data-testid="notifications-enable">${escapeHtml(t.notifications_enable)}</button></form></div>`
         : '';
     const body =
-      `<h1>Payments</h1>${lateAlert}${endpointAlert}<div class="dash-cards">${cards}</div>` +
-      `<div class="dash-panel"><h2>Last ${CHART_DAYS} days by status</h2>${statusChart(daysBetween(since, new Date(now)), daily)}</div>` +
-      `<h2>Payments</h2><div class="dash-panel">${filtersForm(query)}${paymentsTable(payments)}` +
-      (payments.length >= filter.limit
-        ? `<p class="muted" data-testid="payments-truncated">The latest ${filter.limit} shown; narrow them with the filters.</p>`
-        : '') +
+      `<h1>${escapeHtml(t.payments_title)}</h1>${lateAlert}${endpointAlert}<div class="dash-cards">${cards}</div>` +
+      `<div class="dash-panel"><h2>${escapeHtml(fill(t.chart_title, { days: CHART_DAYS }))}</h2>${statusChart(daysBetween(since, new Date(now)), daily, { label: fill(t.chart_title, { days: CHART_DAYS }), status: (st) => statusName(t, st) })}</div>` +
+      `<h2>${escapeHtml(t.payments_title)}</h2><div class="dash-panel">${filtersForm(t, query)}${paymentsTable(t, list.payments)}` +
+      pager(t, query, filter, list) +
       `</div>` +
-      `<h2>Open deadlines and scheduled jobs</h2><div class="dash-panel">${jobsTable(jobs, now)}</div>` +
-      `<h2>Webhook inbox</h2>${intakeCards(backend.intake?.())}<div class="dash-panel">${inboxTable(inbox)}</div>`;
-    return send(reply, layout('Payments', body));
+      `<h2>${escapeHtml(t.deadlines_title)}</h2><div class="dash-panel">${jobsTable(t, jobs, now)}</div>` +
+      `<h2>${escapeHtml(t.inbox_title)}</h2>${intakeCards(t, backend.intake?.())}<div class="dash-panel">${inboxTable(t, inbox)}</div>`;
+    return send(reply, layout(ctx, t.payments_title, body));
   });
 
   app.get<{ Params: { id: string } }>('/dashboard/payments/:id', guarded, async (request, reply) => {
+    const ctx = ctxOf(request);
+    const { t } = ctx;
     const { id } = request.params;
     const payment = PAYMENT_ID.test(id) ? await backend.data.getPayment(id) : null;
     if (!payment)
-      return send(reply, layout('Not found', `<h1>No payment ${escapeHtml(id.slice(0, 80))}</h1>`), 404);
+      return send(
+        reply,
+        layout(ctx, t.not_found, `<h1>${escapeHtml(t.not_found)} ${escapeHtml(id.slice(0, 80))}</h1>`),
+        404,
+      );
     const [timeline, notifications, jobs, inbox] = await Promise.all([
       backend.data.timeline(id),
       backend.data.notifications(id),
@@ -421,31 +484,31 @@ export default async function dashboardRoutes(
     ]);
     const notes =
       notifications.length === 0
-        ? '<p class="muted">No notifications to the shop.</p>'
-        : `<table data-testid="notifications-table"><thead><tr><th>webhook-id</th><th>Type</th><th>Created</th><th>Delivered</th><th>Tries</th><th>Last answer</th></tr></thead><tbody>${notifications
+        ? `<p class="muted">${escapeHtml(t.notifications_empty)}</p>`
+        : `<table data-testid="notifications-table"><thead><tr><th>webhook-id</th>${headers(t, ['col_type', 'col_created_short', 'col_delivered', 'col_tries', 'col_last_answer'])}</tr></thead><tbody>${notifications
             .map(
               (n) =>
                 `<tr><td><code>${escapeHtml(n.id)}</code></td><td>${escapeHtml(n.type)}</td><td>${time(n.created_at)}</td><td>${time(n.delivered_at)}</td><td>${n.attempts}</td><td class="wrap">${n.last_status ?? ''} ${escapeHtml(n.last_error ?? '')}</td></tr>`,
             )
             .join('')}</tbody></table>`;
     const body =
-      `<p><a href="/dashboard">← Payments</a></p><h1>Payment <code data-testid="payment-id">${escapeHtml(payment.id)}</code> ${badge(payment.status)}` +
+      `<p><a href="/dashboard">${escapeHtml(t.back_to_payments)}</a></p><h1>${escapeHtml(t.payment_heading)} <code data-testid="payment-id">${escapeHtml(payment.id)}</code> ${badge(t, payment.status)}` +
       (payment.paid_after_cancel
-        ? ' <span class="late-flag" data-testid="paid-after-cancel">paid after cancel</span>'
+        ? ` <span class="late-flag" data-testid="paid-after-cancel">${escapeHtml(t.paid_after_cancel)}</span>`
         : '') +
       `</h1><div class="dash-panel"><dl class="dash-facts">` +
-      `<dt>Order</dt><dd><a href="/dashboard?order_id=${encodeURIComponent(payment.order_id)}">${escapeHtml(payment.order_id)}</a></dd>` +
-      `<dt>Amount</dt><dd>${amount(payment)}</dd>` +
-      `<dt>Status</dt><dd data-testid="payment-status">${escapeHtml(payment.status)}</dd>` +
-      `<dt>Failure reason</dt><dd>${escapeHtml(payment.failure_reason ?? '—')}</dd>` +
-      `<dt>Metadata</dt><dd class="wrap" data-testid="payment-metadata">${detailHtml(payment.metadata ?? {}) || '—'}</dd>` +
-      `<dt>Payment intent</dt><dd><code>${escapeHtml(payment.payment_intent_id ?? '—')}</code> (${escapeHtml(payment.intent_status ?? 'unknown')})</dd>` +
-      `<dt>Created</dt><dd>${time(payment.created_at)}</dd><dt>Deadline</dt><dd>${time(payment.expires_at)}</dd>` +
-      `<dt>Updated</dt><dd>${time(payment.updated_at)}</dd></dl></div>` +
-      `<h2>Timeline</h2><div class="dash-panel">${timelineTable(timeline)}</div>` +
-      `<h2>Webhook events for its intent</h2><div class="dash-panel">${inboxTable(inbox)}</div>` +
-      `<h2>Notifications to the shop</h2><div class="dash-panel">${notes}</div>` +
-      `<h2>Scheduled jobs</h2><div class="dash-panel">${jobsTable(jobs, backend.now())}</div>`;
-    return send(reply, layout(`Payment ${payment.id}`, body));
+      `<dt>${escapeHtml(t.fact_order)}</dt><dd><a href="/dashboard?order_id=${encodeURIComponent(payment.order_id)}">${escapeHtml(payment.order_id)}</a></dd>` +
+      `<dt>${escapeHtml(t.fact_amount)}</dt><dd>${amount(payment)}</dd>` +
+      `<dt>${escapeHtml(t.fact_status)}</dt><dd data-testid="payment-status" data-status="${escapeHtml(payment.status)}">${escapeHtml(statusName(t, payment.status))} <code>${escapeHtml(payment.status)}</code></dd>` +
+      `<dt>${escapeHtml(t.fact_failure)}</dt><dd>${escapeHtml(payment.failure_reason ?? '—')}</dd>` +
+      `<dt>${escapeHtml(t.fact_metadata)}</dt><dd class="wrap" data-testid="payment-metadata">${detailHtml(payment.metadata ?? {}) || '—'}</dd>` +
+      `<dt>${escapeHtml(t.fact_intent)}</dt><dd><code>${escapeHtml(payment.payment_intent_id ?? '—')}</code> (${escapeHtml(payment.intent_status ?? t.unknown)})</dd>` +
+      `<dt>${escapeHtml(t.fact_created)}</dt><dd>${time(payment.created_at)}</dd><dt>${escapeHtml(t.fact_deadline)}</dt><dd>${time(payment.expires_at)}</dd>` +
+      `<dt>${escapeHtml(t.fact_updated)}</dt><dd>${time(payment.updated_at)}</dd></dl></div>` +
+      `<h2>${escapeHtml(t.timeline_title)}</h2><div class="dash-panel">${timelineTable(t, timeline)}</div>` +
+      `<h2>${escapeHtml(t.intent_events_title)}</h2><div class="dash-panel">${inboxTable(t, inbox)}</div>` +
+      `<h2>${escapeHtml(t.notifications_title)}</h2><div class="dash-panel">${notes}</div>` +
+      `<h2>${escapeHtml(t.jobs_title)}</h2><div class="dash-panel">${jobsTable(t, jobs, backend.now())}</div>`;
+    return send(reply, layout(ctx, `${t.payment_heading} ${payment.id}`, body));
   });
 }
