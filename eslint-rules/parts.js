@@ -16,7 +16,7 @@ export const PART_IMPORTS = {
   sandbox: ['fintoc'],
   service: ['fintoc', 'checkout', 'reconcile'],
   golive: ['fintoc', 'service'],
-  certify: ['fintoc'],
+  certify: ['fintoc', 'reconcile'],
   reconcile: ['fintoc'],
   cli: ['*'],
 };

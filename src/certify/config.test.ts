@@ -122,6 +122,37 @@ describe('certify.json', () => {
     expect([c.abandonAfterMs, c.toleranceMs]).toEqual([15_000, 3_000]);
   });
 
+  it("resolves where Fintoc's report files go and where the shop lists what it took in", () => {
+    const c = resolveConfig(
+      {
+        ...base,
+        custom_reports: true,
+        reports: {
+          channel: { type: 'email', maildir: 'shop/maildir', to: 'finanzas@tienda.cl' },
+          received: { json: '/api/reports', headers: { authorization: 'Bearer ${SHOP_KEY}' } },
+        },
+      },
+      { SHOP_KEY: 'k1' },
+    );
+    expect(c.customReports).toBe(true);
+    expect(c.target.reports).toEqual({
+      channel: { type: 'email', maildir: 'shop/maildir', to: 'finanzas@tienda.cl' },
+      received: {
+        path: '/api/reports',
+        headers: { authorization: 'Bearer k1' },
+        list: 'data',
+        field: 'sha256',
+      },
+    });
+    expect(() => resolveConfig({ ...base, reports: { channel: { type: 'ftp', path: 'x' } } })).toThrow(
+      /reports\.channel/,
+    );
+    expect(() =>
+      resolveConfig({ ...base, reports: { channel: { type: 'https', url: 'file:///x' } } }),
+    ).toThrow(/reports\.channel\.url/);
+    expect(resolveConfig(base).target.reports).toEqual({ channel: null, received: null });
+  });
+
   it('never crashes on hostile input: a CertifyError or a resolved config', () => {
     const anyShape = fc.oneof(
       fc.jsonValue(),

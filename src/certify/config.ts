@@ -43,6 +43,27 @@ export const CertifyConfigSchema = z
     tolerance: duration.optional(),
     strict: z.boolean().optional(),
     custom_reports: z.boolean().optional(),
+    reports: z
+      .object({
+        channel: z
+          .discriminatedUnion('type', [
+            z.object({ type: z.literal('folder'), path: text(1000) }).strict(),
+            z.object({ type: z.literal('email'), maildir: text(1000), to: text(254) }).strict(),
+            z.object({ type: z.literal('https'), url: httpUrl }).strict(),
+          ])
+          .optional(),
+        received: z
+          .object({
+            json: text(),
+            headers: headers.optional(),
+            list: text(200).optional(),
+            field: text(200).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     sandbox: z
       .object({
         url: httpUrl.optional(),
@@ -139,6 +160,21 @@ export type VerdictSource =
     }
   | { kind: 'page'; path: string; selector: string; paid: string[]; notPaid: string[] };
 
+/** Where Fintoc's report files go and where the shop shows it took them in (`custom-reports`). */
+export interface ReportsSetup {
+  /**
+   * A report channel certify configures at the sandbox for the run, as the shop would at Fintoc
+   * (folder and maildir paths are inside the sandbox's reports folder); null: the organisation's own.
+   */
+  channel: Record<string, string> | null;
+  /**
+   * A JSON list of the report files the shop took in: `path` (relative to the shop), the array's
+   * dot path in the answer (`''`: the answer itself), and each item's field holding the file's
+   * SHA-256 (or its name).
+   */
+  received: { path: string; headers: Record<string, string>; list: string; field: string } | null;
+}
+
 /** The shop under certification, as certify drives it. */
 export interface ShopTarget {
   kind: 'bundled' | 'shop';
@@ -154,6 +190,8 @@ export interface ShopTarget {
   amount: number | null;
   currency: 'CLP' | 'MXN';
   merchantName: string | null;
+  /** Fintoc's report files for this shop (absent: the organisation's channels, intake not shown). */
+  reports?: ReportsSetup;
 }
 
 export type FintocTarget =
@@ -330,6 +368,17 @@ export function resolveConfig(raw: unknown, env: Record<string, string | undefin
       amount: c.amount ?? null,
       currency: CURRENCY_OF[country],
       merchantName: c.merchant_name ?? null,
+      reports: {
+        channel: c.reports?.channel ?? null,
+        received: c.reports?.received
+          ? {
+              path: c.reports.received.json,
+              headers: c.reports.received.headers ?? {},
+              list: c.reports.received.list ?? 'data',
+              field: c.reports.received.field ?? 'sha256',
+            }
+          : null,
+      },
     },
     fintoc,
     shopProcess: c.shop.command

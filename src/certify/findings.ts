@@ -27,7 +27,8 @@ const PASSED: Record<ScenarioId, string> = {
     "Every widget was opened with product 'payments', the test public key and the widget_token of the intent the backend created for that payment.",
   'ux-guidelines':
     "The checkout shows Fintoc's hosted button with the approved copy, unrestyled, with the amount and the merchant's name, and works at 390 px.",
-  'custom-reports': "The report files reached the shop in Fintoc's format through its channel.",
+  'custom-reports':
+    "Fintoc's report files for this run's payments were made in Fintoc's format and delivered through every channel the shop configured.",
   'cl-leave-before-authorizing':
     'The shop expired the abandoned intent at Fintoc after the timeout and within the tolerance, and its verdict says not paid.',
   'cl-authorize-and-never-return':

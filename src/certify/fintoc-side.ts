@@ -79,6 +79,36 @@ export interface EventView {
   data: Record<string, unknown>;
 }
 
+/** A report channel of the organisation (the sandbox's `/_sandbox/report_channels`). */
+export interface ReportChannelView {
+  id: string;
+  type: 'folder' | 'email' | 'https';
+  reports: Array<'payout' | 'daily'>;
+  path: string | null;
+  to: string | null;
+  url: string | null;
+}
+
+/** What the sandbox says about one report file it made (without its content). */
+export interface ReportFileView {
+  id: string;
+  kind: 'payout' | 'daily';
+  filename: string;
+  date: string;
+  currency: string;
+  payout_id: string | null;
+  created_at: string;
+  lines: number;
+  sha256: string;
+  deliveries: Array<{
+    channel_id: string;
+    type: ReportChannelView['type'];
+    status: 'scheduled' | 'delivered' | 'failed';
+    location: string | null;
+    attempts: Array<{ at: string; ok: boolean; status_code: number | null; error: string | null }>;
+  }>;
+}
+
 /** A scenario asked for evidence only the sandbox's control API has. */
 export class NeedsSandbox extends Error {
   constructor(what: string) {
@@ -253,6 +283,46 @@ export class FintocSide {
   async resend(deliveryId: string): Promise<DeliveryView> {
     this.needsControl('resending a delivery');
     return this.json<DeliveryView>('POST', `/_sandbox/deliveries/${deliveryId}/resend`);
+  }
+
+  /** Moves the sandbox's test clock forward (every organisation's: it is one clock). */
+  async advanceClock(ms: number): Promise<void> {
+    this.needsControl("moving the sandbox's clock");
+    await this.json('POST', '/_sandbox/clock/advance', { by: `${Math.round(ms / 1000)}s` });
+  }
+
+  async payoutSettings(): Promise<{ payment_scenario: string; daily_report: string }> {
+    this.needsControl('the payout settings');
+    return this.json('GET', '/_sandbox/payout_settings');
+  }
+
+  async reportChannels(): Promise<ReportChannelView[]> {
+    this.needsControl('the report channels');
+    return (await this.json<{ data: ReportChannelView[] }>('GET', '/_sandbox/report_channels')).data;
+  }
+
+  async createReportChannel(spec: Record<string, unknown>): Promise<ReportChannelView> {
+    this.needsControl('a report channel');
+    return this.json<ReportChannelView>('POST', '/_sandbox/report_channels', spec);
+  }
+
+  async deleteReportChannel(id: string): Promise<void> {
+    this.needsControl('a report channel');
+    await this.json('DELETE', `/_sandbox/report_channels/${id}`);
+  }
+
+  /** The report files the sandbox made for the organisation, oldest first. */
+  async reports(): Promise<ReportFileView[]> {
+    this.needsControl('the report files');
+    return [...(await this.json<{ data: ReportFileView[] }>('GET', '/_sandbox/reports')).data].reverse();
+  }
+
+  /** One report file's bytes, as the sandbox sends it. */
+  async reportContent(id: string): Promise<string> {
+    this.needsControl('a report file');
+    const res = await this.call('GET', `/_sandbox/reports/${id}/download`);
+    if (res.status !== 200) throw new Error(`GET /_sandbox/reports/${id}/download answered ${res.status}`);
+    return res.text;
   }
 
   async endpointSecret(endpointId: string): Promise<string> {

@@ -15,6 +15,7 @@ import { FintocSide } from './fintoc-side.js';
 import { Findings } from './findings.js';
 import { http } from './http.js';
 import { journeysFor } from './journeys.js';
+import { customReports } from './reports.js';
 import {
   allRequiredPassed,
   REPORT_SCHEMA,
@@ -321,7 +322,24 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
   } catch (err) {
     throw new CertifyError('shop_unreachable', `The shop at ${o.target.url} did not answer.`, { cause: err });
   }
-  const browser = o.browser ?? (await launchChromium());
+  // The shop's report channel, configured at the sandbox for the run as the shop would at Fintoc.
+  const channelSpec = o.target.reports?.channel ?? null;
+  let channel: { id: string } | null = null;
+  if (channelSpec && side.control) {
+    channel = await side.createReportChannel(channelSpec).catch((err: unknown) => {
+      throw new CertifyError(
+        'config_invalid',
+        `reports.channel: the sandbox refused it (${(err as Error).message}).`,
+        { cause: err },
+      );
+    });
+  }
+  const browser =
+    o.browser ??
+    (await launchChromium().catch(async (err: unknown) => {
+      if (channel) await side.deleteReportChannel(channel.id).catch(() => {});
+      throw err;
+    }));
   const screenshots = new Map<string, Buffer>();
   const hosts = [new URL(o.target.url).host, new URL(side.apiUrl).host];
   const sandboxWidget = o.fintoc.kind === 'sandbox' ? `${side.apiUrl}/v1/` : o.fintoc.widgetUrl;
@@ -380,11 +398,10 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
     }
     await widgetChecks(ctx, sessions);
     await apiUrlChecks(ctx, sinceFintocMs);
-    ctx.findings.notAvailable(
-      'custom-reports',
-      "Fintoc's report files (payout reconciliation, daily transactions) and their delivery channels are not built in this Pasarela version yet, so this scenario cannot be certified; review them with your Account Executive.",
-    );
+    // Last: it moves the sandbox's clock on by days, to the payout and the end of the day.
+    await customReports({ ...ctx, customReports: o.customReports ?? false });
   } finally {
+    if (channel) await side.deleteReportChannel(channel.id).catch(() => {});
     if (!o.browser) await browser.close().catch(() => {});
   }
 

@@ -139,16 +139,18 @@ async function certifyBundled(
   const country = flags.country ?? (env.PASARELA_COUNTRY === 'mx' ? 'mx' : 'cl');
   const shopName = env.PASARELA_SHOP_NAME ?? 'Tienda Pasarela';
   const dataDir = mkdtempSync(join(tmpdir(), 'pasarela-certify-'));
+  // Fintoc's report files for the run go by e-mail (Fintoc's own channel) into a maildir here.
+  const reportsDir = join(dataDir, 'reports');
   const keys = freshStackKeys();
   progress('starting the sandbox and the bundled service on a throw-away embedded database');
   let stack;
   try {
     stack = await startLocalStack({
       // The service's clock moves with the sandbox's, so webhooks are signed on the sandbox's clock.
-      sandbox: { port: 0, secretKey: keys.secretKey, signWith: 'clock' },
+      sandbox: { port: 0, secretKey: keys.secretKey, signWith: 'clock', reportsDir },
       service: {
         port: 0,
-        dataDir,
+        dataDir: join(dataDir, 'service'),
         apiKey: keys.apiKey,
         env,
         settings: {
@@ -172,7 +174,13 @@ async function certifyBundled(
     return await certify({
       ...common,
       country,
-      target: bundledTarget({ serviceUrl: stack.server.url, apiKey: keys.apiKey, country, shopName }),
+      target: {
+        ...bundledTarget({ serviceUrl: stack.server.url, apiKey: keys.apiKey, country, shopName }),
+        reports: {
+          channel: { type: 'email', maildir: 'maildir', to: 'reportes@tienda.invalid' },
+          received: null,
+        },
+      },
       fintoc: { kind: 'sandbox', url: stack.sandbox.url, secretKey: stack.sandbox.secretKey, control: true },
       clocks: httpTestClocks({
         sandboxUrl: stack.sandbox.url,

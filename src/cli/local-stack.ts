@@ -27,6 +27,8 @@ export interface LocalStackOptions {
     stateFile?: string;
     /** `clock` when the service's clock moves with the sandbox's (certify's test clocks). */
     signWith?: 'clock' | 'wall';
+    /** The folder the sandbox's report channels write into (its default: a shared temporary one). */
+    reportsDir?: string;
   };
   service: {
     /** `0` picks a free port (tried again if another process takes it first). */
@@ -89,6 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.sandbox.secretKey ? { secretKey: options.sandbox.secretKey } : {}),
     ...(options.sandbox.stateFile ? { stateFile: options.sandbox.stateFile } : {}),
     ...(options.sandbox.signWith ? { signWith: options.sandbox.signWith } : {}),
+    ...(options.sandbox.reportsDir ? { reportsDir: options.sandbox.reportsDir } : {}),
   });
   try {
     const fintoc = createFintocClient({ secretKey: sb.secretKey, baseUrl: sb.url });

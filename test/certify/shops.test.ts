@@ -33,6 +33,8 @@ interface Run {
   breaks: Break[];
   country: 'cl' | 'mx';
   apiOnly?: boolean;
+  /** `--strict`: the hardening scenarios are required. */
+  strict?: boolean;
 }
 
 /** What each switch must make fail: required scenarios (exactly these) and hardening ones. */
@@ -153,8 +155,9 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
     const closers: Array<() => Promise<void>> = [];
     const reports = new Map<string, CertifyReport>();
     const runs: Run[] = [
-      { name: 'good', breaks: [], country: 'cl' },
+      { name: 'good', breaks: [], country: 'cl', strict: true },
       ...BREAKS.map((b) => ({ name: b, breaks: [b], country: 'cl' as const })),
+      { name: 'duplicate-500-strict', breaks: ['duplicate-500'], country: 'cl', strict: true },
       { name: 'good-mx', breaks: [], country: 'mx' },
       { name: 'good-api-only', breaks: [], country: 'cl', apiOnly: true },
     ];
@@ -189,7 +192,7 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
             country: run.country,
             abandonAfterMs: TIMEOUT_MS,
             toleranceMs: TOLERANCE_MS,
-            strict: false,
+            strict: run.strict ?? false,
             browser,
             slot,
             pasarelaVersion: 'test',
@@ -212,7 +215,10 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
       expect(
         r.scenarios.filter((s) => s.verdict !== 'passed').map((s) => `${s.id}: ${s.verdict}: ${s.reason}`),
       ).toEqual([
-        expect.stringMatching(/^custom-reports: not_available: /),
+        // The example shop takes no report files and has no report channel.
+        expect.stringMatching(
+          /^custom-reports: skipped: Not run: the shop does not take Fintoc's report files/,
+        ),
         expect.stringMatching(/^browser-events-mx: skipped: /),
       ]);
       expect(r).toMatchObject({
@@ -266,6 +272,14 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
         }
       },
     );
+
+    it('with --strict, requires the hardening set: the good shop still passes, a hardening failure fails the report', () => {
+      expect(reports.get('good')).toMatchObject({ strict: true, passed: true });
+      const r = reports.get('duplicate-500-strict')!;
+      expect(r).toMatchObject({ strict: true, passed: false });
+      expect(failedIds(r, true)).toEqual(['webhook-duplicate']);
+      expect(reports.get('duplicate-500')).toMatchObject({ strict: false, passed: true });
+    });
 
     it('certifies the same shop in Mexico (browser-events-mx; the Chilean scenarios do not apply)', () => {
       const r = reports.get('good-mx')!;
