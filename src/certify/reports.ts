@@ -296,35 +296,41 @@ async function intake(ctx: ReportsContext, ours: ReportFileView[]): Promise<void
     f.add(
       S,
       'certify',
-      ctx.target.kind === 'bundled'
-        ? 'Whether the bundled service took the files in is not verifiable yet: this Pasarela version has no report intake.'
-        : 'Whether the shop took the files in is not verifiable: certify.json names no reports.received (a JSON list of the files it took in).',
+      'Whether the shop took the files in is not verifiable: certify.json names no reports.received (a JSON list of the files it took in).',
     );
     return;
   }
   if (ours.length === 0) return;
   const url = new URL(received.path, `${ctx.target.url}/`).toString();
-  let listed: string[] = [];
+  let items: unknown[] = [];
   let status = 0;
-  const all = await pollUntil(
+  const itemOf = (v: ReportFileView) =>
+    items.find((x) => {
+      const key = readPath(x, received.field);
+      return key === v.sha256 || key === v.filename;
+    });
+  await pollUntil(
     async () => {
       const res = await http(url, { headers: received.headers }).catch(() => null);
       status = res?.status ?? 0;
-      const items = res ? readPath(res.json, received.list) : undefined;
-      listed = Array.isArray(items)
-        ? items.map((x) => readPath(x, received.field)).filter((x): x is string => typeof x === 'string')
-        : [];
-      return ours.every((v) => listed.includes(v.sha256) || listed.includes(v.filename)) ? true : undefined;
+      const list = res ? readPath(res.json, received.list) : undefined;
+      items = Array.isArray(list) ? list : [];
+      return ours.every((v) => itemOf(v) !== undefined) ? true : undefined;
     },
     { timeoutMs: SETTLE_MS, intervalMs: 500 },
   );
   for (const v of ours) {
+    const item = itemOf(v);
+    // What the shop says of it, when it says (an id, the channel it came by).
+    const said = ['id', 'source']
+      .map((k) => readPath(item, k))
+      .filter((x): x is string => typeof x === 'string');
     f.check(
       S,
       'shop',
-      all === true || listed.includes(v.sha256) || listed.includes(v.filename),
-      `The shop lists ${v.filename} among the files it took in (GET ${received.path}).`,
-      `The shop did not list ${v.filename} among the files it took in within ${SETTLE_MS / 1000} s (GET ${received.path} answered ${status}, ${listed.length} files): check that it reads the channel the reports are sent to.`,
+      item !== undefined,
+      `The shop lists ${v.filename} among the files it took in (GET ${received.path}${said.length ? `: ${said.join(', ')}` : ''}).`,
+      `The shop did not list ${v.filename} among the files it took in within ${SETTLE_MS / 1000} s (GET ${received.path} answered ${status}, ${items.length} files): check that it reads the channel the reports are sent to.`,
     );
   }
 }

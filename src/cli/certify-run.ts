@@ -157,6 +157,8 @@ async function certifyBundled(
           PASARELA_COUNTRY: country,
           PASARELA_SHOP_NAME: shopName,
           ...(flags.abandonAfter ? { PAYMENT_TIMEOUT: flags.abandonAfter } : {}),
+          // The service takes Fintoc's report files from the maildir they are e-mailed into.
+          PASARELA_REPORTS_MAILDIR: join(reportsDir, 'maildir'),
           LOG_LEVEL: 'error',
         },
         demo: false,
@@ -178,9 +180,16 @@ async function certifyBundled(
         ...bundledTarget({ serviceUrl: stack.server.url, apiKey: keys.apiKey, country, shopName }),
         reports: {
           channel: { type: 'email', maildir: 'maildir', to: 'reportes@tienda.invalid' },
-          received: null,
+          received: {
+            path: '/api/reports?limit=500',
+            headers: { authorization: `Bearer ${keys.apiKey}` },
+            list: 'data',
+            field: 'sha256',
+          },
         },
       },
+      // The bundled service takes Fintoc's report files in: custom-reports is part of its certification.
+      customReports: true,
       fintoc: { kind: 'sandbox', url: stack.sandbox.url, secretKey: stack.sandbox.secretKey, control: true },
       clocks: httpTestClocks({
         sandboxUrl: stack.sandbox.url,

@@ -81,6 +81,7 @@ describe.skipIf(skipWithoutChromium('pasarela certify (CLI)'))(
       expect(report).toMatchObject({
         schema: 'pasarela.certify.report/v1',
         passed: true,
+        custom_reports: true,
         rehearsal: false,
         clocks: 'test',
         country: 'cl',
@@ -115,6 +116,12 @@ describe.skipIf(skipWithoutChromium('pasarela certify (CLI)'))(
       );
       expect(evidence).toMatch(/-daily-summary-fintoc-\w+\.csv: Fintoc's daily transaction report/);
       expect(evidence).toMatch(/-fintoc-payout-\w+\.csv delivered through email to .*\/maildir\/new\//);
+      // … and the service took each one in from that maildir (required: the service takes reports).
+      expect(reports.required).toBe(true);
+      expect(evidence).toMatch(
+        /The shop lists \S+-fintoc-payout-\w+\.csv among the files it took in \(GET \/api\/reports\?limit=500: rep_\w+, maildir\)/,
+      );
+      expect(reports.evidence.filter((e) => e.ok === false)).toEqual([]);
       // Progress went to stderr, one line per step, and the summary table too.
       expect(stderr).toMatch(/certify: pay: started/);
       expect(stderr).toMatch(/PASSED: every required certification scenario passed/);
@@ -243,6 +250,6 @@ describe.skipIf(skipWithoutChromium('pasarela certify (CLI)'))(
       expect(d.stderr).toMatch(/live_key_refused/);
       expect(e.stderr).toMatch(/fintoc_unreachable/);
       for (const o of [a, b, c, d, e, f]) expect(o.stderr + o.stdout).not.toMatch(/sk_live_abcd1234/);
-    });
+    }, 120_000);
   },
 );
