@@ -127,7 +127,7 @@ export function mount(options: MountOptions): MountedCheckout {
   } else {
     throw new Error('Pasarela.mount: pass paymentId or checkoutUrl');
   }
-  const payUrl = `${base}/pay/${encodeURIComponent(paymentId)}`;
+  let payUrl = `${base}/pay/${encodeURIComponent(paymentId)}`;
   const pollMs = Math.max(250, options.pollMs ?? 2000);
 
   let session: CheckoutSession | null = options.initialSession ?? null;
@@ -138,6 +138,8 @@ export function mount(options: MountOptions): MountedCheckout {
   let widgetFailed = false;
   let destroyed = false;
   let reported = false;
+  /** The session was read again once the payment ended (whether the customer may try again). */
+  let endedSessionRead = false;
   let pollTimer: ReturnType<typeof setTimeout> | null = null;
   const queue: QueuedEvent[] = [];
   let flushing: Promise<void> | null = null;
@@ -226,6 +228,17 @@ export function mount(options: MountOptions): MountedCheckout {
       // time has nothing left to show in it.
       if (status.status === 'expired' || status.status === 'canceled') closeWidget();
       session = { ...session, widget: null };
+      if (status.status === 'failed' && session.retryable === undefined && !endedSessionRead) {
+        // Rejected while the page was open: the service says whether the customer may try again.
+        endedSessionRead = true;
+        void request<CheckoutSession>('/session')
+          .then((fresh) => {
+            if (!session || fresh.payment.id !== session.payment.id) return;
+            session = { ...session, retryable: fresh.retryable === true };
+            render();
+          })
+          .catch(() => undefined);
+      }
       if (!reported) {
         reported = true;
         options.onResult?.({
@@ -336,6 +349,7 @@ export function mount(options: MountOptions): MountedCheckout {
   async function retry() {
     if (!session) return;
     notice = null;
+    if (isFinal(session.payment.status)) return startOver();
     if (widget && !widgetFailed) {
       phase = 'widget';
       render();
@@ -360,6 +374,41 @@ export function mount(options: MountOptions): MountedCheckout {
           ? 'Hiciste muchos intentos seguidos. Espera unos minutos y vuelve a intentarlo.'
           : 'No pudimos preparar un nuevo intento. Vuelve a intentarlo en un momento.';
       await poll();
+      render();
+    }
+  }
+
+  /**
+   * After the bank rejected the payment: the service starts the order's next payment (or answers
+   * the one already open) and the page moves to it, the hosted page's address included.
+   */
+  async function startOver() {
+    if (!session?.retryable) return;
+    try {
+      const next = await request<CheckoutSession>('/attempts', { method: 'POST', body: '{}' });
+      const previous = paymentId;
+      paymentId = next.payment.id;
+      payUrl = `${base}/pay/${encodeURIComponent(paymentId)}`;
+      const oldPath = `/pay/${encodeURIComponent(previous)}`;
+      if (location.pathname.endsWith(oldPath)) {
+        const path = `${location.pathname.slice(0, -oldPath.length)}/pay/${encodeURIComponent(paymentId)}`;
+        history.replaceState(null, '', path);
+      }
+      closeWidget();
+      session = next;
+      reported = false;
+      endedSessionRead = false;
+      widgetFailed = false;
+      phase = phaseOf(session, 'ready');
+      if (isFinal(session.payment.status)) apply({ ...session.payment, updated_at: null });
+      else render();
+      schedule();
+      if (phase === 'ready') void openWidget();
+    } catch (error) {
+      notice =
+        (error as { code?: string }).code === 'too_many_attempts'
+          ? 'Hiciste muchos intentos seguidos. Espera unos minutos y vuelve a intentarlo.'
+          : 'No pudimos preparar un nuevo intento. Vuelve a intentarlo en un momento.';
       render();
     }
   }

@@ -20,6 +20,11 @@ export interface CheckoutSession {
     expires_at: string | null;
   };
   shop: { name: string; url: string | null };
+  /**
+   * The payment ended without money (the bank said no) and the customer may try again: the retry
+   * button starts the order's next payment (`POST /pay/:id/attempts`), which the page moves to.
+   */
+  retryable?: boolean;
   country: Country;
   /** How to open Fintoc's widget; null once the payment can no longer be paid. */
   widget: WidgetConfig | null;
@@ -158,7 +163,14 @@ export function renderView(state: ViewState): string {
         backLink(session);
       break;
     case 'final':
-      body = statusBlock(p.status, p.failure_reason) + notice + backLink(session);
+      body =
+        statusBlock(p.status, p.failure_reason) +
+        notice +
+        (session.retryable === true && p.status === 'failed'
+          ? `<p class="pasarela-hint" data-testid="retry-hint">Puedes intentarlo de nuevo, con el mismo banco o con otro. No se hizo ningún cargo.</p>` +
+            fintocButtonHtml(session.country, 'retry', false)
+          : '') +
+        backLink(session);
       break;
     case 'error':
       body =

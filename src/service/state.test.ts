@@ -18,6 +18,7 @@ import {
   isPaymentStatus,
   nextIntentStatus,
   retryDecision,
+  customerMayRetry,
   notificationFor,
   transition,
   type PaymentEvent,
@@ -295,6 +296,22 @@ describe('retryDecision: when a payment may be retried', () => {
     const text =
       d.kind === 'refuse' ? `refuse:${d.why}` : d.kind === 'use_open' ? `use_open:${d.paymentId}` : d.kind;
     expect(text).toBe(expected);
+  });
+});
+
+describe('customerMayRetry: the checkout offers a retry only after the bank said no, on an unpaid order', () => {
+  const p = (id: string, status: PaymentStatus) => ({ id, status });
+  it.each([
+    ['failed', 'rejected', [p('pay_a', 'failed')], true],
+    ['failed', 'mfa_invalid_authorization', [p('pay_b', 'pending'), p('pay_a', 'failed')], true],
+    ['failed', 'rejected', [p('pay_b', 'succeeded'), p('pay_a', 'failed')], false],
+    ['failed', 'fintoc_rejected: invalid_amount', [p('pay_a', 'failed')], false],
+    ['canceled', 'payment_timeout', [p('pay_a', 'canceled')], false],
+    ['expired', 'expired', [p('pay_a', 'expired')], false],
+    ['pending', null, [p('pay_a', 'pending')], false],
+    ['succeeded', null, [p('pay_a', 'succeeded')], false],
+  ] as const)('%s (%s) with order %j → %s', (status, failureReason, order, expected) => {
+    expect(customerMayRetry({ status, failureReason }, order)).toBe(expected);
   });
 });
 

@@ -350,6 +350,23 @@ export function retryDecision(
 }
 
 /**
+ * Whether the customer may try again from the checkout page after a payment ended: only after the
+ * bank said no (a refusal to even create the intent would only repeat, and a payment that ran out
+ * of time ended on the shop's deadline), and only where a new attempt would be allowed or is already
+ * open ({@link retryDecision}: never on an order already paid).
+ *
+ * @example
+ * customerMayRetry({ status: 'failed', failureReason: 'rejected' }, [{ id: 'pay_1', status: 'failed' }]); // true
+ */
+export function customerMayRetry(
+  payment: { status: PaymentStatus; failureReason: string | null },
+  order: ReadonlyArray<{ id: string; status: PaymentStatus }>,
+): boolean {
+  if (payment.status !== 'failed' || payment.failureReason?.startsWith('fintoc_rejected')) return false;
+  return retryDecision(payment, order).kind !== 'refuse';
+}
+
+/**
  * Whether an intent of an ended payment must still be expired at Fintoc so nothing stays payable:
  * the payment is final and Fintoc has not ended the intent (a `pending` one is the bank's to decide).
  */

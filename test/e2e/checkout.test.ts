@@ -289,7 +289,7 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       scenarios.tabClosed = id;
     });
 
-    it('(4) the bank rejects: the page says so and why, and never offers the widget again', async () => {
+    it('(4) the bank rejects: the page says so and why, and the customer tries again on the same page and pays', async () => {
       const id = await buyInShop();
       const frame = page.frameLocator('iframe[data-fintoc-widget]');
       await page.getByTestId('fintoc-button').click();
@@ -301,12 +301,34 @@ describe.skipIf(skipWithoutChromium('checkout end to end'))(
       expect(await page.getByTestId('checkout-status-detail').textContent()).toBe(
         'El banco no aceptó la autorización de la transferencia.',
       );
-      expect(await page.getByTestId('retry-button').count()).toBe(0);
       const failed = await payment(id);
       expect(failed.status).toBe('failed');
       expect(failed.failure_reason).toMatch(/mfa_invalid_authorization/);
-      await expect.poll(() => orderStatus(page, failed.order_id), EVENTUALLY).toBe('payment_failed');
+      const shop = await context.newPage();
+      await expect.poll(() => orderStatus(shop, failed.order_id), EVENTUALLY).toBe('payment_failed');
       scenarios.rejected = id;
+
+      // The page offers to try again (the order is not paid): the order's next payment, in place.
+      await page.getByTestId('retry-hint').waitFor();
+      await page.getByTestId('retry-button').click();
+      await page.waitForURL(
+        (url) => /\/pay\/pay_[A-Za-z0-9]+$/.test(url.pathname) && !url.pathname.endsWith(id),
+      );
+      const nextId = new URL(page.url()).pathname.split('/').pop() ?? '';
+      await reachAuthorize(frame);
+      await frame.getByTestId('authorize-approve').click();
+      await page.getByText('¡Pago recibido!').waitFor();
+      const next = await payment(nextId);
+      expect(next).toMatchObject({ status: 'succeeded', order_id: failed.order_id });
+      // The rejected payment stays as it was; the shop learns the order is paid.
+      expect((await payment(id)).status).toBe('failed');
+      await expect.poll(() => orderStatus(shop, failed.order_id), EVENTUALLY).toBe('paid');
+      // Reloading shows the new payment (the address followed it); the paid order offers no retry.
+      await page.reload();
+      expect(await page.getByTestId('checkout-status').getAttribute('data-status')).toBe('succeeded');
+      await page.goto(`${stack.url}/pay/${id}`);
+      await page.getByTestId('checkout-status').waitFor();
+      expect(await page.getByTestId('retry-button').count()).toBe(0);
     });
 
     it("(5) on the shop's own page through @fintoc/fintoc-js, with js.fintoc.com routed to the sandbox", async () => {

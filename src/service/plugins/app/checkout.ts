@@ -6,6 +6,8 @@ import fp from 'fastify-plugin';
 import type { PaymentRow } from '../../db/schema.js';
 import type { CheckoutBackend, CheckoutPayment } from '../../routes/pay/backend.js';
 import { safeReturnUrl } from '../../routes/pay/backend.js';
+import { ServiceError } from '../../errors.js';
+import { customerMayRetry } from '../../state.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,7 +15,7 @@ declare module 'fastify' {
   }
 }
 
-function toCheckout(row: PaymentRow): CheckoutPayment {
+function toCheckout(row: PaymentRow, retryable = false): CheckoutPayment {
   return {
     id: row.id,
     order_id: row.order_id,
@@ -25,6 +27,7 @@ function toCheckout(row: PaymentRow): CheckoutPayment {
     expires_at: row.expires_at,
     updated_at: row.updated_at,
     return_url: safeReturnUrl(row.metadata.return_url),
+    retryable,
   };
 }
 
@@ -40,7 +43,15 @@ export default fp(
       },
       async getPayment(id) {
         const row = await app.payments.get(id);
-        return row ? toCheckout(row) : null;
+        if (!row) return null;
+        // Only a rejected payment can be retried by the customer; only then is the order read.
+        const retryable =
+          row.status === 'failed' &&
+          customerMayRetry(
+            { status: row.status, failureReason: row.failure_reason },
+            await app.payments.listByOrder(row.order_id),
+          );
+        return toCheckout(row, retryable);
       },
       async recordBrowserEvents(id, events, meta) {
         for (const e of events) {
@@ -53,6 +64,22 @@ export default fp(
       },
       async newAttempt(id) {
         return toCheckout(await app.payments.newIntent(id));
+      },
+      async retryPayment(id) {
+        const row = await app.payments.mustGet(id);
+        if (
+          !customerMayRetry(
+            { status: row.status, failureReason: row.failure_reason },
+            await app.payments.listByOrder(row.order_id),
+          )
+        ) {
+          throw new ServiceError(
+            'payment_not_retryable',
+            `Payment ${id} cannot be tried again from the checkout (${row.status}).`,
+            'id',
+          );
+        }
+        return toCheckout(await app.payments.newAttempt(id));
       },
       now: () => app.clock.now(),
     };

@@ -17,6 +17,11 @@ export interface CheckoutPayment {
   updated_at: Date | string | null;
   /** Where "back to the shop" goes (the shop sets `metadata.return_url`); null hides the link. */
   return_url: string | null;
+  /**
+   * The payment ended without money and the customer may try again: a new payment for the order
+   * (the service's retry rules decide; see `customerMayRetry`).
+   */
+  retryable?: boolean;
 }
 
 /** One widget callback, as the page reports it. */
@@ -48,6 +53,11 @@ export interface CheckoutBackend {
    * open. Rejects with a ServiceError `payment_not_open` when it has ended.
    */
   newAttempt(id: string): Promise<CheckoutPayment>;
+  /**
+   * After a rejected payment, the order's next payment: a new one, or the one already open. Rejects
+   * with a ServiceError `payment_not_retryable` when the rules say no (the order is paid, …).
+   */
+  retryPayment(id: string): Promise<CheckoutPayment>;
   /** Epoch ms; injected so throttling follows the service's clock. */
   now(): number;
 }

@@ -1,7 +1,8 @@
 /**
  * The hosted checkout: `GET /pay/:id` (the page), `GET /pay/:id/session` and `/status` (what the
  * browser module reads), `POST /pay/:id/events` (widget callbacks, for the timeline only),
- * `POST /pay/:id/attempts` (try again after leaving the widget), and the module's own assets.
+ * `POST /pay/:id/attempts` (try again after leaving the widget, or after the bank rejected the
+ * payment: then the order's next payment), and the module's own assets.
  * It reads `app.checkout`; its security headers are helmet's (the page's CSP lets in the widget),
  * its CORS the cors plugin's, its errors the service's catalogue, its attempt throttle the
  * rate-limit plugin's (shared by every instance).
@@ -68,6 +69,7 @@ export function sessionOf(payment: CheckoutPayment, backend: CheckoutBackend): C
       expires_at: iso(payment.expires_at),
     },
     shop: { name: config.shopName, url: payment.return_url ?? config.shopUrl },
+    retryable: payment.retryable === true,
     country: config.country,
     widget: payable
       ? {
@@ -281,6 +283,20 @@ export default async function payRoutes(app: FastifyInstance, options: PayRoutes
 
   app.post<{ Params: { id: string } }>('/pay/:id/attempts', async (request, reply) => {
     const payment = await load(request);
+    if (payment.retryable === true) {
+      // Rejected: the order's next payment (the service's retry rules decide), and the page moves to it.
+      const limit = await attemptLimit(request);
+      if (!limit.isAllowed && limit.isExceeded) {
+        throw new ServiceError(
+          'too_many_attempts',
+          'Too many new attempts for this payment; wait a little.',
+          undefined,
+          { retry_after_s: limit.ttlInSeconds },
+        );
+      }
+      const next = await backend.retryPayment(payment.id);
+      return reply.code(201).header('cache-control', 'no-store').send(sessionOf(next, backend));
+    }
     if (payment.status !== 'pending') {
       throw new ServiceError(
         'payment_not_open',

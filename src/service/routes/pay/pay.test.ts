@@ -46,6 +46,17 @@ class FakeBackend implements CheckoutBackend {
   async recordBrowserEvents(_id: string, events: BrowserEvent[]) {
     this.recorded.push(...events);
   }
+  retries = 0;
+  async retryPayment(id: string) {
+    const p = this.payments.get(id);
+    if (!p || p.retryable !== true) throw new ServiceError('payment_not_retryable', 'no');
+    this.retries += 1;
+    return this.add({
+      id: `pay_RETRY${String(this.retries).padStart(16, '0')}`,
+      order_id: p.order_id,
+      widget_token: `pi_retry${this.retries}_sec_x`,
+    });
+  }
   async newAttempt(id: string) {
     const p = this.payments.get(id);
     if (!p || p.status !== 'pending') throw new ServiceError('payment_not_open', 'ended');
@@ -185,6 +196,45 @@ describe('checkout routes', () => {
       payload: { events: [{ type: 'exit' }] },
     });
     expect(later.statusCode).toBe(202);
+  });
+
+  it('after a rejection it offers a retry, and the retry answers the order’s next payment', async () => {
+    backend.add({ status: 'failed', failure_reason: 'rejected', widget_token: null, retryable: true });
+    const page = await app.inject({ url: `/pay/${ID}` });
+    expect(page.body).toContain('data-testid="retry-button"');
+    expect(page.body).toContain('data-testid="retry-hint"');
+    expect(page.body).toContain('data-testid="back-to-shop"');
+    const session = await app.inject({ url: `/pay/${ID}/session` });
+    expect(session.json()).toMatchObject({ retryable: true, widget: null });
+    const res = await app.inject({ method: 'POST', url: `/pay/${ID}/attempts`, payload: {} });
+    expect(res.statusCode).toBe(201);
+    const next = res.json();
+    expect(next.payment.id).not.toBe(ID);
+    expect(next.payment).toMatchObject({ order_id: 'order-7', status: 'pending' });
+    expect(next.widget.widgetToken).toBe('pi_retry1_sec_x');
+    expect(next.retryable).toBe(false);
+    // Retries share the per-payment throttle with new attempts.
+    expect((await app.inject({ method: 'POST', url: `/pay/${ID}/attempts`, payload: {} })).statusCode).toBe(
+      201,
+    );
+    expect((await app.inject({ method: 'POST', url: `/pay/${ID}/attempts`, payload: {} })).statusCode).toBe(
+      429,
+    );
+  });
+
+  it('offers no retry where the rules say no (a paid order, a canceled payment)', async () => {
+    for (const over of [
+      { status: 'failed' as const, failure_reason: 'rejected', retryable: false },
+      { status: 'canceled' as const, failure_reason: 'payment_timeout' },
+    ]) {
+      backend.add({ ...over, widget_token: null });
+      const page = await app.inject({ url: `/pay/${ID}` });
+      expect(page.body).not.toContain('data-testid="retry-button"');
+      const res = await app.inject({ method: 'POST', url: `/pay/${ID}/attempts`, payload: {} });
+      expect(res.statusCode).toBe(409);
+      expect(res.json().error.code).toBe('payment_not_open');
+    }
+    expect(backend.retries).toBe(0);
   });
 
   it('starts a new attempt while open and refuses once ended', async () => {
