@@ -123,7 +123,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         break;
       }
       endpoint ??= await fintoc.webhookEndpoints.create(wanted);
-      const result = loadConfig({
+      const env = {
         ...service.env,
         FINTOC_SECRET_KEY: sb.secretKey,
         FINTOC_PUBLIC_KEY: sb.publicKey,
@@ -136,7 +136,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         PORT: String(port),
         HOST: '127.0.0.1',
         ...service.settings,
-      });
+      };
+      const result = loadConfig(env);
       if (!result.ok) throw new LocalStackConfigError(result.errors);
       const logger: FastifyBaseLogger = createLogger({
         secrets: secretsOf(result.config),
@@ -144,7 +145,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       progress(`starting the payments service on ${serviceUrl}`);
       try {
-        const server = await startServer(result.config, { demo: service.demo, logger, progress });
+        const server = await startServer(result.config, {
+          demo: service.demo,
+          logger,
+          progress,
+          // The dashboard's Go live page: `pasarela check` against this local stack, on demand.
+          goLive: async () => (await import('../golive/index.js')).runChecks({ env, cwd: process.cwd() }),
+        });
         return {
           sandbox: sb,
           server,

@@ -35,6 +35,7 @@ import dashboardRoutes from './routes/dashboard/index.js';
 import demoRoutes from './routes/demo/index.js';
 import healthRoutes from './routes/health/index.js';
 import payRoutes from './routes/pay/index.js';
+import type { GoLiveRunner } from './routes/dashboard/index.js';
 import reportRoutes from './routes/reports/index.js';
 import testClockRoutes from './routes/test-clock/index.js';
 import webhookRoutes from './routes/webhooks/index.js';
@@ -59,6 +60,8 @@ export interface BuildOptions {
   logger?: FastifyBaseLogger | false;
   /** Serve the demo shop at `/` (only `pasarela dev`). */
   demo?: boolean;
+  /** `pasarela check`'s checks for the dashboard's Go live page (the CLI hands them in; golive imports the service, not the reverse). */
+  goLive?: GoLiveRunner;
   /** Runs between the deadline's read and its write (tests interleave work there); none in production. */
   checkpoint?: Checkpoint;
 }
@@ -119,7 +122,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
   });
   await app.register(checkoutPlugin);
-  await app.register(dashboardPlugin);
+  await app.register(dashboardPlugin, {
+    ...(options.goLive ? { goLive: options.goLive } : {}),
+    secrets: secretsOf(config),
+  });
   if (options.demo) await app.register(demoPlugin, { config });
 
   // Routes.

@@ -9,6 +9,7 @@
  */
 export { buildApp, WEBHOOK_BODY_LIMIT, API_BODY_LIMIT } from './app.js';
 export type { BuildOptions } from './app.js';
+export type { GoLiveReport, GoLiveRunner } from './routes/dashboard/index.js';
 export { CONFIG_VARIABLES, loadConfig, publicConfig, secretsOf, isStandardWebhookSecret } from './config.js';
 export { parseEnvFile, environmentWithEnvFile, EnvFileError, ENV_LINE } from './env-file.js';
 export { serviceWebhookEvents } from './webhook-events.js';

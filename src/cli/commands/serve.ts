@@ -45,6 +45,8 @@ export function serveCommand(): Command {
       try {
         server = await startServer(result.config, {
           workers: opts.workers,
+          // The dashboard's Go live page runs the same checks as `pasarela check`, on demand.
+          goLive: async () => (await import('../../golive/index.js')).runChecks({ env, cwd: process.cwd() }),
           logger,
           progress: (line) => logger.info({}, line),
         });

@@ -5,6 +5,7 @@
  */
 import fp from 'fastify-plugin';
 import { dashboardDataFromDb, type DashboardBackend } from '../../routes/dashboard/backend.js';
+import type { GoLiveRunner } from '../../routes/dashboard/go-live.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,9 +13,17 @@ declare module 'fastify' {
   }
 }
 
-export default fp(
-  async (app) => {
+export interface DashboardPluginOptions {
+  /** `pasarela check`'s checks, for the Go live page (given by `pasarela serve` and `pasarela dev`). */
+  goLive?: GoLiveRunner;
+  /** The configured secrets, never shown on a page. */
+  secrets?: readonly string[];
+}
+
+export default fp<DashboardPluginOptions>(
+  async (app, options) => {
     app.decorate('dashboard', {
+      ...(options.goLive ? { goLive: { run: options.goLive, secrets: options.secrets ?? [] } } : {}),
       data: dashboardDataFromDb(app.database.db),
       now: () => app.clock.now(),
       notifications: app.merchantEndpoint,

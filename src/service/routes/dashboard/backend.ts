@@ -5,6 +5,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DB, InboxRow, NotificationRow, PaymentRow, TimelineRow } from '../../db/schema.js';
 import type { PaymentStatus } from '../../state.js';
+import type { GoLiveBackend } from './go-live.js';
 import { listPaymentsPage, type PaymentListFilter } from '../../db/repositories/index.js';
 
 /** Jobs that only watch a payment (its deadline, its status checks)… */
@@ -103,6 +104,8 @@ export interface DashboardBackend {
   data: DashboardData;
   /** Epoch ms, the service's clock. */
   now(): number;
+  /** The go-live checks (`pasarela check`'s), when whoever started the service provided them. */
+  goLive?: GoLiveBackend;
   /** Webhook deliveries at the door since this instance started (refused ones are never stored). */
   intake?: () => WebhookIntake;
   /** The shop's notification endpoint: whether a 410 Gone disabled it, and enabling it again. */

@@ -9,6 +9,7 @@ import { BASE_CSP } from '../../plugins/external/helmet.js';
 import { isPaymentStatus, PAYMENT_STATUSES } from '../../state.js';
 import { fill, isDashboardLang, langCookie, safeDashboardPath, type DashboardText } from './i18n.js';
 import { layout, pageContext, send, time, type PageContext } from './layout.js';
+import { GO_LIVE_CSS, goLiveRoutes } from './go-live.js';
 import { SESSION_COOKIE, issueSession, secretMatches, sessionCookie, validSession } from './auth.js';
 import type {
   DashInboxEntry,
@@ -35,6 +36,7 @@ export type { SignInLockout } from './lockout.js';
 export type { LockoutLimits } from './lockout.js';
 export { layout, pageContext, send, time, type PageContext } from './layout.js';
 export { dashboardText, fill, langFromAcceptLanguage, type DashboardLang } from './i18n.js';
+export { redactSecrets, type GoLiveBackend, type GoLiveReport, type GoLiveRunner } from './go-live.js';
 
 /** The pages load their stylesheet and inline images only (helmet's base policy widened for that). */
 const PAGE_CSP = {
@@ -361,6 +363,7 @@ export default async function dashboardRoutes(
       .header('cache-control', 'public, max-age=300')
       .send(
         CSS +
+          GO_LIVE_CSS +
           Object.entries(STATUS_COLORS)
             .map(([s, c]) => `.badge[data-status=${s}]{background:${c}}`)
             .join(''),
@@ -461,6 +464,8 @@ export default async function dashboardRoutes(
       `<h2>${escapeHtml(t.inbox_title)}</h2>${intakeCards(t, backend.intake?.())}<div class="dash-panel">${inboxTable(t, inbox)}</div>`;
     return send(reply, layout(ctx, t.payments_title, body));
   });
+
+  goLiveRoutes(app, { guarded, ctxOf, backend: backend.goLive });
 
   app.get<{ Params: { id: string } }>('/dashboard/payments/:id', guarded, async (request, reply) => {
     const ctx = ctxOf(request);

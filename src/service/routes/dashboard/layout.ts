@@ -22,7 +22,10 @@ export function pageContext(app: FastifyInstance, request: FastifyRequest): Page
 }
 
 /** Pages in the top bar, in order: [path, label key]. */
-const NAV: Array<[string, 'nav_payments' | 'nav_golive']> = [['/dashboard', 'nav_payments']];
+const NAV: Array<[string, 'nav_payments' | 'nav_golive']> = [
+  ['/dashboard', 'nav_payments'],
+  ['/dashboard/go-live', 'nav_golive'],
+];
 
 function langSwitch(ctx: PageContext): string {
   const to: DashboardLang = ctx.lang === 'es' ? 'en' : 'es';
