@@ -228,7 +228,7 @@ export function mount(options: MountOptions): MountedCheckout {
       // time has nothing left to show in it.
       if (status.status === 'expired' || status.status === 'canceled') closeWidget();
       session = { ...session, widget: null };
-      if (status.status === 'failed' && session.retryable === undefined && !endedSessionRead) {
+      if (status.status === 'failed' && session.retryable !== true && !endedSessionRead) {
         // Rejected while the page was open: the service says whether the customer may try again.
         endedSessionRead = true;
         void request<CheckoutSession>('/session')
