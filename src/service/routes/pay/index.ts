@@ -283,21 +283,9 @@ export default async function payRoutes(app: FastifyInstance, options: PayRoutes
 
   app.post<{ Params: { id: string } }>('/pay/:id/attempts', async (request, reply) => {
     const payment = await load(request);
-    if (payment.retryable === true) {
-      // Rejected: the order's next payment (the service's retry rules decide), and the page moves to it.
-      const limit = await attemptLimit(request);
-      if (!limit.isAllowed && limit.isExceeded) {
-        throw new ServiceError(
-          'too_many_attempts',
-          'Too many new attempts for this payment; wait a little.',
-          undefined,
-          { retry_after_s: limit.ttlInSeconds },
-        );
-      }
-      const next = await backend.retryPayment(payment.id);
-      return reply.code(201).header('cache-control', 'no-store').send(sessionOf(next, backend));
-    }
-    if (payment.status !== 'pending') {
+    // Rejected: the order's next payment (the service's retry rules decide), and the page moves to it.
+    const retry = payment.retryable === true;
+    if (!retry && payment.status !== 'pending') {
       throw new ServiceError(
         'payment_not_open',
         `This payment is ${payment.status}; it cannot be retried.`,
@@ -313,7 +301,7 @@ export default async function payRoutes(app: FastifyInstance, options: PayRoutes
         { retry_after_s: limit.ttlInSeconds },
       );
     }
-    const next = await backend.newAttempt(payment.id);
+    const next = retry ? await backend.retryPayment(payment.id) : await backend.newAttempt(payment.id);
     return reply.code(201).header('cache-control', 'no-store').send(sessionOf(next, backend));
   });
 }
