@@ -20,7 +20,9 @@ async function problems(filePath: string, code: string): Promise<string[]> {
     .map((m) => m.message);
 }
 
-describe('pasarela/part-boundaries', () => {
+// Each lint resolves the made-up file's imports and walks the module graph of src/ for the cycle rule:
+// 10–30 s alone on 2 cores, several times that beside a full parallel run.
+describe('pasarela/part-boundaries', { timeout: 180_000 }, () => {
   it('accepts a part face, the same part from any depth, and npm packages', async () => {
     expect(
       await problems(
