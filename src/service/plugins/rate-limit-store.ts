@@ -63,7 +63,10 @@ export async function clearRateLimit(db: Kysely<DB>, key: string): Promise<void>
  * @example
  * await app.register(rateLimit, { global: false, store: databaseRateLimitStore(db, clock) });
  */
-export function databaseRateLimitStore(db: Kysely<DB>, clock: Clock) {
+export function databaseRateLimitStore(
+  db: Kysely<DB>,
+  clock: Clock,
+): new (options: unknown, prefix?: string) => FastifyRateLimitStore {
   let calls = 0;
   const prune = (now: Date) => {
     // Old windows only take room: every few hundred hits, drop the ones no limit can still read.
