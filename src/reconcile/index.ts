@@ -36,3 +36,10 @@ export {
   type Reconciliation,
   type ReconcileInput,
 } from './match.js';
+export {
+  readPayouts,
+  pacer,
+  PAYOUTS_API_REQUESTS_PER_SECOND,
+  type PayoutsApi,
+  type PayoutResources,
+} from './api.js';

@@ -36,6 +36,7 @@ import demoRoutes from './routes/demo/index.js';
 import healthRoutes from './routes/health/index.js';
 import payRoutes from './routes/pay/index.js';
 import type { GoLiveRunner } from './routes/dashboard/index.js';
+import reconciliationRoutes from './routes/reconciliation/index.js';
 import reportRoutes from './routes/reports/index.js';
 import testClockRoutes from './routes/test-clock/index.js';
 import webhookRoutes from './routes/webhooks/index.js';
@@ -132,6 +133,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(healthRoutes);
   await app.register(apiRoutes);
   await app.register(reportRoutes);
+  await app.register(reconciliationRoutes);
   await app.register(webhookRoutes);
   await app.register(testClockRoutes);
   await app.register(payRoutes);

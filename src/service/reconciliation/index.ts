@@ -5,8 +5,8 @@
 export {
   ReconciliationService,
   differenceKey,
-  PAYOUTS_REQUESTS_PER_SECOND,
   type ReconcileOptions,
+  type ReconciliationDetail,
 } from './service.js';
 export {
   ReportIntake,
@@ -18,3 +18,4 @@ export {
 } from './intake.js';
 export { ReportWatcher, type IntakeRejection, type WatchOptions } from './watch.js';
 export { mailAttachments, type MailAttachment } from './mail.js';
+export { paymentsCsv, csvCell, amountDecimal, PAYMENT_CSV_COLUMNS, type PaymentCsvFilter } from './export.js';

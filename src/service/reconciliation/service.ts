@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Clock, Payout, PaymentIntent, Refund } from '../../fintoc/index.js';
 import {
   linesFromPayout,
+  readPayouts,
   reconcile,
   type Difference,
   type LocalPayment,
@@ -22,11 +23,22 @@ import { serviceId } from '../ids.js';
 import type { Logger } from '../payments/index.js';
 import { ReportIntake } from './intake.js';
 
-/** Fintoc allows 100 requests per second; the payouts read stays well under it. */
-export const PAYOUTS_REQUESTS_PER_SECOND = 50;
 /** The first read of the Payouts API goes this far back; later ones from the newest payout known, less a week. */
 const FIRST_SYNC_BACK_MS = 35 * 86_400_000;
 const RESYNC_OVERLAP_MS = 7 * 86_400_000;
+
+/** A reconciliation with what it was made from. */
+export interface ReconciliationDetail {
+  result: Reconciliation;
+  /** Every line read, from files and from the Payouts API. */
+  lines: SettlementLine[];
+  /** The local payment of each payment intent. */
+  paymentByIntent: Map<string, string>;
+  /** Where the period reconciled starts. */
+  since: Date;
+  /** Payouts read from the Payouts API (their creation time). */
+  apiPayouts: Map<string, { created_at: Date; succeeded_at: Date | null }>;
+}
 
 export interface ReconcileOptions {
   /** Payments that succeeded before this are not checked for a payout. Default: the earliest line or payout received. */
@@ -99,7 +111,12 @@ export class ReconciliationService {
   }
 
   /** Everything received, as the engine's lines and payouts. */
-  async received(): Promise<{ lines: SettlementLine[]; payouts: PayoutInfo[]; earliest: number | null }> {
+  async received(): Promise<{
+    lines: SettlementLine[];
+    payouts: PayoutInfo[];
+    earliest: number | null;
+    apiPayouts: Map<string, { created_at: Date; succeeded_at: Date | null }>;
+  }> {
     const [fileLines, payoutRows, resources] = await Promise.all([
       repo.listReportLines(this.db),
       repo.listPayouts(this.db),
@@ -159,22 +176,37 @@ export class ReconciliationService {
       const t = p.created_at.getTime();
       if (earliest === null || t < earliest) earliest = t;
     }
-    return { lines, payouts, earliest };
+    const apiPayouts = new Map(
+      payoutRows.map((p) => [p.id, { created_at: p.created_at, succeeded_at: p.succeeded_at }]),
+    );
+    return { lines, payouts, earliest, apiPayouts };
   }
 
   /** Reconciles every received line and payout with the shop's payments, as of now. */
   async run(opts: ReconcileOptions = {}): Promise<Reconciliation> {
+    return (await this.detail(opts)).result;
+  }
+
+  /** {@link run}, with the lines it read, the payment each intent is, and the period's start. */
+  async detail(opts: ReconcileOptions = {}): Promise<ReconciliationDetail> {
     const [payments, received] = await Promise.all([this.localPayments(), this.received()]);
     const since =
-      opts.since !== undefined ? opts.since : received.earliest !== null ? new Date(received.earliest) : null;
-    return reconcile({
+      opts.since !== undefined && opts.since !== null
+        ? opts.since
+        : received.earliest !== null
+          ? new Date(received.earliest)
+          : // Nothing received yet: no payment can be "missing from a payout" nobody reported.
+            new Date(this.clock.now());
+    const result = reconcile({
       payments,
       lines: received.lines,
       payouts: received.payouts,
       asOf: this.clock.now(),
-      // Nothing received yet: no payment can be "missing from a payout" that nobody reported.
-      since: since ?? new Date(this.clock.now()),
+      since,
     });
+    const paymentByIntent = new Map<string, string>();
+    for (const p of payments) if (p.payment_intent_id) paymentByIntent.set(p.payment_intent_id, p.id);
+    return { result, lines: received.lines, paymentByIntent, since, apiPayouts: received.apiPayouts };
   }
 
   /**
@@ -235,7 +267,7 @@ export class ReconciliationService {
   /**
    * Reads Fintoc's Payouts API: payouts created since the newest one known (less a week, so late
    * changes of state are seen; 35 days back the first time), and what each new or changed one
-   * settles; stores them. At most {@link PAYOUTS_REQUESTS_PER_SECOND} requests a second.
+   * settles; stores them. Within Fintoc's request rate (`readPayouts`).
    */
   async syncPayouts(): Promise<{ payouts: number; changed: number; requests: number }> {
     const api = this.fintoc.payouts;
@@ -243,44 +275,21 @@ export class ReconciliationService {
     const now = this.clock.now();
     const latest = await repo.latestPayoutCreatedAt(this.db);
     const since = new Date(latest ? latest.getTime() - RESYNC_OVERLAP_MS : now - FIRST_SYNC_BACK_MS);
-    let requests = 0;
-    let windowStart = Date.now();
-    let inWindow = 0;
-    const pace = async () => {
-      requests++;
-      inWindow++;
-      if (inWindow < PAYOUTS_REQUESTS_PER_SECOND) return;
-      const wait = 1_000 - (Date.now() - windowStart);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      windowStart = Date.now();
-      inWindow = 0;
-    };
-    const collect = async <T>(iterable: AsyncIterable<T>): Promise<T[]> => {
-      const out: T[] = [];
-      await pace();
-      let n = 0;
-      for await (const item of iterable) {
-        out.push(item);
-        // A page is up to 300 items: one request each.
-        if (++n % 300 === 0) await pace();
-      }
-      return out;
-    };
-    const listed = await collect(api.list({ since: since.toISOString().slice(0, 10), per_page: 300 }));
     let changed = 0;
-    for (const payout of listed) {
+    let listed = 0;
+    let requests = 0;
+    const changedSinceStored = async (payout: Payout) => {
       const stored = await repo.findPayout(this.db, payout.id);
-      if (stored && stored.status === payout.status && Number(stored.amount) === payout.amount) continue;
-      const [intents, refunds, adjustments] = [
-        await collect(
-          api.resources(payout.id, 'payment_intent', { per_page: 300 }) as AsyncIterable<PaymentIntent>,
-        ),
-        await collect(api.resources(payout.id, 'refund', { per_page: 300 }) as AsyncIterable<Refund>),
-        await collect(
-          api.resources(payout.id, 'refund_adjustment', { per_page: 300 }) as AsyncIterable<Refund>,
-        ),
-      ];
-      const resource = (type: string, r: PaymentIntent | Refund) => ({
+      return !stored || stored.status !== payout.status || Number(stored.amount) !== payout.amount;
+    };
+    for await (const { payout, resources } of readPayouts(api, {
+      since: since.toISOString().slice(0, 10),
+      want: changedSinceStored,
+      onProgress: (p) => (requests = p.requests),
+    })) {
+      listed++;
+      if (!resources) continue;
+      const row = (type: string, r: PaymentIntent | Refund) => ({
         payout_id: payout.id,
         resource_type: type,
         id: r.id,
@@ -299,19 +308,19 @@ export class ReconciliationService {
             status: payout.status,
             created_at: new Date(payout.created_at),
             succeeded_at: payout.succeeded_at ? new Date(payout.succeeded_at) : null,
-            body: JSON.stringify(payout satisfies Payout),
+            body: JSON.stringify(payout),
             fetched_at: new Date(this.clock.now()),
           },
           [
-            ...intents.map((r) => resource('payment_intent', r)),
-            ...refunds.map((r) => resource('refund', r)),
-            ...adjustments.map((r) => resource('refund_adjustment', r)),
+            ...resources.payment_intent.map((r) => row('payment_intent', r)),
+            ...resources.refund.map((r) => row('refund', r)),
+            ...resources.refund_adjustment.map((r) => row('refund_adjustment', r)),
           ],
         ),
       );
       changed++;
     }
     if (changed > 0) await this.queueReconcile();
-    return { payouts: listed.length, changed, requests };
+    return { payouts: listed, changed, requests };
   }
 }

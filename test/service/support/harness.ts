@@ -91,6 +91,8 @@ export async function startHarness(
     logs?: string[];
     /** Serve the demo shop too, as `pasarela dev` does. */
     demo?: boolean;
+    /** The sandbox's reports folder (its folder and maildir channels write inside it). */
+    reportsDir?: string;
   } = {},
 ): Promise<Harness> {
   const ref: { app?: FastifyInstance } = {};
@@ -107,6 +109,7 @@ export async function startHarness(
 
   const sb = await startSandbox({
     intentTimeoutMs: null,
+    ...(opts.reportsDir ? { reportsDir: opts.reportsDir } : {}),
     fetch: async (url, init) => {
       if (!ref.app) return new Response('not ready', { status: 503 });
       const res = await ref.app.inject({
