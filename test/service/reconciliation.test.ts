@@ -200,6 +200,46 @@ describe('reconciliation in the service', () => {
     expect(h.shop.length).toBe(before);
   });
 
+  it('shows the Reconciliation page: differences highlighted with what to do, payouts, a payout’s lines, CSV downloads', async () => {
+    const page = await get('/dashboard/reconciliation');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    const kinds = [...page.body.matchAll(/data-testid="difference-row" data-kind="([a-z_]+)"/g)]
+      .map((m) => m[1])
+      .sort();
+    expect(kinds).toEqual(['amount_mismatch', 'unknown_payment']);
+    expect(page.body).toContain('compare with Fintoc’s dashboard');
+    expect(page.body).toMatch(/data-testid="recon-differences">2</);
+    const payoutIds = [...page.body.matchAll(/data-testid="payout-row" data-payout-id="([^"]+)"/g)].map(
+      (m) => m[1],
+    );
+    expect(payoutIds.length).toBeGreaterThan(0);
+    expect(page.body).toContain('data-testid="report-row"');
+    // The payout holding the tampered line: that line highlighted, linked to its payment.
+    const api = await get('/api/payouts');
+    const payout = api.json.data.find((p: any) => p.payment_ids.includes(paid[2]!.id));
+    const detail = await get(`/dashboard/reconciliation/payouts/${encodeURIComponent(payout.id)}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatch(new RegExp(`data-line-id="${paid[2]!.intent}" class="late"`));
+    expect(detail.body).toContain(`/dashboard/payments/${paid[2]!.id}`);
+    expect(detail.body).not.toMatch(new RegExp(`data-line-id="${paid[1]!.intent}" class="late"`));
+    const missing = await get('/dashboard/reconciliation/payouts/po_nope');
+    expect(missing.status).toBe(404);
+    const csv = await get('/dashboard/reconciliation/lines.csv');
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const tamperedRows = csv.body
+      .split('\r\n')
+      .filter((r) => r.includes(`,${paid[2]!.intent},payment_intent,`));
+    expect(tamperedRows.some((r) => r.endsWith(',amount_mismatch'))).toBe(true);
+    // The Payments page's download button, for the filters on screen.
+    const payments = await get('/dashboard?status=succeeded');
+    expect(payments.body).toContain('href="/dashboard/payments.csv?status=succeeded"');
+    const download = await get('/dashboard/payments.csv?status=succeeded&from=not-a-date');
+    expect(download.body.trimEnd().split('\r\n')).toHaveLength(1 + paid.length);
+    const signedOut = await h.app.inject({ method: 'GET', url: '/dashboard/reconciliation' });
+    expect([signedOut.statusCode, signedOut.headers.location]).toEqual([303, '/dashboard/login']);
+  });
+
   it('exports the payments as CSV for the accountant, filtered, with formulas defused', async () => {
     const all = await get('/api/payments.csv');
     expect(all.status).toBe(200);

@@ -22,6 +22,7 @@ import type {
 } from './backend.js';
 import { STATUS_COLORS, daysBetween, statusChart } from './chart.js';
 import { signInLockout, type LockoutLimits } from './lockout.js';
+import { reconciliationPages } from './reconciliation.js';
 
 import { dashboardDataFromDb } from './backend.js';
 import { isStorableText } from '../../text.js';
@@ -266,6 +267,14 @@ export function parseFilter(query: Query): PaymentFilter {
   return filter;
 }
 
+/** The filters on screen as the CSV download's query string. */
+function csvQuery(query: Query): string {
+  const q = new URLSearchParams();
+  for (const key of ['status', 'order_id', 'from', 'to'] as const) if (query[key]) q.set(key, query[key]);
+  const text = q.toString();
+  return text ? escapeHtml(`?${text}`) : '';
+}
+
 function filtersForm(t: DashboardText, query: Query): string {
   const options = ['', ...STATUSES, 'paid_after_cancel']
     .map((v) => {
@@ -281,7 +290,8 @@ function filtersForm(t: DashboardText, query: Query): string {
     `<label>${escapeHtml(t.filter_order)}<input name="order_id" value="${value(query.order_id)}" data-testid="filter-order"></label>` +
     `<label>${escapeHtml(t.filter_from)}<input type="date" name="from" value="${value(query.from)}"></label>` +
     `<label>${escapeHtml(t.filter_to)}<input type="date" name="to" value="${value(query.to)}"></label>` +
-    `<button class="primary" type="submit" data-testid="filter-apply">${escapeHtml(t.filter_apply)}</button> <a href="/dashboard">${escapeHtml(t.filter_clear)}</a></form>`
+    `<button class="primary" type="submit" data-testid="filter-apply">${escapeHtml(t.filter_apply)}</button> <a href="/dashboard">${escapeHtml(t.filter_clear)}</a>` +
+    ` <a href="/dashboard/payments.csv${csvQuery(query)}" data-testid="payments-csv">${escapeHtml(t.download_csv)}</a></form>`
   );
 }
 
@@ -356,6 +366,7 @@ export default async function dashboardRoutes(
   };
   const page = { helmet: PAGE_CSP };
   const guarded = { onRequest: guard, helmet: PAGE_CSP };
+  reconciliationPages(app, guarded);
 
   app.get('/dashboard/assets/dashboard.css', async (_request, reply) =>
     reply

@@ -22,8 +22,9 @@ export function pageContext(app: FastifyInstance, request: FastifyRequest): Page
 }
 
 /** Pages in the top bar, in order: [path, label key]. */
-const NAV: Array<[string, 'nav_payments' | 'nav_golive']> = [
+const NAV: Array<[string, 'nav_payments' | 'nav_golive' | 'nav_reconciliation']> = [
   ['/dashboard', 'nav_payments'],
+  ['/dashboard/reconciliation', 'nav_reconciliation'],
   ['/dashboard/go-live', 'nav_golive'],
 ];
 
