@@ -208,7 +208,14 @@ describe('reconciliation in the service', () => {
       .map((m) => m[1])
       .sort();
     expect(kinds).toEqual(['amount_mismatch', 'unknown_payment']);
-    expect(page.body).toContain('compare with Fintoc’s dashboard');
+    // Spanish by default (the dashboard's language), English on the switch.
+    expect(page.body).toContain('compare con el dashboard de Fintoc');
+    const english = await h.app.inject({
+      method: 'GET',
+      url: '/dashboard/reconciliation',
+      headers: { ...auth, 'accept-language': 'en' },
+    });
+    expect(english.body).toContain('compare with Fintoc’s dashboard');
     expect(page.body).toMatch(/data-testid="recon-differences">2</);
     const payoutIds = [...page.body.matchAll(/data-testid="payout-row" data-payout-id="([^"]+)"/g)].map(
       (m) => m[1],
@@ -254,12 +261,18 @@ describe('reconciliation in the service', () => {
     expect(rows).toHaveLength(1 + paid.length);
     const first = rows.find((r) => r.startsWith(paid[0]!.id))!;
     expect(first.split(',')[1]).toBe(`"'=HYPERLINK(""x"")"`);
-    const one = await get(`/api/payments.csv?order_id=order-3&status=succeeded`);
+    const one = await get(
+      `/api/payments.csv?order_id=order-3&status=succeeded&created_gte=2020-01-01T00:00:00Z`,
+    );
     expect(one.body.trimEnd().split('\r\n')).toHaveLength(2);
     const none = await get('/api/payments.csv?status=failed');
     expect(none.body.trimEnd().split('\r\n')).toHaveLength(1);
-    const bad = await get('/api/payments.csv?from=yesterday');
-    expect([bad.status, bad.json.error.param]).toEqual([400, 'from']);
+    const late = await get('/api/payments.csv?paid_after_cancel=true');
+    expect(late.body.trimEnd().split('\r\n')).toHaveLength(1);
+    const bad = await get('/api/payments.csv?created_gte=yesterday');
+    expect([bad.status, bad.json.error.param]).toEqual([400, 'created_gte']);
+    const unknown = await get('/api/payments.csv?limit=5');
+    expect([unknown.status, unknown.json.error.code]).toEqual([400, 'invalid_parameter']);
     const noKey = await h.app.inject({ method: 'GET', url: '/api/payments.csv' });
     expect(noKey.statusCode).toBe(401);
   });

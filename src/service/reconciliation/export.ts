@@ -10,7 +10,8 @@ import type { PaymentStatus } from '../state.js';
 
 /** Which payments: the dashboard's and the API list's filters. */
 export interface PaymentCsvFilter {
-  status?: PaymentStatus | 'paid_after_cancel';
+  status?: PaymentStatus;
+  paidAfterCancel?: boolean;
   orderId?: string;
   /** Created at or after. */
   from?: Date;
@@ -83,8 +84,8 @@ export async function* paymentsCsv(db: Kysely<DB>, filter: PaymentCsvFilter): As
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(PAGE);
-    if (filter.status === 'paid_after_cancel') q = q.where('paid_after_cancel', '=', true);
-    else if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.paidAfterCancel !== undefined) q = q.where('paid_after_cancel', '=', filter.paidAfterCancel);
     if (filter.orderId !== undefined) q = q.where('order_id', '=', filter.orderId);
     if (filter.from) q = q.where('created_at', '>=', filter.from);
     if (filter.to) q = q.where('created_at', '<', filter.to);

@@ -366,7 +366,7 @@ export default async function dashboardRoutes(
   };
   const page = { helmet: PAGE_CSP };
   const guarded = { onRequest: guard, helmet: PAGE_CSP };
-  reconciliationPages(app, guarded);
+  reconciliationPages(app, guarded, parseFilter);
 
   app.get('/dashboard/assets/dashboard.css', async (_request, reply) =>
     reply

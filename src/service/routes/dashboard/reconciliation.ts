@@ -7,6 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { PaymentFilter } from './backend.js';
 import { fill } from './i18n.js';
 import { layout, pageContext, send } from './layout.js';
 import { escapeHtml, formatAmount } from '../../../checkout/index.js';
@@ -14,9 +15,7 @@ import type { Difference } from '../../../reconcile/index.js';
 import * as repo from '../../db/repositories/index.js';
 import { csvCell, type ReconciliationDetail } from '../../reconciliation/index.js';
 import { isStorableText } from '../../text.js';
-import { paymentsCsv } from '../../reconciliation/index.js';
-import { csvFilter } from '../reconciliation/index.js';
-import { PaymentsCsvQuery } from '../reconciliation/schemas.js';
+import { paymentsCsv, type PaymentCsvFilter } from '../../reconciliation/index.js';
 import { differencesOfPayout, linesOfPayout, payoutView, sortedPayouts } from '../reconciliation/view.js';
 
 /** The dashboard's sign-in guard and page options, from its routes. */
@@ -214,9 +213,14 @@ function payoutsTable(w: Words, detail: ReconciliationDetail): string {
  * Registers the Reconciliation pages on the dashboard's routes, behind its sign-in (`guarded`).
  *
  * @example
- * reconciliationPages(app, guarded);
+ * reconciliationPages(app, guarded, parseFilter);
  */
-export function reconciliationPages(app: FastifyInstance, guarded: Guarded): void {
+export function reconciliationPages(
+  app: FastifyInstance,
+  guarded: Guarded,
+  /** The Payments page's filters from its query string (its Download CSV keeps them). */
+  parseFilter: (query: Record<string, string>) => Pick<PaymentFilter, 'status' | 'orderId' | 'from' | 'to'>,
+): void {
   app.get('/dashboard/reconciliation', guarded, async (request, reply) => {
     const ctx = pageContext(app, request);
     const w = WORDS[ctx.lang];
@@ -328,12 +332,13 @@ export function reconciliationPages(app: FastifyInstance, guarded: Guarded): voi
     '/dashboard/payments.csv',
     guarded,
     async (request, reply) => {
-      const query: Record<string, string> = {};
-      for (const [k, v] of Object.entries(request.query ?? {})) {
-        const one = PaymentsCsvQuery.shape[k as keyof typeof PaymentsCsvQuery.shape];
-        if (one && one.safeParse(v).success) query[k] = v;
-      }
-      const filter = csvFilter(PaymentsCsvQuery.parse(query));
+      const { status, orderId, from, to } = parseFilter(request.query ?? {});
+      const filter: PaymentCsvFilter = {
+        ...(status === 'paid_after_cancel' ? { paidAfterCancel: true } : status ? { status } : {}),
+        ...(orderId !== undefined ? { orderId } : {}),
+        ...(from ? { from } : {}),
+        ...(to ? { to } : {}),
+      };
       const stamp = new Date(app.clock.now()).toISOString().slice(0, 10);
       return reply
         .type('text/csv; charset=utf-8')

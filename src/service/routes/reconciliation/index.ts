@@ -26,13 +26,14 @@ import { differencesOfPayout, linesOfPayout, payoutView, sortedPayouts } from '.
 
 const dayStart = (d: string) => new Date(`${d}T00:00:00Z`);
 
-/** The CSV export's filters from the query string. */
+/** The CSV export's filters from the query string (the list's own). */
 export function csvFilter(query: z.output<typeof PaymentsCsvQuery>): PaymentCsvFilter {
   return {
     ...(query.status ? { status: query.status } : {}),
+    ...(query.paid_after_cancel !== undefined ? { paidAfterCancel: query.paid_after_cancel } : {}),
     ...(query.order_id !== undefined ? { orderId: query.order_id } : {}),
-    ...(query.from ? { from: dayStart(query.from) } : {}),
-    ...(query.to ? { to: new Date(dayStart(query.to).getTime() + 86_400_000) } : {}),
+    ...(query.created_gte ? { from: query.created_gte } : {}),
+    ...(query.created_lt ? { to: query.created_lt } : {}),
   };
 }
 
@@ -140,7 +141,7 @@ const reconciliationRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'Export payments as CSV',
         description:
-          'Every payment the filters keep, newest first, streamed with no row limit: id, order_id, amount (minor units), amount_decimal, currency, status, payment_intent_id, paid_after_cancel, refund_id, succeeded_at, failure_reason, customer_email, created_at, updated_at. Text a spreadsheet would run as a formula starts with an apostrophe.',
+          'Every payment the filters of GET /api/payments keep, newest first, streamed with no row limit: id, order_id, amount (minor units), amount_decimal, currency, status, payment_intent_id, paid_after_cancel, refund_id, succeeded_at, failure_reason, customer_email, created_at, updated_at. Text a spreadsheet would run as a formula starts with an apostrophe.',
         produces: ['text/csv'],
         querystring: PaymentsCsvQuery,
         response: {

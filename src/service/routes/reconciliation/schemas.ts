@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DIFFERENCE_KINDS } from '../../../reconcile/index.js';
-import { PAYMENT_STATUSES } from '../../state.js';
+import { ListPaymentsQuery } from '../api/schemas.js';
 import { isStorableText, NOT_STORABLE } from '../../text.js';
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -144,18 +144,11 @@ export const PayoutReconciliation = z
   })
   .meta({ id: 'PayoutReconciliation' });
 
-export const PaymentsCsvQuery = z.object({
-  status: z
-    .enum([...PAYMENT_STATUSES, 'paid_after_cancel'], {
-      error: `status must be one of ${[...PAYMENT_STATUSES, 'paid_after_cancel'].join(', ')}.`,
-    })
-    .optional(),
-  order_id: z
-    .string({ error: 'order_id must be given once.' })
-    .min(1, 'order_id must not be empty.')
-    .max(200, 'order_id is at most 200 characters.')
-    .refine(isStorableText, `order_id ${NOT_STORABLE}`)
-    .optional(),
-  from: day('from').optional().describe('Created on or after this day (UTC).'),
-  to: day('to').optional().describe('Created on or before this day (UTC).'),
+/** `GET /api/payments.csv`: the same filters as `GET /api/payments` (no page: every row). */
+export const PaymentsCsvQuery = z.strictObject({
+  status: ListPaymentsQuery.shape.status,
+  order_id: ListPaymentsQuery.shape.order_id,
+  paid_after_cancel: ListPaymentsQuery.shape.paid_after_cancel,
+  created_gte: ListPaymentsQuery.shape.created_gte,
+  created_lt: ListPaymentsQuery.shape.created_lt,
 });
