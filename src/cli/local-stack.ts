@@ -29,6 +29,8 @@ export interface LocalStackOptions {
     signWith?: 'clock' | 'wall';
     /** The folder the sandbox's report channels write into (its default: a shared temporary one). */
     reportsDir?: string;
+    /** A folder channel inside it (its path) to make sure of (dev: the service watches it). */
+    reportChannelFolder?: string;
   };
   service: {
     /** `0` picks a free port (tried again if another process takes it first). */
@@ -95,6 +97,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   try {
     const fintoc = createFintocClient({ secretKey: sb.secretKey, baseUrl: sb.url });
+    const folder = options.sandbox.reportChannelFolder;
+    if (folder) {
+      // The report files the sandbox writes into this folder are what the service watches (dev):
+      // one folder channel, kept across runs with the sandbox's state.
+      const { data: channels } = (await fintoc.request('GET', '/_sandbox/report_channels')) as {
+        data: Array<{ type: string; path?: string }>;
+      };
+      if (!channels.some((c) => c.type === 'folder' && c.path === folder))
+        await fintoc.request('POST', '/_sandbox/report_channels', { body: { type: 'folder', path: folder } });
+    }
     const { service } = options;
     for (let attempt = 1; ; attempt++) {
       const port = service.port === 0 ? await freePort() : service.port;

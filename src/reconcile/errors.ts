@@ -50,6 +50,11 @@ export const RECONCILE_ERRORS = {
     summary: 'A field does not hold what its column needs (an integer amount, an ISO 8601 date, an id…).',
     fix: 'The file was edited or damaged at the line and column given: receive it again.',
   },
+  payments_file_invalid: {
+    summary:
+      'A payments file (GET /api/payments.csv) that cannot be read: no header, a missing column, a line of another length, an amount that is not an integer.',
+    fix: 'Give the file GET /api/payments.csv (or the dashboard’s Download CSV) answered, unedited.',
+  },
 } as const satisfies Record<string, { summary: string; fix: string }>;
 
 export type ReconcileErrorCode = keyof typeof RECONCILE_ERRORS;

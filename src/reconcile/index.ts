@@ -43,3 +43,4 @@ export {
   type PayoutsApi,
   type PayoutResources,
 } from './api.js';
+export { paymentsFromCsv, formatReconciliation, differencesCsv } from './text.js';

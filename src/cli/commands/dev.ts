@@ -117,6 +117,9 @@ export function devCommand(): Command {
             port: sandboxPort,
             secretKey: state.secretKey,
             stateFile: join(dataDir, 'sandbox.json'),
+            // Payouts and report files: the sandbox writes them into reports/inbox, the service watches it.
+            reportsDir: join(dataDir, 'reports'),
+            reportChannelFolder: 'inbox',
           },
           service: {
             port: servicePort,
@@ -129,6 +132,9 @@ export function devCommand(): Command {
               PAYMENT_TIMEOUT: opts.paymentTimeout,
               MERCHANT_WEBHOOK_URL: `${serviceUrl}/demo/notifications`,
               MERCHANT_WEBHOOK_SECRET: state.merchantSecret,
+              PASARELA_REPORTS_DIR: join(dataDir, 'reports', 'inbox'),
+              // The demo reads the Payouts API every minute, so payouts show soon after the sandbox makes them.
+              PASARELA_PAYOUTS_SYNC: '1m',
             },
             demo: true,
             logLevel: process.env.LOG_LEVEL ?? 'warn',
@@ -158,6 +164,8 @@ export function devCommand(): Command {
         shop: `${running.url}/`,
         api: `${running.url}/api/payments`,
         dashboard: `${running.url}/dashboard`,
+        reconciliation: `${running.url}/dashboard/reconciliation`,
+        reportsDir: join(dataDir, 'reports', 'inbox'),
         sandbox: sb.url,
         apiKey: state.apiKey,
         secretKey: sb.secretKey,
@@ -188,6 +196,9 @@ export function devCommand(): Command {
             `    curl -s ${sb.url}/_sandbox/payment_intents/<payment_intent_id>/simulate -H 'Authorization: ${info.secretKey}' \\`,
             `      -H 'Content-Type: application/json' -d '{"action": "authorize"}'`,
             `    curl -s ${running.url}/api/payments/<id> -H 'Authorization: Bearer ${info.apiKey}'`,
+            '  Payouts and reconciliation (move the sandbox two days on; reports land in reports/inbox):',
+            `    curl -s ${sb.url}/_sandbox/clock/advance -H 'Authorization: ${info.secretKey}' -H 'Content-Type: application/json' -d '{"by": "2d"}'`,
+            `    then ${info.dashboard}/reconciliation`,
             '',
             'Ctrl-C stops everything.',
             '',

@@ -4,6 +4,7 @@ import { checkCommand } from './check.js';
 import { devCommand } from './dev.js';
 import { migrateCommand } from './migrate.js';
 import { payoutAccountCommand } from './payout-account.js';
+import { reconcileCommand } from './reconcile.js';
 import { sandboxCommand } from './sandbox.js';
 import { serveCommand } from './serve.js';
 import { triggerCommand } from './trigger.js';
@@ -23,4 +24,5 @@ export const commands: Array<() => Command> = [
   checkCommand,
   webhooksCommand,
   payoutAccountCommand,
+  reconcileCommand,
 ];
