@@ -165,6 +165,34 @@ describe('certify.json', () => {
           checkout: fc.oneof(fc.jsonValue(), fc.constant(base.checkout)),
           verdict: fc.jsonValue(),
           abandon_after: fc.jsonValue(),
+          reports: fc.oneof(
+            fc.jsonValue(),
+            fc.record(
+              {
+                channel: fc.oneof(
+                  fc.jsonValue(),
+                  fc.record(
+                    {
+                      type: fc.constantFrom('folder', 'email', 'https', 'ftp'),
+                      path: fc.jsonValue(),
+                      url: fc.jsonValue(),
+                      maildir: fc.jsonValue(),
+                      to: fc.jsonValue(),
+                    },
+                    { requiredKeys: [] },
+                  ),
+                ),
+                received: fc.oneof(
+                  fc.jsonValue(),
+                  fc.record(
+                    { json: fc.jsonValue(), list: fc.jsonValue(), field: fc.jsonValue() },
+                    { requiredKeys: [] },
+                  ),
+                ),
+              },
+              { requiredKeys: [] },
+            ),
+          ),
         },
         { requiredKeys: [] },
       ),

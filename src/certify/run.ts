@@ -399,7 +399,15 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
     await widgetChecks(ctx, sessions);
     await apiUrlChecks(ctx, sinceFintocMs);
     // Last: it moves the sandbox's clock on by days, to the payout and the end of the day.
-    await customReports({ ...ctx, customReports: o.customReports ?? false });
+    await customReports({ ...ctx, customReports: o.customReports ?? false }).catch((err: unknown) => {
+      if (err instanceof CertifyError) throw err;
+      ctx.findings.add(
+        'custom-reports',
+        'certify',
+        `The report files could not be read from the sandbox: ${(err as Error).message}.`,
+        false,
+      );
+    });
   } finally {
     if (channel) await side.deleteReportChannel(channel.id).catch(() => {});
     if (!o.browser) await browser.close().catch(() => {});
