@@ -38,6 +38,13 @@ async function side(root: string) {
       get: async () => intent(),
       expire: async () => intent(),
     },
+    v2: {
+      checkoutSessions: {
+        create: () => Promise.reject(new Error('not used')),
+        get: () => Promise.reject(new Error('not used')),
+        expire: () => Promise.reject(new Error('not used')),
+      },
+    },
     refunds: { create: () => Promise.reject(new Error('not used')) },
   };
   const app = await mod.buildApp({ config: r.config, database, fintoc, workers: false, logger: false });

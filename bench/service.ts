@@ -68,6 +68,13 @@ const noFintoc: FintocPort = {
     get: () => Promise.reject(new Error('not used')),
     expire: () => Promise.reject(new Error('not used')),
   },
+  v2: {
+    checkoutSessions: {
+      create: () => Promise.reject(new Error('not used')),
+      get: () => Promise.reject(new Error('not used')),
+      expire: () => Promise.reject(new Error('not used')),
+    },
+  },
   refunds: { create: () => Promise.reject(new Error('not used')) },
 };
 

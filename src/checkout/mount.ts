@@ -1,6 +1,7 @@
 /**
  * The browser side of the checkout: shows the amount and Fintoc's button, opens Fintoc's widget with
- * the payment intent's token, reports every widget callback to the service, and shows the payment's
+ * the Checkout Session's `sessionToken` (or, in the older flow, the payment intent's `widgetToken`),
+ * or in the redirect flow sends the customer to Fintoc's page; reports every widget callback to the service, and shows the payment's
  * state as the service knows it. The widget's callbacks only move the page between screens; whether
  * money moved is decided by the service (told by Fintoc's webhook) and read here by polling.
  */
@@ -227,7 +228,7 @@ export function mount(options: MountOptions): MountedCheckout {
       // The widget shows its own end screen for a success or a rejection; a payment that ran out of
       // time has nothing left to show in it.
       if (status.status === 'expired' || status.status === 'canceled') closeWidget();
-      session = { ...session, widget: null };
+      session = { ...session, widget: null, redirect: null };
       if (status.status === 'failed' && session.retryable !== true && !endedSessionRead) {
         // Rejected while the page was open: the service says whether the customer may try again.
         endedSessionRead = true;
@@ -257,7 +258,7 @@ export function mount(options: MountOptions): MountedCheckout {
   async function poll() {
     if (destroyed || !session) return;
     try {
-      if (!session.widget && session.payment.status === 'pending') {
+      if (!session.widget && !session.redirect && session.payment.status === 'pending') {
         // Not payable yet (the service is still getting the payment intent from Fintoc): ask again.
         session = await request<CheckoutSession>('/session');
         if (phase === 'error' && session.widget) phase = 'ready';
@@ -291,6 +292,11 @@ export function mount(options: MountOptions): MountedCheckout {
   };
 
   async function openWidget() {
+    if (session?.redirect && !session.widget) {
+      // The redirect flow: Fintoc's page takes the customer, who comes back to the return page.
+      location.assign(session.redirect.url);
+      return;
+    }
     if (!session?.widget || widget) return;
     const config = session.widget;
     phase = 'widget';
@@ -302,11 +308,16 @@ export function mount(options: MountOptions): MountedCheckout {
       // The widget reached its own end (paid, or the bank said no): leaving it now is not "leaving".
       let ended = false;
       widget = fintoc.create({
-        product: config.product,
-        holderType: config.holderType,
-        publicKey: config.publicKey,
-        widgetToken: config.widgetToken,
-        country: config.country,
+        // A Checkout Session opens with Fintoc's embedded-checkout options; an intent with the older ones.
+        ...(config.sessionToken
+          ? { product: config.product, publicKey: config.publicKey, sessionToken: config.sessionToken }
+          : {
+              product: config.product,
+              holderType: config.holderType,
+              publicKey: config.publicKey,
+              widgetToken: config.widgetToken,
+              country: config.country,
+            }),
         onEvent: (name: unknown, metadata?: { timestamp?: unknown }) => {
           const timestamp = typeof metadata?.timestamp === 'number' ? metadata.timestamp : Date.now();
           if (name === 'payment_error') ended = true;

@@ -26,16 +26,26 @@ export interface CheckoutSession {
    */
   retryable?: boolean;
   country: Country;
-  /** How to open Fintoc's widget; null once the payment can no longer be paid. */
+  /** How to open Fintoc's widget; null once the payment can no longer be paid (or it is paid on Fintoc's page). */
   widget: WidgetConfig | null;
+  /**
+   * The redirect flow: Fintoc's hosted page for this payment, where the pay button sends the customer
+   * (who comes back to the service's own return page). Null otherwise, and once it can no longer be paid.
+   */
+  redirect?: { url: string } | null;
 }
 
-/** The options the page passes to `Fintoc.create`, besides the callbacks. */
+/**
+ * The options the page passes to `Fintoc.create`, besides the callbacks: a Checkout Session's
+ * `sessionToken` (Fintoc's current embedded checkout), or a payment intent's `widgetToken` (its
+ * 2023-11-15 flow), never both.
+ */
 export interface WidgetConfig {
   /** Script that defines `window.Fintoc` (FINTOC_WIDGET_URL). */
   url: string;
   publicKey: string;
-  widgetToken: string;
+  widgetToken?: string;
+  sessionToken?: string;
   country: Country;
   product: 'payments';
   holderType: 'individual';
@@ -66,7 +76,7 @@ export function phaseOf(session: CheckoutSession, local: Phase = 'ready'): Phase
   const { status } = session.payment;
   if (isFinal(status)) return 'final';
   if (status === 'processing') return 'confirming';
-  if (!session.widget && local !== 'confirming') return 'error';
+  if (!session.widget && !session.redirect && local !== 'confirming') return 'error';
   return local === 'final' ? 'ready' : local;
 }
 
@@ -94,9 +104,24 @@ function backLink(session: CheckoutSession, label = 'Volver a la tienda'): strin
   return `<a class="pasarela-link" data-testid="back-to-shop" href="${escapeHtml(session.shop.url)}">${escapeHtml(label)}</a>`;
 }
 
-function fintocButtonHtml(country: Country, action: 'open' | 'retry', disabled: boolean): string {
+function fintocButtonHtml(
+  country: Country,
+  action: 'open' | 'retry',
+  disabled: boolean,
+  redirect: { url: string } | null = null,
+): string {
   const button = fintocButton(country);
   const testid = action === 'open' ? 'fintoc-button' : 'retry-button';
+  const inner =
+    `<img class="fintoc-button-image" src="${escapeHtml(button.imageUrl)}" alt="${escapeHtml(button.label)}">` +
+    `<span class="fintoc-button-text">${escapeHtml(button.label)}</span>`;
+  if (redirect) {
+    // The redirect flow: a plain link to Fintoc's page (it works without JavaScript too).
+    return (
+      `<a class="fintoc-button" href="${escapeHtml(redirect.url)}" data-testid="${testid}" data-flow="redirect"` +
+      ` aria-label="${escapeHtml(button.label)}" rel="noreferrer">${inner}</a>`
+    );
+  }
   // The approved image, untouched; the label sits beside it for when the image cannot load.
   return (
     `<button type="button" class="fintoc-button" data-action="${action}" data-testid="${testid}"` +
@@ -145,9 +170,11 @@ export function renderView(state: ViewState): string {
     case 'ready':
     case 'widget':
       body =
-        `<p class="pasarela-hint">Paga con una transferencia directa desde tu banco, sin salir de esta página.</p>` +
+        (session.redirect
+          ? `<p class="pasarela-hint">Paga con una transferencia directa desde tu banco, en la página segura de Fintoc; luego vuelves aquí.</p>`
+          : `<p class="pasarela-hint">Paga con una transferencia directa desde tu banco, sin salir de esta página.</p>`) +
         notice +
-        fintocButtonHtml(session.country, 'open', phase === 'widget') +
+        fintocButtonHtml(session.country, 'open', phase === 'widget', session.redirect ?? null) +
         backLink(session, 'Volver a la tienda');
       break;
     case 'confirming':
@@ -159,7 +186,7 @@ export function renderView(state: ViewState): string {
         `<h1>No terminaste el pago</h1><p>Cerraste la ventana de tu banco antes de autorizar la transferencia. ` +
         `Puedes intentarlo de nuevo; no se hizo ningún cargo.</p></section>` +
         notice +
-        fintocButtonHtml(session.country, 'retry', false) +
+        fintocButtonHtml(session.country, 'retry', false, session.redirect ?? null) +
         backLink(session);
       break;
     case 'final':

@@ -7,12 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { freePort } from './ports.js';
-import { createFintocClient, PAYMENT_INTENT_EVENT_TYPES } from '../fintoc/index.js';
+import { createFintocClient } from '../fintoc/index.js';
 import { newSecretKey, startSandbox, type RunningSandbox } from '../sandbox/index.js';
 import {
   createLogger,
   loadConfig,
   secretsOf,
+  serviceWebhookEvents,
   startServer,
   type RunningServer,
   type ServiceConfig,
@@ -113,7 +114,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const serviceUrl = `http://127.0.0.1:${port}`;
       const wanted = {
         url: `${serviceUrl}/webhooks/fintoc`,
-        enabled_events: [...PAYMENT_INTENT_EVENT_TYPES],
+        // Every flow's events: FINTOC_FLOW picks the default, and each payment may choose its own.
+        enabled_events: serviceWebhookEvents(),
         description: options.endpointDescription,
       };
       // A sandbox that keeps its state has the endpoint an earlier run registered: reuse it (and

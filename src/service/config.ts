@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { FINTOC_API_URL, checkKeyPair } from '../fintoc/index.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_AMOUNT_LIMITS, countryCurrency, type AmountLimits, type Currency } from './money.js';
+import { PAYMENT_FLOWS, isPaymentFlow, type PaymentFlow } from './state.js';
 
 export type Country = 'cl' | 'mx';
 export type LatePaymentPolicy = 'accept' | 'refund';
@@ -26,6 +27,8 @@ export interface ServiceConfig {
   /** A second secret that signs in to the dashboard (`PASARELA_DASHBOARD_PASSWORD`), for staff without the API key. */
   dashboardPassword: string | null;
   paymentTimeoutMs: number;
+  /** `FINTOC_FLOW`: how new payments are paid unless they name their own `flow`. */
+  flow: PaymentFlow;
   country: Country;
   defaultCurrency: Currency;
   latePaymentPolicy: LatePaymentPolicy;
@@ -88,6 +91,7 @@ export const CONFIG_VARIABLES = [
   'FINTOC_API_URL',
   'FINTOC_ALLOW_UNOFFICIAL_API_URL',
   'FINTOC_WIDGET_URL',
+  'FINTOC_FLOW',
   'PASARELA_API_KEY',
   'PASARELA_DASHBOARD_PASSWORD',
   'DATABASE_URL',
@@ -196,6 +200,14 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   if (!isHttpUrl(widgetUrl))
     errors.push('FINTOC_WIDGET_URL is not an http(s) URL; leave it unset for https://js.fintoc.com/v1/.');
 
+  const flowText = (get('FINTOC_FLOW') ?? 'session').toLowerCase();
+  const flow: PaymentFlow = isPaymentFlow(flowText) ? flowText : 'session';
+  if (!isPaymentFlow(flowText)) {
+    errors.push(
+      `FINTOC_FLOW must be ${PAYMENT_FLOWS.join(', ')}: session (a Checkout Session in the embedded widget, the default), redirect (Fintoc's hosted page) or intent (a payment intent and its widget_token).`,
+    );
+  }
+
   const databaseUrl = get('DATABASE_URL') ?? null;
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     errors.push(
@@ -275,6 +287,12 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
     publicUrlRaw ?? `http://${host.includes(':') ? `[${host}]` : host}:${port ?? 3000}`
   ).replace(/\/+$/, '');
 
+  if (flow === 'redirect' && !returnsAllowed(publicUrl)) {
+    warnings.push(
+      `FINTOC_FLOW=redirect: Fintoc sends customers back only to https URLs, and checkout_url's base ${publicUrl} is not one; set PASARELA_PUBLIC_URL to the service's https address.`,
+    );
+  }
+
   const shopUrl = get('PASARELA_SHOP_URL') ?? null;
   if (shopUrl !== null && !isHttpUrl(shopUrl)) {
     errors.push(
@@ -317,6 +335,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       apiKey,
       dashboardPassword,
       paymentTimeoutMs: paymentTimeoutMs ?? 600_000,
+      flow,
       country,
       defaultCurrency: countryCurrency(country),
       latePaymentPolicy,
@@ -364,6 +383,24 @@ export function withoutPassword(url: string): string {
     return u.toString().replace(/\/$/, '');
   } catch {
     return url;
+  }
+}
+
+/**
+ * Whether Fintoc takes this base for a Checkout Session's `success_url`/`cancel_url`: https, or http
+ * on a loopback host (the redirect flow needs it).
+ *
+ * @example
+ * returnsAllowed('http://127.0.0.1:3000'); // true
+ * returnsAllowed('http://shop.example'); // false
+ */
+export function returnsAllowed(base: string): boolean {
+  try {
+    const u = new URL(base);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    return u.protocol === 'https:' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+  } catch {
+    return false;
   }
 }
 

@@ -25,6 +25,10 @@ export const SERVICE_ERRORS = {
     status: 422,
     fix: 'An Idempotency-Key belongs to one request body; use a new key for a different payment.',
   },
+  flow_unavailable: {
+    status: 422,
+    fix: 'The redirect flow sends the customer back to checkout_url, and Fintoc returns customers only to https addresses: set PASARELA_PUBLIC_URL to the service’s https URL, or use the session flow.',
+  },
   order_has_open_payment: {
     status: 409,
     fix: 'The order already has a pending payment: send the customer to it, or wait until it ends.',

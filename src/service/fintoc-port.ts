@@ -1,4 +1,4 @@
-import type { PaymentIntent, Payout, PayoutListParams, Refund } from '../fintoc/index.js';
+import type { CheckoutSession, PaymentIntent, Payout, PayoutListParams, Refund } from '../fintoc/index.js';
 
 /**
  * The part of the Fintoc client the service uses. `createFintocClient` from `src/fintoc` is one;
@@ -17,6 +17,25 @@ export interface FintocPort {
     ): Promise<PaymentIntent>;
     get(id: string): Promise<PaymentIntent>;
     expire(id: string, options: { idempotencyKey: string }): Promise<PaymentIntent>;
+  };
+  /** Fintoc's current API (2026-02-01): Checkout Sessions, for the session and redirect flows. */
+  v2: {
+    checkoutSessions: {
+      create(
+        params: {
+          amount: number;
+          currency: string;
+          ui_mode: 'embedded' | 'hosted';
+          success_url?: string;
+          cancel_url?: string;
+          customer_email?: string;
+          metadata?: Record<string, string>;
+        },
+        options: { idempotencyKey: string },
+      ): Promise<CheckoutSession>;
+      get(id: string): Promise<CheckoutSession>;
+      expire(id: string, options: { idempotencyKey: string }): Promise<CheckoutSession>;
+    };
   };
   refunds: {
     create(

@@ -1,11 +1,17 @@
 import type { Kysely } from 'kysely';
-import { verify, WebhookSignatureError, type Clock, type FintocEvent } from '../fintoc/index.js';
+import {
+  CheckoutSessionSchema,
+  verify,
+  WebhookSignatureError,
+  type Clock,
+  type FintocEvent,
+} from '../fintoc/index.js';
 import * as repo from './db/repositories/index.js';
 import type { DB, InboxRow } from './db/schema.js';
 import { ServiceError } from './errors.js';
-import type { PaymentsService } from './payments/index.js';
+import { remoteIdOf, remoteOfSession, type PaymentsService, type Remote } from './payments/index.js';
 import { isStorableText } from './text.js';
-import { eventAppliesToPayment, eventForIntentStatus } from './state.js';
+import { eventAppliesToPayment, eventForIntentStatus, type PaymentEvent } from './state.js';
 
 export type IntakeResult =
   | { stored: true; eventId: string; type: string }
@@ -182,11 +188,9 @@ export class Inbox {
       return { outcome: 'unreadable' };
     }
     const data = event.data;
-    if (
-      !event.type.startsWith('payment_intent.') ||
-      typeof data?.id !== 'string' ||
-      typeof data.status !== 'string'
-    ) {
+    const isIntent = event.type.startsWith('payment_intent.') && data?.object !== 'checkout_session';
+    const isSession = event.type.startsWith('checkout_session.') && data?.object === 'checkout_session';
+    if ((!isIntent && !isSession) || typeof data?.id !== 'string' || typeof data.status !== 'string') {
       await repo.updateInboxEvent(this.db, eventId, {
         applied_at: now,
         outcome: 'unknown_type',
@@ -194,10 +198,32 @@ export class Inbox {
       });
       return { outcome: 'unknown_type' };
     }
-    const paymentEvent = eventForIntentStatus(
-      data.status,
-      typeof data.error_reason === 'string' ? data.error_reason : null,
-    );
+    // A Checkout Session's event stands for its payment intent's status (the state module's rules);
+    // its intent, once named, is recorded on the payment. The intent's own payment_intent.* events
+    // apply too: the transitions are idempotent, so the shop is notified once whichever comes first.
+    let paymentEvent: PaymentEvent | null;
+    let intentStatus: string | null;
+    let remote: Remote | null = null;
+    if (isSession) {
+      const parsed = CheckoutSessionSchema.safeParse(data);
+      if (!parsed.success) {
+        await repo.updateInboxEvent(this.db, eventId, {
+          outcome: 'unreadable',
+          apply_after: null,
+          last_error: 'not a checkout session object',
+        });
+        return { outcome: 'unreadable' };
+      }
+      remote = remoteOfSession(parsed.data);
+      intentStatus = remote.status;
+      paymentEvent = remote.status === null ? null : eventForIntentStatus(remote.status, remote.errorReason);
+    } else {
+      intentStatus = data.status;
+      paymentEvent = eventForIntentStatus(
+        data.status,
+        typeof data.error_reason === 'string' ? data.error_reason : null,
+      );
+    }
     const payment = await this.payments.getByIntent(data.id);
     if (!payment || paymentEvent === null) {
       const retry = attempt < UNKNOWN_INTENT_MAX_ATTEMPTS && paymentEvent !== null;
@@ -206,12 +232,15 @@ export class Inbox {
         // Still due (the runner sets when) while it is retried; otherwise it stays, unapplied, for inspection.
         ...(retry ? {} : { apply_after: null }),
         last_error:
-          paymentEvent === null ? `unknown intent status ${data.status}` : `no payment for ${data.id}`,
+          paymentEvent === null
+            ? `unknown ${isSession ? 'checkout session' : 'intent'} status ${data.status}`
+            : `no payment for ${data.id}`,
       });
       if (paymentEvent === null) return { outcome: 'unknown_type' };
       return { outcome: 'unknown_intent', retry };
     }
-    if (!eventAppliesToPayment(paymentEvent, payment.payment_intent_id === data.id)) {
+    const current = isSession ? remoteIdOf(payment) === data.id : payment.payment_intent_id === data.id;
+    if (!eventAppliesToPayment(paymentEvent, current)) {
       // An earlier attempt's intent (replaced by a new one, perhaps not created yet), or one created
       // after the payment ended: only money moving on it matters.
       await repo.updateInboxEvent(this.db, eventId, {
@@ -228,7 +257,8 @@ export class Inbox {
         paymentEvent,
         { cause: 'webhook', causeId: eventId, detail: { fintoc_event_type: event.type } },
         {
-          intentStatus: data.status,
+          intentStatus,
+          remote,
           inTx: async (trx, t) => {
             const fresh = await trx
               .selectFrom('webhook_inbox')
@@ -275,9 +305,15 @@ interface PendingRow {
   reject: (err: unknown) => void;
 }
 
+/** The payment intent (or Checkout Session) an event is about: the inbox is listed by it. */
 function intentIdOf(event: FintocEvent): string | null {
   const data = event.data as { object?: unknown; id?: unknown } | null | undefined;
-  if (data && typeof data === 'object' && data.object === 'payment_intent' && typeof data.id === 'string') {
+  if (
+    data &&
+    typeof data === 'object' &&
+    (data.object === 'payment_intent' || data.object === 'checkout_session') &&
+    typeof data.id === 'string'
+  ) {
     return data.id;
   }
   return null;

@@ -21,6 +21,13 @@ import {
   customerMayRetry,
   notificationFor,
   transition,
+  eventForSession,
+  isPaymentFlow,
+  sessionDeadlineVerdict,
+  sessionIntentStatus,
+  usesSession,
+  PAYMENT_FLOWS,
+  type SessionFacts,
   type PaymentEvent,
   type PaymentEventType,
   type PaymentStatus,
@@ -269,7 +276,7 @@ describe('when a payment may be paid or given a new intent', () => {
     for (const closing of [false, true]) {
       for (const has of [false, true]) {
         it(`${status}, closing=${closing}, intent/token=${has}`, () => {
-          expect(isPayable({ status, hasWidgetToken: has })).toBe(status === 'pending' && has);
+          expect(isPayable({ status, hasCheckout: has })).toBe(status === 'pending' && has);
           expect(acceptsNewIntent({ status, closing })).toBe(isOpen(status) && !closing);
           expect(awaitsIntent({ status, closing, hasIntent: has })).toBe(
             status === 'pending' && !closing && !has,
@@ -336,5 +343,72 @@ describe('browserEventAsksSync: the browser only brings the next check forward',
     expect(browserEventAsksSync(event, { hasIntent: true, intentStatus: 'created' })).toBe(expected);
     expect(browserEventAsksSync(event, { hasIntent: false, intentStatus: null })).toBe(false);
     expect(browserEventAsksSync(event, { hasIntent: true, intentStatus: 'succeeded' })).toBe(false);
+  });
+});
+
+describe('Checkout Sessions: what a session stands for', () => {
+  const pi = (status: string, error_reason: string | null = null) => ({ status, error_reason });
+  // session status, its intent → the intent status it stands for, the payment event, the deadline's verdict
+  const ROWS: Array<[string, SessionFacts['intent'], string | null, PaymentEvent | null, string]> = [
+    ['created', null, 'created', { type: 'intent_created' }, 'retry'],
+    ['created', pi('created'), 'created', { type: 'intent_created' }, 'retry'],
+    ['in_progress', null, 'in_progress', { type: 'intent_processing' }, 'processing'],
+    ['in_progress', pi('created'), 'in_progress', { type: 'intent_processing' }, 'processing'],
+    ['in_progress', pi('in_progress'), 'in_progress', { type: 'intent_processing' }, 'processing'],
+    ['in_progress', pi('requires_action'), 'requires_action', { type: 'intent_created' }, 'processing'],
+    ['in_progress', pi('pending'), 'pending', { type: 'intent_processing' }, 'processing'],
+    // A final intent on a session still shown in progress: the session's end is what counts.
+    ['in_progress', pi('succeeded'), 'in_progress', { type: 'intent_processing' }, 'processing'],
+    ['finished', pi('succeeded'), 'succeeded', { type: 'intent_succeeded' }, 'apply'],
+    [
+      'finished',
+      pi('rejected', 'insufficient_funds'),
+      'rejected',
+      { type: 'intent_failed', reason: 'rejected: insufficient_funds' },
+      'apply',
+    ],
+    [
+      'finished',
+      pi('failed', 'bank_not_available'),
+      'failed',
+      { type: 'intent_failed', reason: 'bank_not_available' },
+      'apply',
+    ],
+    ['finished', pi('pending'), 'pending', { type: 'intent_processing' }, 'processing'],
+    ['finished', null, null, null, 'retry'],
+    ['finished', pi('created'), null, null, 'retry'],
+    ['finished', pi('mystery'), null, null, 'retry'],
+    ['expired', null, 'expired', { type: 'intent_expired', reason: 'expired' }, 'cancel'],
+    [
+      'expired',
+      pi('expired', 'manually_expired'),
+      'expired',
+      { type: 'intent_expired', reason: 'manually_expired' },
+      'cancel',
+    ],
+    ['expired', pi('succeeded'), 'succeeded', { type: 'intent_succeeded' }, 'apply'],
+    ['paused', null, null, null, 'retry'],
+  ];
+  it.each(ROWS)('%s with intent %j', (status, intent, intentStatus, event, verdict) => {
+    const session = { status, intent };
+    expect(sessionIntentStatus(session)?.status ?? null).toBe(intentStatus);
+    expect(eventForSession(session)).toEqual(event);
+    expect(sessionDeadlineVerdict(session).kind).toBe(verdict);
+  });
+
+  it('never cancels a session the customer started, whatever its intent says short of an end', () => {
+    for (const s of ['created', 'requires_action', 'in_progress', 'pending']) {
+      expect(sessionDeadlineVerdict({ status: 'in_progress', intent: pi(s) }).kind).toBe('processing');
+    }
+  });
+
+  it('flows: session and redirect use a Checkout Session, intent does not; unknown names are refused', () => {
+    expect(PAYMENT_FLOWS.map((f) => [f, usesSession(f)])).toEqual([
+      ['session', true],
+      ['redirect', true],
+      ['intent', false],
+    ]);
+    for (const bad of ['Session', 'widget', '', null, 1]) expect(isPaymentFlow(bad)).toBe(false);
+    for (const f of PAYMENT_FLOWS) expect(isPaymentFlow(f)).toBe(true);
   });
 });

@@ -300,9 +300,12 @@ export function eventAppliesToPayment(event: PaymentEvent, isCurrentIntent: bool
   return isCurrentIntent || event.type === 'intent_succeeded';
 }
 
-/** Whether the checkout may show the widget: the payment waits for the customer and has an intent's token. */
-export function isPayable(payment: { status: PaymentStatus; hasWidgetToken: boolean }): boolean {
-  return payment.status === 'pending' && payment.hasWidgetToken;
+/**
+ * Whether the checkout may offer to pay: the payment waits for the customer and Fintoc gave what its
+ * flow opens (an intent's `widget_token`, a session's `session_token`, or a session's `redirect_url`).
+ */
+export function isPayable(payment: { status: PaymentStatus; hasCheckout: boolean }): boolean {
+  return payment.status === 'pending' && payment.hasCheckout;
 }
 
 /**
@@ -390,4 +393,123 @@ export function browserEventAsksSync(
     !isIntentFinal(payment.intentStatus) &&
     PROGRESS.test(`${event.type} ${event.name ?? ''}`)
   );
+}
+
+// ---------------------------------------------------------------- payment flows and Checkout Sessions
+
+/**
+ * How a payment is paid at Fintoc. `session`: a Checkout Session opened in the embedded widget with
+ * its `session_token` (Fintoc's current API); `redirect`: a Checkout Session on Fintoc's hosted page
+ * (`redirect_url`); `intent`: a payment intent opened in the widget with its `widget_token` (Fintoc's
+ * 2023-11-15 flow).
+ */
+export const PAYMENT_FLOWS = ['session', 'redirect', 'intent'] as const;
+export type PaymentFlow = (typeof PAYMENT_FLOWS)[number];
+
+export function isPaymentFlow(value: unknown): value is PaymentFlow {
+  return typeof value === 'string' && (PAYMENT_FLOWS as readonly string[]).includes(value);
+}
+
+/** Whether a flow's Fintoc object is a Checkout Session (else a payment intent). */
+export function usesSession(flow: PaymentFlow): boolean {
+  return flow !== 'intent';
+}
+
+/** What the service reads of a Checkout Session: its status and its payment intent's, when it has one. */
+export interface SessionFacts {
+  /** `created`, `in_progress`, `finished`, `expired` (a string: Fintoc may add statuses). */
+  status: string;
+  intent: { status: string; error_reason: string | null } | null;
+}
+
+/**
+ * The payment-intent status a Checkout Session stands for, so one set of rules (events, deadline,
+ * closing) serves every flow: its intent's status while it has one, `created` before the customer
+ * opened it, `expired` once the session expired (whatever its intent says, unless money moved), and
+ * `in_progress` for a session the customer started whose intent Fintoc did not send. A `finished`
+ * session without its intent, or a status this service does not know, stands for nothing (`null`):
+ * the service asks Fintoc again rather than guess.
+ *
+ * @example
+ * sessionIntentStatus({ status: 'finished', intent: { status: 'succeeded', error_reason: null } }); // { status: 'succeeded', errorReason: null }
+ * sessionIntentStatus({ status: 'expired', intent: null }); // { status: 'expired', errorReason: 'expired' }
+ */
+export function sessionIntentStatus(
+  session: SessionFacts,
+): { status: IntentStatus; errorReason: string | null } | null {
+  const intent = session.intent;
+  switch (session.status) {
+    case 'created':
+      return { status: 'created', errorReason: null };
+    case 'in_progress':
+      // Started: an intent still `created` (or one Fintoc did not send) stands for `in_progress`.
+      if (
+        intent &&
+        isKnownIntentStatus(intent.status) &&
+        intent.status !== 'created' &&
+        !isIntentFinal(intent.status)
+      ) {
+        return { status: intent.status, errorReason: null };
+      }
+      return { status: 'in_progress', errorReason: null };
+    case 'finished':
+      if (intent && isKnownIntentStatus(intent.status) && intent.status !== 'created') {
+        return { status: intent.status, errorReason: intent.error_reason };
+      }
+      return null;
+    case 'expired':
+      // Money moved before the session expired (a bank that decided late): that is the truth.
+      if (intent?.status === 'succeeded') return { status: 'succeeded', errorReason: null };
+      return { status: 'expired', errorReason: intent?.error_reason ?? 'expired' };
+    default:
+      return null;
+  }
+}
+
+const INTENT_STATUSES: readonly IntentStatus[] = [
+  'created',
+  'requires_action',
+  'in_progress',
+  'pending',
+  'succeeded',
+  'failed',
+  'rejected',
+  'expired',
+];
+
+function isKnownIntentStatus(status: string): status is IntentStatus {
+  return (INTENT_STATUSES as readonly string[]).includes(status);
+}
+
+/**
+ * The payment event a Checkout Session means (its `checkout_session.*` event, or the session read
+ * from Fintoc), or null when it means nothing yet.
+ *
+ * @example
+ * eventForSession({ status: 'finished', intent: { status: 'rejected', error_reason: 'insufficient_funds' } }); // intent_failed
+ */
+export function eventForSession(session: SessionFacts): PaymentEvent | null {
+  const s = sessionIntentStatus(session);
+  return s ? eventForIntentStatus(s.status, s.errorReason) : null;
+}
+
+/** Fintoc's refusal to expire a Checkout Session that is no longer `created` (the customer started paying, or it ended). */
+export const SESSION_NOT_EXPIRABLE = 'invalid_checkout_session_status';
+
+/**
+ * What the deadline does with a Checkout Session, read after asking Fintoc to expire it. Like an
+ * intent's ({@link deadlineVerdict}), except that a session the customer has started (`in_progress`)
+ * cannot be expired (Fintoc answers 400 `invalid_checkout_session_status`): the customer is still
+ * paying, so the payment stays `processing` (never an error, never canceled on a guess); the
+ * session's own end (`checkout_session.finished`, or `.expired` at its `expires_at`) decides it.
+ *
+ * @example
+ * sessionDeadlineVerdict({ status: 'in_progress', intent: null }); // { kind: 'processing' }
+ * sessionDeadlineVerdict({ status: 'expired', intent: null }); // { kind: 'cancel' }
+ */
+export function sessionDeadlineVerdict(session: SessionFacts): DeadlineVerdict {
+  const s = sessionIntentStatus(session);
+  if (s === null) return { kind: 'retry' };
+  if (s.status === 'in_progress' || s.status === 'requires_action') return { kind: 'processing' };
+  return deadlineVerdict(s.status, s.errorReason);
 }

@@ -4,8 +4,9 @@
  */
 import { CHECKOUT_SESSION_EVENT_TYPES, PAYMENT_INTENT_EVENT_TYPES } from '../fintoc/index.js';
 
-/** `intent`: payment intent + widget token; `session`/`redirect`: a Checkout Session in the embedded widget or on Fintoc's hosted page. */
-export type PaymentFlow = 'intent' | 'session' | 'redirect';
+import { PAYMENT_FLOWS, type PaymentFlow } from './state.js';
+
+export type { PaymentFlow };
 
 /**
  * The event types an endpoint must send for the flows the service runs: every payment-intent event,
@@ -13,8 +14,9 @@ export type PaymentFlow = 'intent' | 'session' | 'redirect';
  *
  * @example
  * serviceWebhookEvents(['intent']); // ['payment_intent.succeeded', …]
+ * serviceWebhookEvents(); // every flow (a payment may choose its own): also 'checkout_session.finished', …
  */
-export function serviceWebhookEvents(flows: readonly PaymentFlow[] = ['intent']): string[] {
+export function serviceWebhookEvents(flows: readonly PaymentFlow[] = PAYMENT_FLOWS): string[] {
   const events: string[] = [...PAYMENT_INTENT_EVENT_TYPES];
   if (flows.includes('session') || flows.includes('redirect')) events.push(...CHECKOUT_SESSION_EVENT_TYPES);
   return events;

@@ -54,12 +54,14 @@ describe('POST /api/payments', () => {
     expect(Object.keys(res.json).sort()).toEqual(
       [
         'amount',
+        'checkout_session_id',
         'checkout_url',
         'created_at',
         'currency',
         'customer_email',
         'expires_at',
         'failure_reason',
+        'flow',
         'id',
         'metadata',
         'object',

@@ -229,7 +229,7 @@ for (const store of STORES) {
             paymentId: p.id,
             event: { type: 'timeout' },
             cause: { cause: 'job:abandon' },
-            expect: { intentId: null },
+            expect: { remoteId: null },
           },
         ]);
         expect(stale.get(p.id)).toBeNull();

@@ -72,6 +72,7 @@ for (const store of STORES) {
           '0004_merchant_endpoint_state',
           '0005_rate_limits',
           '0006_reconciliation',
+          '0007_checkout_sessions',
         ]);
         expect(await repo.countJobs(old.db)).toEqual({});
         const claimed = await repo.claimInbox(old.db, { now: at(1), leaseMs: 1000, limit: 5, worker: 'w' });
@@ -80,6 +81,33 @@ for (const store of STORES) {
         await old.close();
       }
       // A PGlite built from nothing (no prepared copy at 0001): 15 s on a busy 2-core machine.
+    }, 90_000);
+
+    it('keeps the flow of payments made before flows existed (0007): intent, with no session', async () => {
+      const old = await store.fresh({ migrateTo: '0006_reconciliation' });
+      try {
+        const t = at(0);
+        await sql`INSERT INTO payments (id, order_id, amount, currency, status, metadata, payment_intent_id,
+            widget_token, expires_at, created_at, updated_at)
+          VALUES ('pay_old', 'o-old', 1000, 'CLP', 'pending', '{}'::jsonb, 'pi_old', 'pi_old_sec_x', ${t}, ${t}, ${t})`.execute(
+          old.db,
+        );
+        expect(await migrate(old.db)).toEqual(['0007_checkout_sessions']);
+        expect(await repo.findPayment(old.db, 'pay_old')).toMatchObject({
+          flow: 'intent',
+          payment_intent_id: 'pi_old',
+          widget_token: 'pi_old_sec_x',
+          checkout_session_id: null,
+          session_token: null,
+          redirect_url: null,
+        });
+        const bad = await sql`UPDATE payments SET flow = 'widget' WHERE id = 'pay_old'`
+          .execute(old.db)
+          .catch((e: unknown) => e);
+        expect(bad).toBeInstanceOf(Error);
+      } finally {
+        await old.close();
+      }
     }, 90_000);
 
     it('stores a payment and reads money and jsonb back as numbers and objects', async () => {

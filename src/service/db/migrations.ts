@@ -234,6 +234,21 @@ export const MIGRATIONS: Record<string, Migration> = {
       await sql`ALTER TABLE notifications ALTER COLUMN payment_id DROP NOT NULL`.execute(db);
     },
   },
+  '0007_checkout_sessions': {
+    async up(db: Kysely<unknown>) {
+      // How each payment is paid at Fintoc. Payments made before this migration keep the flow they
+      // used (a payment intent and its widget token); new ones take FINTOC_FLOW or their own `flow`.
+      await sql`ALTER TABLE payments ADD COLUMN flow text NOT NULL DEFAULT 'intent'
+        CHECK (flow IN ('session', 'redirect', 'intent'))`.execute(db);
+      // The current attempt's Checkout Session (session and redirect flows), what the checkout opens
+      // (its token for the embedded widget, or Fintoc's page), and each attempt's own session.
+      await sql`ALTER TABLE payments ADD COLUMN checkout_session_id text UNIQUE`.execute(db);
+      await sql`ALTER TABLE payments ADD COLUMN session_token text`.execute(db);
+      await sql`ALTER TABLE payments ADD COLUMN redirect_url text`.execute(db);
+      await sql`ALTER TABLE payment_attempts ADD COLUMN checkout_session_id text`.execute(db);
+      await sql`CREATE INDEX payment_attempts_session ON payment_attempts (checkout_session_id)`.execute(db);
+    },
+  },
 };
 
 class StaticProvider implements MigrationProvider {

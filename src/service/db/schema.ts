@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { Currency } from '../money.js';
-import type { PaymentStatus } from '../state.js';
+import type { PaymentFlow, PaymentStatus } from '../state.js';
 
 /** The tables, as Kysely sees them. Times are `timestamptz` (Date); money is `bigint` read as number. */
 export interface PaymentsTable {
@@ -33,6 +33,17 @@ export interface PaymentsTable {
   expire_requested_at: Date | null;
   /** The current attempt: only its intent may become the payment's (null only before migration 0003). */
   attempt_id: string | null;
+  /** How it is paid at Fintoc; payments older than migration 0006 are `intent`. */
+  flow: ColumnType<PaymentFlow, PaymentFlow | undefined, PaymentFlow>;
+  /**
+   * The current attempt's Checkout Session (session and redirect flows). Its payment intent, once
+   * Fintoc names it, is `payment_intent_id`.
+   */
+  checkout_session_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The session's `session_token` (session flow): for the widget only, never logged. */
+  session_token: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Fintoc's hosted page for the session (redirect flow). */
+  redirect_url: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PaymentAttemptsTable {
@@ -41,6 +52,8 @@ export interface PaymentAttemptsTable {
   /** Sent to Fintoc on create; reused when this attempt is retried, never shared with another. */
   idempotency_key: string;
   payment_intent_id: string | null;
+  /** The Checkout Session this attempt created (session and redirect flows). */
+  checkout_session_id: ColumnType<string | null, string | null | undefined, string | null>;
   error: string | null;
   created_at: Date;
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Clock, PaymentIntent } from '../../fintoc/index.js';
+import type { Clock } from '../../fintoc/index.js';
 import type { ServiceConfig } from '../config.js';
 import * as repo from '../db/repositories/index.js';
 import type { DB, PaymentRow } from '../db/schema.js';
@@ -14,7 +14,15 @@ import {
   notificationBackoffMs,
   standardWebhookHeaders,
 } from '../notify.js';
-import { expireKey, syncDelayMs, type Cause, type Logger, type PaymentsService } from '../payments/index.js';
+import {
+  remoteIdOf,
+  Remotes,
+  syncDelayMs,
+  type Cause,
+  type Logger,
+  type PaymentsService,
+  type Remote,
+} from '../payments/index.js';
 import {
   deadlineVerdict,
   eventAppliesToPayment,
@@ -22,6 +30,9 @@ import {
   intentNeedsClosing,
   isFinal,
   isIntentFinal,
+  sessionDeadlineVerdict,
+  SESSION_NOT_EXPIRABLE,
+  type DeadlineVerdict,
   type PaymentEvent,
 } from '../state.js';
 import type { ClaimedJob } from '../db/repositories/index.js';
@@ -70,6 +81,9 @@ const done: JobResult = { done: true };
 /** The handlers of every job kind, and the batch handlers of the kinds that have one. */
 export function jobHandlers(deps: HandlerDeps): JobHandlers {
   const { config, fintoc, clock, payments, inbox, log, endpoint } = deps;
+  const remotes = new Remotes(fintoc, config.publicUrl);
+  /** The payment event a Fintoc object's status means (null: nothing usable yet). */
+  const eventOf = (r: Remote) => (r.status === null ? null : eventForIntentStatus(r.status, r.errorReason));
   const checkpoint = deps.checkpoint ?? (async () => {});
   const later = (ms: number, error?: string): JobResult => ({
     done: false,
@@ -83,8 +97,9 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
         event: PaymentEvent;
         intentStatus: string | null;
         causeId: string | null;
-        /** The intent the decision was made on: the write happens only if it is still the payment's. */
-        intentId: string | null;
+        /** The intent (or session) the decision was made on: the write happens only if it is still the payment's. */
+        remoteId: string | null;
+        remote?: Remote;
         detail?: Record<string, unknown>;
       };
 
@@ -107,7 +122,7 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
           event: { type: 'creation_failed', reason: `fintoc_rejected: ${f.code ?? f.status}` },
           intentStatus: null,
           causeId: null,
-          intentId: null,
+          remoteId: null,
           detail: { fintoc_status: f.status, fintoc_code: f.code },
         };
       }
@@ -118,58 +133,72 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
       return { retry: later(abandonRetryMs(attempts), `fintoc unreachable: ${f.message}`) };
     }
     const extra = settled ? { intent: 'settled by the deadline (its creation had no recorded answer)' } : {};
-    let intent: PaymentIntent;
+    let intent: Remote;
+    let refusal: ReturnType<typeof describeFintocFailure> | null = null;
     try {
-      intent = await fintoc.paymentIntents.expire(intentId, { idempotencyKey: expireKey(intentId) });
-    } catch (err) {
-      const failure = describeFintocFailure(err);
-      log.info(
-        { payment_id: row.id, status: failure.status, code: failure.code },
-        'expire refused; reading the intent',
-      );
-      try {
-        intent = await fintoc.paymentIntents.get(intentId);
-      } catch (getErr) {
-        const f = describeFintocFailure(getErr);
-        return { retry: later(abandonRetryMs(attempts), `fintoc unreachable: ${f.message}`) };
+      const answer = await remotes.expireOrRead(row.flow, intentId);
+      intent = answer.remote;
+      if (answer.refused !== null) {
+        refusal = describeFintocFailure(answer.refused);
+        log.info(
+          { payment_id: row.id, status: refusal.status, code: refusal.code },
+          'expire refused; read it instead',
+        );
       }
+    } catch (getErr) {
+      const f = describeFintocFailure(getErr);
+      return { retry: later(abandonRetryMs(attempts), `fintoc unreachable: ${f.message}`) };
     }
-    const verdict = deadlineVerdict(intent.status, intent.error_reason);
+    const session = intent.kind === 'checkout_session';
+    const verdict: DeadlineVerdict = session
+      ? sessionDeadlineVerdict({
+          status: intent.sessionStatus ?? '',
+          // The session's intent status as the session stands for it (see sessionIntentStatus).
+          intent: intent.status === null ? null : { status: intent.status, error_reason: intent.errorReason },
+        })
+      : deadlineVerdict(intent.status ?? '', intent.errorReason);
+    const base = { causeId: intentId, remoteId: intentId, remote: intent };
     switch (verdict.kind) {
       case 'cancel':
         return {
+          ...base,
           event: { type: 'timeout' },
           intentStatus: 'expired',
-          causeId: intentId,
-          intentId,
           detail: { expired_at_fintoc: true, ...extra },
         };
       case 'apply':
-        return {
-          event: verdict.event,
-          intentStatus: intent.status,
-          causeId: intentId,
-          intentId,
-          detail: extra,
-        };
+        return { ...base, event: verdict.event, intentStatus: intent.status, detail: extra };
       case 'processing':
-        // The customer authorized and the bank decides: not an abandoned payment. It stays
-        // processing; Fintoc's webhook or status sync brings the outcome.
+        // The customer authorized and the bank decides, or (a Checkout Session) the customer started
+        // paying and Fintoc will not expire the session (400 invalid_checkout_session_status): not an
+        // abandoned payment, and not an error. It stays processing; Fintoc's webhook or status sync
+        // brings the outcome (a session Fintoc expires at its expires_at ends canceled).
         return {
+          ...base,
           event: { type: 'intent_processing' },
-          intentStatus: 'pending',
-          causeId: intentId,
-          intentId,
-          detail: { deadline: 'not canceled: the bank is deciding', ...extra },
+          intentStatus: intent.status,
+          detail: {
+            deadline: session
+              ? 'not canceled: the customer is paying (Fintoc keeps a started checkout session)'
+              : 'not canceled: the bank is deciding',
+            ...(session ? { session_status: intent.sessionStatus } : {}),
+            ...(refusal?.code === SESSION_NOT_EXPIRABLE ? { fintoc_code: refusal.code } : {}),
+            ...extra,
+          },
         };
       case 'retry':
         break;
     }
     log.warn(
-      { payment_id: row.id, intent_status: intent.status },
-      'Fintoc kept the intent payable at the deadline',
+      { payment_id: row.id, intent_status: intent.status, session_status: intent.sessionStatus },
+      'Fintoc kept the payment payable at the deadline',
     );
-    return { retry: later(abandonRetryMs(attempts), `intent still ${intent.status} at Fintoc after expire`) };
+    return {
+      retry: later(
+        abandonRetryMs(attempts),
+        `${session ? `session ${intent.sessionStatus}` : `intent ${intent.status}`} at Fintoc after expire`,
+      ),
+    };
   }
 
   /** Deadlines in batches: one statement marks them, Fintoc calls overlap, one transaction applies them. */
@@ -187,7 +216,8 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
       event: PaymentEvent;
       cause: Cause;
       intentStatus: string | null;
-      expect: { intentId: string | null };
+      remote?: Remote;
+      expect: { remoteId: string | null };
     }> = [];
     let next = 0;
     const lane = async () => {
@@ -207,7 +237,8 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
           event: d.event,
           intentStatus: d.intentStatus,
           cause: { cause: 'job:abandon', causeId: d.causeId, ...(d.detail ? { detail: d.detail } : {}) },
-          expect: { intentId: d.intentId },
+          ...(d.remote ? { remote: d.remote } : {}),
+          expect: { remoteId: d.remoteId },
         });
       }
     };
@@ -233,19 +264,15 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
     payment: PaymentRow,
     intentId: string,
     cause: Cause['cause'],
-  ): Promise<{ status: string } | { error: string }> {
-    let intent: PaymentIntent;
+  ): Promise<{ status: string | null } | { error: string }> {
+    let intent: Remote;
     try {
-      intent = await fintoc.paymentIntents.expire(intentId, { idempotencyKey: expireKey(intentId) });
-    } catch {
-      try {
-        intent = await fintoc.paymentIntents.get(intentId);
-      } catch (err) {
-        return { error: `fintoc: ${describeFintocFailure(err).message}` };
-      }
+      ({ remote: intent } = await remotes.expireOrRead(payment.flow, intentId));
+    } catch (err) {
+      return { error: `fintoc: ${describeFintocFailure(err).message}` };
     }
-    const current = payment.payment_intent_id === intentId;
-    const event = eventForIntentStatus(intent.status, intent.error_reason);
+    const current = remoteIdOf(payment) === intentId;
+    const event = eventOf(intent);
     if (event && eventAppliesToPayment(event, current)) {
       await payments.applyEvent(
         payment.id,
@@ -255,13 +282,14 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
           causeId: intentId,
           detail: { closing: current ? 'ended payment' : 'intent of another attempt' },
         },
-        current ? { intentStatus: intent.status } : {},
+        current ? { intentStatus: intent.status, remote: intent } : { remote: intent },
       );
     } else {
       await payments.note(payment.id, cause, {
         event: 'intent_closed',
-        payment_intent_id: intentId,
+        [intent.kind === 'checkout_session' ? 'checkout_session_id' : 'payment_intent_id']: intentId,
         intent_status: intent.status,
+        ...(intent.sessionStatus ? { session_status: intent.sessionStatus } : {}),
       });
     }
     return { status: intent.status };
@@ -285,34 +313,39 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
     },
 
     /**
-     * Ask Fintoc for the intent's status so a lost webhook cannot leave a payment open, and expire
-     * an intent still payable after its payment ended (never leave one in `created`).
+     * Ask Fintoc for the intent's status (a Checkout Session's, with its intent, in the session flows)
+     * so a lost webhook cannot leave a payment open, and expire an intent or session still payable
+     * after its payment ended (never leave one in `created`).
      */
     async sync(job) {
       const payment = await payments.get(job.ref);
       if (!payment) return done;
       const final = isFinal(payment.status);
-      const intentId = payment.payment_intent_id;
+      const intentId = remoteIdOf(payment);
       if (intentId === null) return final ? done : later(syncDelayMs(job.attempts, config.paymentTimeoutMs));
       if (final && isIntentFinal(payment.intent_status)) return done;
       if (clock.now() - payment.created_at.getTime() > SYNC_WINDOW_MS) return done;
-      let intent: PaymentIntent;
+      let intent: Remote;
       try {
-        intent = await fintoc.paymentIntents.get(intentId);
+        intent = await remotes.get(payment.flow, intentId);
       } catch (err) {
         const f = describeFintocFailure(err);
         return later(syncDelayMs(job.attempts, config.paymentTimeoutMs), `fintoc: ${f.message}`);
       }
-      const event = eventForIntentStatus(intent.status, intent.error_reason);
+      const event = eventOf(intent);
       if (event) {
         await payments.applyEvent(
           payment.id,
           event,
-          { cause: 'job:sync', causeId: intent.id },
-          { intentStatus: intent.status },
+          {
+            cause: 'job:sync',
+            causeId: intent.id,
+            ...(intent.sessionStatus ? { detail: { session_status: intent.sessionStatus } } : {}),
+          },
+          { intentStatus: intent.status, remote: intent },
         );
       }
-      let status: string = intent.status;
+      let status: string | null = intent.status;
       const after = await payments.get(payment.id);
       if (!after) return done;
       const ended = isFinal(after.status);
@@ -325,11 +358,11 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
       return later(syncDelayMs(job.attempts, config.paymentTimeoutMs));
     },
 
-    /** Expire an intent created after its payment ended (see `recordIntent`), or watch it until final. */
+    /** Expire an intent or session created after its payment ended (see `recordRemote`), or watch it until final. */
     async expire_intent(job) {
       const payment = await payments.getByIntent(job.ref);
       if (!payment) return done;
-      const current = payment.payment_intent_id === job.ref;
+      const current = remoteIdOf(payment) === job.ref;
       // The open payment's own intent is the deadline's to settle; a settled one needs nothing.
       if (current && (!isFinal(payment.status) || isIntentFinal(payment.intent_status))) return done;
       const closed = await closeIntent(payment, job.ref, 'job:expire');
@@ -412,9 +445,25 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
 
     /** Refund a payment that succeeded after it was canceled (LATE_PAYMENT_POLICY=refund). */
     async refund(job) {
-      const payment = await payments.get(job.ref);
-      if (!payment || payment.refund_id || !payment.paid_after_cancel || !payment.payment_intent_id)
-        return done;
+      let payment = await payments.get(job.ref);
+      if (!payment || payment.refund_id || !payment.paid_after_cancel) return done;
+      if (!payment.payment_intent_id && payment.checkout_session_id) {
+        // A Checkout Session names its intent when asked: the refund is on that intent.
+        try {
+          const session = await remotes.get(payment.flow, payment.checkout_session_id);
+          if (session.intentId) {
+            await payments.note(payment.id, 'job:refund', {
+              event: 'session_intent',
+              payment_intent_id: session.intentId,
+            });
+            await repo.recordSessionIntent(deps.db, session.id, session.intentId);
+            payment = (await payments.get(job.ref)) ?? payment;
+          }
+        } catch (err) {
+          return later(notificationBackoffMs(job.attempts), describeFintocFailure(err).message);
+        }
+      }
+      if (!payment.payment_intent_id) return done;
       let refund: { id: string; status: string };
       try {
         refund = await fintoc.refunds.create(

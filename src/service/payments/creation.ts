@@ -6,7 +6,7 @@
  * the widget) and new payments for an order (after one ended without money) are here too.
  */
 import type { Kysely } from 'kysely';
-import type { Clock, PaymentIntent } from '../../fintoc/index.js';
+import type { Clock } from '../../fintoc/index.js';
 import type { ServiceConfig } from '../config.js';
 import * as repo from '../db/repositories/index.js';
 import type { AttemptRow, DB, PaymentRow } from '../db/schema.js';
@@ -24,15 +24,8 @@ import {
 } from '../state.js';
 import type { Logger, PaymentEvents } from './events.js';
 import { isStorableText } from '../text.js';
+import { remoteIdOf, Remotes, type CreateRequest, type Remote } from './remote.js';
 import { requestHash, validatePayment } from './validate.js';
-
-/**
- * The idempotency key of the expire call for one intent: the same whoever asks (deadline, new
- * attempt, late creation, status sync), so Fintoc sees one expiry per intent however often it is asked.
- */
-export function expireKey(intentId: string): string {
-  return `pasarela_expire_${intentId}`;
-}
 
 /** Milliseconds between status syncs of one payment: 2 min doubling to 1 h. */
 export function syncDelayMs(round: number, timeoutMs: number): number {
@@ -43,6 +36,8 @@ export function syncDelayMs(round: number, timeoutMs: number): number {
 const closing = (p: PaymentRow) => p.expire_requested_at !== null;
 
 export class PaymentCreation {
+  private readonly remotes: Remotes;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly config: ServiceConfig,
@@ -51,7 +46,9 @@ export class PaymentCreation {
     private readonly log: Logger,
     private readonly events: PaymentEvents,
     private readonly nudge: () => void,
-  ) {}
+  ) {
+    this.remotes = new Remotes(fintoc, config.publicUrl);
+  }
 
   private now(): Date {
     return new Date(this.clock.now());
@@ -103,6 +100,10 @@ export class PaymentCreation {
       status: 'pending',
       customer_email: valid.customer_email,
       metadata: valid.metadata,
+      flow: valid.flow ?? this.config.flow,
+      checkout_session_id: null,
+      session_token: null,
+      redirect_url: null,
       payment_intent_id: null,
       widget_token: null,
       intent_status: null,
@@ -123,6 +124,7 @@ export class PaymentCreation {
       payment_id: id,
       idempotency_key: `pasarela_${attemptId}`,
       payment_intent_id: null,
+      checkout_session_id: null,
       error: null,
       created_at: now,
     };
@@ -131,7 +133,14 @@ export class PaymentCreation {
         this.db,
         payment,
         attempt,
-        { detail: { amount: valid.amount, currency: valid.currency, order_id: valid.order_id } },
+        {
+          detail: {
+            amount: valid.amount,
+            currency: valid.currency,
+            order_id: valid.order_id,
+            flow: payment.flow,
+          },
+        },
         [
           { kind: 'abandon', runAt: expiresAt },
           { kind: 'sync', runAt: new Date(now.getTime() + syncDelayMs(0, this.config.paymentTimeoutMs)) },
@@ -151,7 +160,7 @@ export class PaymentCreation {
           awaitsIntent({
             status: open.status,
             closing: closing(open),
-            hasIntent: open.payment_intent_id !== null,
+            hasIntent: remoteIdOf(open) !== null,
           })
         ) {
           // The same request again, after Fintoc could not be reached for it: the retry completes it.
@@ -177,14 +186,14 @@ export class PaymentCreation {
         'Idempotency-Key',
       );
     }
-    if (existing.payment_intent_id === null && existing.status === 'pending') {
+    if (remoteIdOf(existing) === null && existing.status === 'pending') {
       return this.completeCreation(existing.id);
     }
     return existing;
   }
 
   /** What the service asks Fintoc to create for a payment: the same body for every call of one attempt. */
-  private intentParams(payment: PaymentRow) {
+  private intentParams(payment: PaymentRow): CreateRequest {
     return {
       amount: payment.amount,
       currency: payment.currency,
@@ -193,21 +202,20 @@ export class PaymentCreation {
     };
   }
 
-  /** The attempt's create call: its own idempotency key, so a repeat gets the intent Fintoc made for it. */
-  private createIntent(payment: PaymentRow, attempt: AttemptRow): Promise<PaymentIntent> {
-    return this.fintoc.paymentIntents.create(this.intentParams(payment), {
-      idempotencyKey: attempt.idempotency_key,
-    });
+  /**
+   * The attempt's create call (a payment intent, or a Checkout Session for the session flows): its own
+   * idempotency key, so a repeat gets the object Fintoc made for it.
+   */
+  private createIntent(payment: PaymentRow, attempt: AttemptRow): Promise<Remote> {
+    return this.remotes.create(payment.flow, payment.id, this.intentParams(payment), attempt.idempotency_key);
   }
 
-  /** Stores the intent Fintoc made for an attempt (the payment takes it only while it may: see recordIntent). */
-  private recordIntent(payment: PaymentRow, attempt: AttemptRow, intent: PaymentIntent) {
-    return repo.recordIntent(this.db, {
+  /** Stores what Fintoc made for an attempt (the payment takes it only while it may: see recordRemote). */
+  private recordIntent(payment: PaymentRow, attempt: AttemptRow, remote: Remote) {
+    return repo.recordRemote(this.db, {
       paymentId: payment.id,
       attemptId: attempt.id,
-      intentId: intent.id,
-      widgetToken: intent.widget_token,
-      intentStatus: intent.status,
+      remote,
       now: this.now(),
     });
   }
@@ -235,13 +243,13 @@ export class PaymentCreation {
       !awaitsIntent({
         status: payment.status,
         closing: closing(payment),
-        hasIntent: payment.payment_intent_id !== null,
+        hasIntent: remoteIdOf(payment) !== null,
       })
     ) {
       return payment;
     }
     const attempt = known?.attempt ?? (await this.currentAttempt(payment));
-    let intent: PaymentIntent;
+    let intent: Remote;
     try {
       intent = await this.createIntent(payment, attempt);
     } catch (err) {
@@ -258,21 +266,21 @@ export class PaymentCreation {
         );
         throw new ServiceError(
           'fintoc_rejected',
-          `Fintoc refused the payment intent: ${failure.message}`,
+          `Fintoc refused the ${payment.flow === 'intent' ? 'payment intent' : 'checkout session'}: ${failure.message}`,
           undefined,
           { payment_id: id, fintoc_code: failure.code },
         );
       }
       throw new ServiceError(
         'fintoc_unavailable',
-        'Fintoc could not be reached to create the payment intent; repeat the same request (with the same Idempotency-Key, if you sent one) to complete this payment.',
+        `Fintoc could not be reached to create the ${payment.flow === 'intent' ? 'payment intent' : 'checkout session'}; repeat the same request (with the same Idempotency-Key, if you sent one) to complete this payment.`,
         undefined,
         { payment_id: id, retryable: true },
       );
     }
     const { recorded, payment: updated } = await this.recordIntent(payment, attempt, intent);
     if (!updated) throw new ServiceError('payment_not_found', `No payment ${id}.`, 'id');
-    if (!recorded && updated.payment_intent_id !== intent.id) {
+    if (!recorded && remoteIdOf(updated) !== intent.id) {
       // The payment ended (or moved to another attempt) while Fintoc answered: the intent is expired at once.
       this.log.info({ payment_id: id, intent_id: intent.id }, 'intent created after its payment ended');
       this.nudge();
@@ -290,9 +298,10 @@ export class PaymentCreation {
   async resolveIntent(
     payment: PaymentRow,
   ): Promise<{ intentId: string; created: boolean } | { refused: FintocFailure }> {
-    if (payment.payment_intent_id !== null) return { intentId: payment.payment_intent_id, created: false };
+    const current = remoteIdOf(payment);
+    if (current !== null) return { intentId: current, created: false };
     const attempt = await this.currentAttempt(payment);
-    let intent: PaymentIntent;
+    let intent: Remote;
     try {
       intent = await this.createIntent(payment, attempt);
     } catch (err) {
@@ -321,32 +330,27 @@ export class PaymentCreation {
         'id',
       );
     }
-    const current = payment.payment_intent_id;
+    const current = remoteIdOf(payment);
     if (current === null) return this.completeCreation(id);
-    let status: string;
-    let reason: string | null;
+    let remote: Remote;
     try {
-      const expired = await this.fintoc.paymentIntents.expire(current, {
-        idempotencyKey: expireKey(current),
-      });
-      status = expired.status;
-      reason = expired.error_reason;
+      ({ remote } = await this.remotes.expireOrRead(payment.flow, current));
     } catch {
-      try {
-        const intent = await this.fintoc.paymentIntents.get(current);
-        status = intent.status;
-        reason = intent.error_reason;
-      } catch {
-        throw new ServiceError('fintoc_unavailable', 'Fintoc could not be reached; try again.', undefined, {
-          payment_id: id,
-          retryable: true,
-        });
-      }
+      throw new ServiceError('fintoc_unavailable', 'Fintoc could not be reached; try again.', undefined, {
+        payment_id: id,
+        retryable: true,
+      });
     }
-    if (status !== 'expired') {
-      const event = eventForIntentStatus(status, reason);
+    if (remote.status !== 'expired') {
+      // The customer paid or is paying (a session already started cannot be expired): that wins.
+      const event = remote.status === null ? null : eventForIntentStatus(remote.status, remote.errorReason);
       if (event)
-        await this.events.applyEvent(id, event, { cause: 'api', causeId: current }, { intentStatus: status });
+        await this.events.applyEvent(
+          id,
+          event,
+          { cause: 'api', causeId: current },
+          { intentStatus: remote.status, remote },
+        );
       return this.mustGet(id);
     }
     const now = this.now();
@@ -354,12 +358,13 @@ export class PaymentCreation {
     const started = await this.db.transaction().execute(async (trx) => {
       const locked = await repo.lockPayment(trx, id);
       // Decided on the row as it is now: still open, not closing, still the intent just expired.
-      if (!locked || !open(locked) || locked.payment_intent_id !== current) return false;
+      if (!locked || !open(locked) || remoteIdOf(locked) !== current) return false;
       await repo.insertAttempt(trx, {
         id: attemptId,
         payment_id: id,
         idempotency_key: `pasarela_${attemptId}`,
         payment_intent_id: null,
+        checkout_session_id: null,
         error: null,
         created_at: now,
       });
@@ -367,6 +372,9 @@ export class PaymentCreation {
         attempt_id: attemptId,
         payment_intent_id: null,
         widget_token: null,
+        checkout_session_id: null,
+        session_token: null,
+        redirect_url: null,
         intent_status: null,
         updated_at: now,
       });
@@ -375,7 +383,10 @@ export class PaymentCreation {
         at: now,
         kind: 'note',
         cause: 'browser',
-        detail: { event: 'new_attempt', previous_intent: current },
+        detail: {
+          event: 'new_attempt',
+          [payment.flow === 'intent' ? 'previous_intent' : 'previous_session']: current,
+        },
       });
       return true;
     });
@@ -416,6 +427,7 @@ export class PaymentCreation {
         order_id: old.order_id,
         customer_email: old.customer_email,
         metadata: old.metadata,
+        flow: old.flow,
       });
       return payment;
     } catch (err) {

@@ -20,6 +20,7 @@ import {
   type PaymentEvent,
   type Transition,
 } from '../state.js';
+import { remoteIdOf, type Remote } from './remote.js';
 import { paymentToApi } from './serialize.js';
 
 /** Minimal logger shape (pino's and Fastify's fit). */
@@ -42,8 +43,10 @@ export interface BatchItem {
   event: PaymentEvent;
   cause: Cause;
   intentStatus?: string | null;
-  /** Compare-and-set: apply only while the payment's intent is still this one. */
-  expect?: { intentId: string | null };
+  /** What Fintoc showed (a session names its payment intent, which the payment then records). */
+  remote?: Remote | null;
+  /** Compare-and-set: apply only while the payment's intent (or Checkout Session) is still this one. */
+  expect?: { remoteId: string | null };
 }
 
 export class PaymentEvents {
@@ -75,12 +78,15 @@ export class PaymentEvents {
     cause: Cause,
     opts: {
       intentStatus?: string | null;
+      /** What Fintoc showed (a session names its payment intent, which the payment then records). */
+      remote?: Remote | null;
       inTx?: (trx: Transaction<DB>, t: Transition) => Promise<void>;
     } = {},
   ): Promise<Transition | null> {
     const result = await this.db.transaction().execute(async (trx) => {
-      const row = await repo.lockPayment(trx, paymentId);
+      let row = await repo.lockPayment(trx, paymentId);
       if (!row) return null;
+      row = await this.learnSessionIntent(trx, row, opts.remote ?? null);
       const t = await this.applyLocked(trx, row, event, cause, opts.intentStatus ?? null);
       if (opts.inTx) await opts.inTx(trx, t);
       return t;
@@ -108,11 +114,19 @@ export class PaymentEvents {
       for (const item of items) {
         const row = byId.get(item.paymentId);
         if (!row) continue;
-        if (item.expect && row.payment_intent_id !== item.expect.intentId) {
+        if (item.expect && remoteIdOf(row) !== item.expect.remoteId) {
           results.set(item.paymentId, null);
           continue;
         }
-        const t = await this.applyLocked(trx, row, item.event, item.cause, item.intentStatus ?? null, sinks);
+        const known = await this.learnSessionIntent(trx, row, item.remote ?? null);
+        const t = await this.applyLocked(
+          trx,
+          known,
+          item.event,
+          item.cause,
+          item.intentStatus ?? null,
+          sinks,
+        );
         // A second event for the same payment in this batch sees the first one's result.
         byId.set(row.id, sinks.updates[sinks.updates.length - 1]!);
         results.set(item.paymentId, t);
@@ -182,12 +196,29 @@ export class PaymentEvents {
           ...(event.data ? { data: event.data } : {}),
         },
       });
-      const facts = { hasIntent: payment.payment_intent_id !== null, intentStatus: payment.intent_status };
+      const facts = { hasIntent: remoteIdOf(payment) !== null, intentStatus: payment.intent_status };
       if (browserEventAsksSync(event, facts)) {
         await repo.scheduleJobSoon(trx, { kind: 'sync', ref: payment.id, runAt: now, now });
       }
     });
     this.nudge();
+  }
+
+  /**
+   * A Checkout Session names its payment intent once the customer opens it: the payment (when the
+   * session is its current one) and the attempt that made the session record it, so the intent's own
+   * `payment_intent.*` events and refunds find it.
+   */
+  private async learnSessionIntent(
+    trx: Transaction<DB>,
+    row: PaymentRow,
+    remote: Remote | null,
+  ): Promise<PaymentRow> {
+    if (remote?.kind !== 'checkout_session' || remote.intentId === null) return row;
+    await repo.recordSessionIntent(trx, remote.id, remote.intentId);
+    return row.checkout_session_id === remote.id && row.payment_intent_id === null
+      ? { ...row, payment_intent_id: remote.intentId }
+      : row;
   }
 
   private async applyLocked(

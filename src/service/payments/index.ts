@@ -17,7 +17,8 @@ import { isStorableText } from '../text.js';
 import { PaymentCreation } from './creation.js';
 import { PaymentEvents, type Logger } from './events.js';
 
-export { expireKey, syncDelayMs } from './creation.js';
+export { syncDelayMs } from './creation.js';
+export { expireKey, remoteIdOf, remoteOfIntent, remoteOfSession, Remotes, type Remote } from './remote.js';
 export type { BatchItem, Cause, Logger } from './events.js';
 export { checkoutUrl, paymentToApi, timelineToApi } from './serialize.js';
 export { requestHash, validatePayment, type ValidPayment } from './validate.js';
@@ -100,6 +101,7 @@ export class PaymentsService {
     return p;
   }
 
+  /** The payment a Fintoc payment intent or Checkout Session belongs to (its current attempt's or an earlier one's). */
   async getByIntent(intentId: string): Promise<PaymentRow | undefined> {
     return repo.findPaymentByIntent(this.db, intentId);
   }

@@ -5,18 +5,14 @@
  * moves time with `advance()` and never sleeps.
  */
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import {
-  createFintocClient,
-  PAYMENT_INTENT_EVENT_TYPES,
-  sign,
-  type FintocClient,
-} from '../../../src/fintoc/index.js';
+import { createFintocClient, sign, type FintocClient } from '../../../src/fintoc/index.js';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import {
   buildApp,
   createLogger,
   loadConfig,
   secretsOf,
+  serviceWebhookEvents,
   type Checkpoint,
   type Database,
   type ServiceConfig,
@@ -93,6 +89,11 @@ export async function startHarness(
     demo?: boolean;
     /** The sandbox's reports folder (its folder and maildir channels write inside it). */
     reportsDir?: string;
+    /**
+     * Sign webhooks at the shared test clock's time instead of the wall clock's (the sandbox's
+     * default), so deliveries made after `advance()` pass the service's 300 s tolerance.
+     */
+    signWithClock?: boolean;
   } = {},
 ): Promise<Harness> {
   const ref: { app?: FastifyInstance } = {};
@@ -110,6 +111,7 @@ export async function startHarness(
   const sb = await startSandbox({
     intentTimeoutMs: null,
     ...(opts.reportsDir ? { reportsDir: opts.reportsDir } : {}),
+    ...(opts.signWithClock ? { signWith: 'clock' as const } : {}),
     fetch: async (url, init) => {
       if (!ref.app) return new Response('not ready', { status: 503 });
       const res = await ref.app.inject({
@@ -127,7 +129,7 @@ export async function startHarness(
   const fintoc = createFintocClient({ secretKey: sb.secretKey, baseUrl: sb.url, maxRetries: 0 });
   const endpoint = await fintoc.webhookEndpoints.create({
     url: 'http://127.0.0.1:1/webhooks/fintoc',
-    enabled_events: [...PAYMENT_INTENT_EVENT_TYPES],
+    enabled_events: serviceWebhookEvents(),
   });
   const webhookSecret = endpoint.secret as string;
 
@@ -138,6 +140,9 @@ export async function startHarness(
     FINTOC_API_URL: sb.url,
     PASARELA_API_KEY: API_KEY,
     PASARELA_PUBLIC_URL: 'http://pay.test',
+    // The tests written for the payment-intent flow name it; the session flows (the default) pass
+    // FINTOC_FLOW or a payment's own `flow` (test/service/sessions.test.ts).
+    FINTOC_FLOW: 'intent',
     ...(opts.merchant === false
       ? {}
       : { MERCHANT_WEBHOOK_URL: MERCHANT_URL, MERCHANT_WEBHOOK_SECRET: MERCHANT_SECRET }),

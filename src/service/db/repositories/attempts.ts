@@ -23,7 +23,7 @@ export async function latestAttempt(db: Executor, paymentId: string): Promise<At
 export async function updateAttempt(
   db: Executor,
   id: string,
-  changes: { payment_intent_id?: string | null; error?: string | null },
+  changes: { payment_intent_id?: string | null; checkout_session_id?: string | null; error?: string | null },
 ): Promise<void> {
   await db.updateTable('payment_attempts').set(changes).where('id', '=', id).execute();
 }

@@ -24,20 +24,39 @@ export async function lockPayments(db: Transaction<DB>, ids: readonly string[]):
   return db.selectFrom('payments').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
 }
 
-/** The payment an intent belongs to: its current intent or one of its earlier attempts'. */
+/**
+ * The payment a Fintoc payment intent or Checkout Session belongs to: its current attempt's or one
+ * of its earlier attempts'.
+ */
 export async function findPaymentByIntent(db: Executor, intentId: string): Promise<PaymentRow | undefined> {
-  const current = await db
-    .selectFrom('payments')
-    .selectAll()
-    .where('payment_intent_id', '=', intentId)
-    .executeTakeFirst();
+  const column = intentId.startsWith('cs_') ? 'checkout_session_id' : 'payment_intent_id';
+  const current = await db.selectFrom('payments').selectAll().where(column, '=', intentId).executeTakeFirst();
   if (current) return current;
   return db
     .selectFrom('payments')
     .selectAll('payments')
     .innerJoin('payment_attempts', 'payment_attempts.payment_id', 'payments.id')
-    .where('payment_attempts.payment_intent_id', '=', intentId)
+    .where(`payment_attempts.${column}`, '=', intentId)
     .executeTakeFirst();
+}
+
+/**
+ * The payment intent a Checkout Session named: kept on the attempt that made the session, and on the
+ * payment while that session is its current one. Idempotent; an intent once recorded is never replaced.
+ */
+export async function recordSessionIntent(db: Executor, sessionId: string, intentId: string): Promise<void> {
+  await db
+    .updateTable('payment_attempts')
+    .set({ payment_intent_id: intentId })
+    .where('checkout_session_id', '=', sessionId)
+    .where('payment_intent_id', 'is', null)
+    .execute();
+  await db
+    .updateTable('payments')
+    .set({ payment_intent_id: intentId })
+    .where('checkout_session_id', '=', sessionId)
+    .where('payment_intent_id', 'is', null)
+    .execute();
 }
 
 export async function findPaymentByIdempotencyKey(
@@ -200,10 +219,10 @@ export async function createPaymentRecord(
   await sql`
     WITH pay AS (
       INSERT INTO payments (id, order_id, amount, currency, status, customer_email, metadata, idempotency_key,
-        request_hash, expires_at, created_at, updated_at, attempt_id)
+        request_hash, expires_at, created_at, updated_at, attempt_id, flow)
       VALUES (${p.id}, ${p.order_id}, ${p.amount}, ${p.currency}, ${p.status}, ${p.customer_email},
         ${JSON.stringify(p.metadata)}::jsonb, ${p.idempotency_key}, ${p.request_hash}, ${p.expires_at}::timestamptz,
-        ${p.created_at}::timestamptz, ${p.updated_at}::timestamptz, ${attempt.id})
+        ${p.created_at}::timestamptz, ${p.updated_at}::timestamptz, ${attempt.id}, ${p.flow})
       RETURNING id
     ), att AS (
       INSERT INTO payment_attempts (id, payment_id, idempotency_key, created_at)
@@ -218,45 +237,63 @@ export async function createPaymentRecord(
 }
 
 /**
- * Records the intent Fintoc created for an attempt, in one statement. The payment takes it only while
- * it is open, has no intent and this is still its current attempt (a compare-and-set on the row);
- * otherwise the intent stays on the attempt and, unless it already is the payment's intent, an
- * `expire_intent` job is queued to expire it at once (a creation answered after its payment ended
- * must not leave a payable intent behind). Returns whether the payment took it, and the payment.
+ * Records the payment intent (intent flow) or Checkout Session (session flows) Fintoc created for an
+ * attempt, in one statement. The payment takes it only while it is open, has none and this is still
+ * its current attempt (a compare-and-set on the row); otherwise it stays on the attempt and, unless it
+ * already is the payment's, an `expire_intent` job is queued to expire it at once (a creation answered
+ * after its payment ended must not leave something payable behind). Returns whether the payment took
+ * it, and the payment.
  */
-export async function recordIntent(
+export async function recordRemote(
   db: Executor,
   r: {
     paymentId: string;
     attemptId: string;
-    intentId: string;
-    widgetToken: string | null;
-    intentStatus: string;
+    remote: {
+      id: string;
+      kind: 'payment_intent' | 'checkout_session';
+      status: string | null;
+      sessionStatus: string | null;
+      intentId: string | null;
+      token: string | null;
+      redirectUrl: string | null;
+    };
     now: Date;
   },
 ): Promise<{ recorded: boolean; payment: PaymentRow | undefined }> {
-  const detail = JSON.stringify({
-    event: 'intent_created',
-    payment_intent_id: r.intentId,
-    intent_status: r.intentStatus,
-  });
+  const { remote } = r;
+  const session = remote.kind === 'checkout_session';
+  const detail = JSON.stringify(
+    session
+      ? {
+          event: 'session_created',
+          checkout_session_id: remote.id,
+          session_status: remote.sessionStatus,
+          ...(remote.intentId ? { payment_intent_id: remote.intentId } : {}),
+        }
+      : { event: 'intent_created', payment_intent_id: remote.id, intent_status: remote.status },
+  );
+  const column = sql.ref(session ? 'checkout_session_id' : 'payment_intent_id');
+  const set = session
+    ? sql`checkout_session_id = ${remote.id}, session_token = ${remote.token}, redirect_url = ${remote.redirectUrl},
+        payment_intent_id = ${remote.intentId}`
+    : sql`payment_intent_id = ${remote.id}, widget_token = ${remote.token}`;
   const result = await sql<PaymentRow>`
     WITH att AS (
-      UPDATE payment_attempts SET payment_intent_id = ${r.intentId}, error = NULL WHERE id = ${r.attemptId}
+      UPDATE payment_attempts SET ${column} = ${remote.id}, error = NULL WHERE id = ${r.attemptId}
     ), pay AS (
-      UPDATE payments SET payment_intent_id = ${r.intentId}, widget_token = ${r.widgetToken},
-        intent_status = ${r.intentStatus}, updated_at = ${r.now}::timestamptz
-      WHERE id = ${r.paymentId} AND payment_intent_id IS NULL AND attempt_id = ${r.attemptId}
+      UPDATE payments SET ${set}, intent_status = ${remote.status}, updated_at = ${r.now}::timestamptz
+      WHERE id = ${r.paymentId} AND ${column} IS NULL AND attempt_id = ${r.attemptId}
         AND status IN (${sql.join(OPEN_STATUSES)})
       RETURNING *
     ), tl AS (
       INSERT INTO payment_timeline (payment_id, at, kind, cause, cause_id, detail)
-      SELECT id, ${r.now}::timestamptz, 'note', 'api', ${r.intentId}, ${detail}::jsonb FROM pay
+      SELECT id, ${r.now}::timestamptz, 'note', 'api', ${remote.id}, ${detail}::jsonb FROM pay
     ), orphan AS (
       INSERT INTO jobs (kind, ref, run_at, created_at)
-      SELECT 'expire_intent', ${r.intentId}, ${r.now}::timestamptz, ${r.now}::timestamptz
+      SELECT 'expire_intent', ${remote.id}, ${r.now}::timestamptz, ${r.now}::timestamptz
       WHERE NOT EXISTS (SELECT 1 FROM pay)
-        AND NOT EXISTS (SELECT 1 FROM payments WHERE id = ${r.paymentId} AND payment_intent_id = ${r.intentId})
+        AND NOT EXISTS (SELECT 1 FROM payments WHERE id = ${r.paymentId} AND ${column} = ${remote.id})
       ON CONFLICT (kind, ref) DO NOTHING
     )
     SELECT * FROM pay`.execute(db);

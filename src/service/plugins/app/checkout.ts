@@ -23,7 +23,10 @@ function toCheckout(row: PaymentRow, retryable = false): CheckoutPayment {
     currency: row.currency,
     status: row.status,
     failure_reason: row.failure_reason,
+    flow: row.flow,
     widget_token: row.widget_token,
+    session_token: row.session_token,
+    redirect_url: row.redirect_url,
     expires_at: row.expires_at,
     updated_at: row.updated_at,
     return_url: safeReturnUrl(row.metadata.return_url),
@@ -80,6 +83,14 @@ export default fp(
           );
         }
         return toCheckout(await app.payments.newAttempt(id));
+      },
+      async returned(id, from, meta) {
+        // A "success" return only brings the next status check forward (browserEventAsksSync).
+        await app.payments.recordBrowserEvent(id, {
+          type: 'event',
+          name: `redirect_return_${from ?? 'unknown'}`,
+          data: { user_agent: meta.userAgent },
+        });
       },
       now: () => app.clock.now(),
     };

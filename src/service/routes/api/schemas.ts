@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { SERVICE_ERRORS, type ServiceErrorCode } from '../../errors.js';
 import { CURRENCIES } from '../../money.js';
-import { PAYMENT_STATUSES } from '../../state.js';
+import { PAYMENT_FLOWS, PAYMENT_STATUSES } from '../../state.js';
 import { isStorableText, NOT_STORABLE } from '../../text.js';
 
 const AMOUNT_MESSAGE =
@@ -58,6 +58,14 @@ export const CreatePaymentBody = z
       .describe(
         'By default an order that already has a succeeded payment is refused (409 order_already_paid); true charges it again (a shop that sells repeatedly under one order id).',
       ),
+    flow: z
+      .enum(PAYMENT_FLOWS, {
+        error: `flow must be one of ${PAYMENT_FLOWS.join(', ')} (leave it out for FINTOC_FLOW).`,
+      })
+      .optional()
+      .describe(
+        'How the customer pays at Fintoc: session (a Checkout Session in the embedded widget), redirect (Fintoc’s hosted page) or intent (a payment intent and its widget_token). Default: FINTOC_FLOW.',
+      ),
   })
   .meta({ id: 'CreatePayment' });
 export type CreatePaymentBody = z.output<typeof CreatePaymentBody>;
@@ -82,7 +90,17 @@ export const Payment = z
     amount: z.number().int(),
     currency: z.enum(CURRENCIES),
     status: z.enum(PAYMENT_STATUSES),
-    payment_intent_id: z.string().nullable(),
+    flow: z.enum(PAYMENT_FLOWS).describe('How the customer pays at Fintoc (session, redirect or intent).'),
+    payment_intent_id: z
+      .string()
+      .nullable()
+      .describe('Fintoc’s payment intent; in the session flows, once Fintoc names the session’s intent.'),
+    checkout_session_id: z
+      .string()
+      .nullable()
+      .describe(
+        'Fintoc’s Checkout Session (cs_…) of the current attempt, in the session and redirect flows.',
+      ),
     checkout_url: z.string().describe('The hosted checkout page to send the customer to.'),
     expires_at: isoTime,
     created_at: isoTime,

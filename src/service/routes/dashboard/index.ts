@@ -495,7 +495,7 @@ export default async function dashboardRoutes(
       backend.data.jobs({ limit: 20, ref: id }),
       backend.data.inbox({
         limit: 50,
-        intentIds: payment.payment_intent_id ? [payment.payment_intent_id] : [],
+        intentIds: [payment.payment_intent_id, payment.checkout_session_id].filter((x) => x !== null),
       }),
     ]);
     const notes =

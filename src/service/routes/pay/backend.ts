@@ -2,9 +2,12 @@
  * What the checkout routes need from the payments service, as a small interface: the routes are
  * tested against a fake, and `plugins/app/checkout.ts` decorates the app with the real one (`app.checkout`).
  */
-import type { PaymentStatus } from '../../state.js';
+import type { PaymentFlow, PaymentStatus } from '../../state.js';
 
-/** A payment as the checkout may see it. `widget_token` is for the widget only and never logged. */
+/**
+ * A payment as the checkout may see it. `widget_token` and `session_token` are for the widget only
+ * and never logged.
+ */
 export interface CheckoutPayment {
   id: string;
   order_id: string;
@@ -12,7 +15,12 @@ export interface CheckoutPayment {
   currency: string;
   status: PaymentStatus;
   failure_reason: string | null;
+  /** How it is paid: the widget with `session_token` (session) or `widget_token` (intent), or Fintoc's page (redirect). */
+  flow: PaymentFlow;
   widget_token: string | null;
+  session_token: string | null;
+  /** Fintoc's hosted page (redirect flow). */
+  redirect_url: string | null;
   expires_at: Date | string | null;
   updated_at: Date | string | null;
   /** Where "back to the shop" goes (the shop sets `metadata.return_url`); null hides the link. */
@@ -49,8 +57,8 @@ export interface CheckoutBackend {
   /** Stores the events on the payment's timeline. Never changes the payment's status. */
   recordBrowserEvents(id: string, events: BrowserEvent[], meta: { userAgent: string | null }): Promise<void>;
   /**
-   * Starts a new attempt (a new payment intent, so a new widget token) on a payment that is still
-   * open. Rejects with a ServiceError `payment_not_open` when it has ended.
+   * Starts a new attempt (a new payment intent or Checkout Session, so a new token) on a payment that
+   * is still open. Rejects with a ServiceError `payment_not_open` when it has ended.
    */
   newAttempt(id: string): Promise<CheckoutPayment>;
   /**
@@ -58,6 +66,11 @@ export interface CheckoutBackend {
    * with a ServiceError `payment_not_retryable` when the rules say no (the order is paid, …).
    */
   retryPayment(id: string): Promise<CheckoutPayment>;
+  /**
+   * The customer came back from Fintoc's page (redirect flow) by its success or cancel URL: kept on
+   * the timeline, and the service asks Fintoc for the session now. Never changes the payment's status.
+   */
+  returned(id: string, from: 'success' | 'cancel' | null, meta: { userAgent: string | null }): Promise<void>;
   /** Epoch ms; injected so throttling follows the service's clock. */
   now(): number;
 }

@@ -1,5 +1,6 @@
 /**
- * The hosted checkout: `GET /pay/:id` (the page), `GET /pay/:id/session` and `/status` (what the
+ * The hosted checkout: `GET /pay/:id` (the page), `GET /pay/:id/return` (where Fintoc's hosted page
+ * sends the customer back in the redirect flow), `GET /pay/:id/session` and `/status` (what the
  * browser module reads), `POST /pay/:id/events` (widget callbacks, for the timeline only),
  * `POST /pay/:id/attempts` (try again after leaving the widget, or after the bank rejected the
  * payment: then the order's next payment), and the module's own assets.
@@ -52,11 +53,27 @@ function iso(value: Date | string | null): string | null {
   return value instanceof Date ? value.toISOString() : value;
 }
 
-/** Everything the page may know about a payment; the widget block only while it can be paid. */
+/** What the payment's flow opens: a session's token, an intent's token, or Fintoc's page. */
+function checkoutOf(payment: CheckoutPayment): { token: string } | { redirect: string } | null {
+  switch (payment.flow) {
+    case 'session':
+      return payment.session_token === null ? null : { token: payment.session_token };
+    case 'intent':
+      return payment.widget_token === null ? null : { token: payment.widget_token };
+    case 'redirect':
+      return payment.redirect_url === null ? null : { redirect: payment.redirect_url };
+  }
+}
+
+/**
+ * Everything the page may know about a payment; the widget block (or, in the redirect flow, Fintoc's
+ * page) only while it can be paid.
+ */
 export function sessionOf(payment: CheckoutPayment, backend: CheckoutBackend): CheckoutSession {
   const { config } = backend;
   const { status } = payment;
-  const payable = isPayable({ status, hasWidgetToken: payment.widget_token !== null });
+  const opens = checkoutOf(payment);
+  const payable = isPayable({ status, hasCheckout: opens !== null });
   return {
     payment: {
       id: payment.id,
@@ -71,16 +88,18 @@ export function sessionOf(payment: CheckoutPayment, backend: CheckoutBackend): C
     shop: { name: config.shopName, url: payment.return_url ?? config.shopUrl },
     retryable: payment.retryable === true,
     country: config.country,
-    widget: payable
-      ? {
-          url: config.widgetUrl,
-          publicKey: config.publicKey,
-          widgetToken: payment.widget_token ?? '',
-          country: config.country,
-          product: 'payments',
-          holderType: 'individual',
-        }
-      : null,
+    widget:
+      payable && opens && 'token' in opens
+        ? {
+            url: config.widgetUrl,
+            publicKey: config.publicKey,
+            ...(payment.flow === 'session' ? { sessionToken: opens.token } : { widgetToken: opens.token }),
+            country: config.country,
+            product: 'payments',
+            holderType: 'individual',
+          }
+        : null,
+    redirect: payable && opens && 'redirect' in opens ? { url: opens.redirect } : null,
   };
 }
 
@@ -126,6 +145,9 @@ export const BrowserEventsBody = z
   .meta({ errorCode: 'invalid_browser_event' });
 
 const PayParams = z.object({ id: z.string() });
+
+/** `GET /pay/:id/return?from=success|cancel`: which of the session's URLs brought the customer back (a hint for the timeline only). */
+const ReturnQuery = z.object({ from: z.string().optional() });
 
 /** The events as the service keeps them: a name only for `event`, whole milliseconds. */
 function normalized(body: z.output<typeof BrowserEventsBody>): BrowserEvent[] {
@@ -236,6 +258,34 @@ export default async function payRoutes(app: FastifyInstance, options: PayRoutes
     });
     return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
   });
+
+  /**
+   * The redirect flow's return page: Fintoc's hosted page sends the customer here by the session's
+   * success_url or cancel_url. Which one is only noted (and a "success" makes the service ask Fintoc
+   * now); the page shows the payment as the service knows it, exactly like `/pay/:id`, and keeps
+   * reading it until it ends, then offers the way back to the shop.
+   */
+  app.get<{ Params: { id: string }; Querystring: z.input<typeof ReturnQuery> }>(
+    '/pay/:id/return',
+    page,
+    async (request, reply) => {
+      const { id } = request.params;
+      const payment = PAYMENT_ID.test(id) ? await backend.getPayment(id) : null;
+      if (!payment) return notFoundPage(app).send(reply);
+      const query = ReturnQuery.safeParse(request.query);
+      const from = query.success ? query.data.from : undefined;
+      if (throttle.take(payment.id, 1, backend.now()).accepted > 0) {
+        await backend.returned(payment.id, from === 'success' || from === 'cancel' ? from : null, {
+          userAgent: request.headers['user-agent']?.slice(0, 200) ?? null,
+        });
+      }
+      const html = renderCheckoutPage({
+        session: sessionOf(payment, backend),
+        ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+      });
+      return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/pay/:id/session', async (request, reply) => {
     const payment = await load(request);

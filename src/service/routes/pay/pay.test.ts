@@ -29,7 +29,10 @@ class FakeBackend implements CheckoutBackend {
       currency: 'CLP',
       status: 'pending',
       failure_reason: null,
+      flow: 'intent',
       widget_token: 'pi_abc_sec_def',
+      session_token: null,
+      redirect_url: null,
       expires_at: new Date('2026-01-01T00:10:00Z'),
       updated_at: new Date('2026-01-01T00:00:00Z'),
       return_url: '/demo/orders/order-7',
@@ -56,6 +59,10 @@ class FakeBackend implements CheckoutBackend {
       order_id: p.order_id,
       widget_token: `pi_retry${this.retries}_sec_x`,
     });
+  }
+  returns: Array<{ id: string; from: string | null }> = [];
+  async returned(id: string, from: 'success' | 'cancel' | null) {
+    this.returns.push({ id, from });
   }
   async newAttempt(id: string) {
     const p = this.payments.get(id);
