@@ -264,6 +264,13 @@ export async function openJourney(browser: Browser, o: ContextOptions): Promise<
   };
 }
 
+/** The Checkout Session a widget's `sessionToken` names (`cs_…_sec_…` → `cs_…`), or null. */
+export function sessionOfToken(token: unknown): string | null {
+  if (typeof token !== 'string') return null;
+  const m = /^(cs_[A-Za-z0-9]+)_sec_[A-Za-z0-9]+$/.exec(token);
+  return m ? (m[1] as string) : null;
+}
+
 /** The widget token's payment intent id (`pi_…_sec_…` → `pi_…`), or null. */
 export function intentOfToken(token: unknown): string | null {
   if (typeof token !== 'string') return null;

@@ -153,7 +153,11 @@ export class FintocSide {
     try {
       return await http(`${this.apiUrl}${path}`, {
         method,
-        headers: { authorization: key },
+        // The v2 namespace (Checkout Sessions) needs API version 2026-02-01 or later.
+        headers: {
+          authorization: key,
+          ...(path.startsWith('/v2/') ? { 'fintoc-version': '2026-02-01' } : {}),
+        },
         ...(body === undefined ? {} : { body }),
       });
     } catch (err) {
@@ -212,6 +216,31 @@ export class FintocSide {
     if (res.status === 404) return null;
     if (res.status !== 200) throw new Error(`GET /v1/payment_intents/${id} answered ${res.status}`);
     return res.json as IntentView;
+  }
+
+  /**
+   * The payment intent of a Checkout Session of this organisation (made when the customer opened it),
+   * or null when the session is not this organisation's or has none yet.
+   */
+  async sessionIntent(sessionId: string): Promise<string | null> {
+    return (await this.session(sessionId))?.intentId ?? null;
+  }
+
+  /** A Checkout Session of this organisation (when it was created, its payment intent), or null. */
+  async session(sessionId: string): Promise<{ created_at: string; intentId: string | null } | null> {
+    if (!/^cs_[A-Za-z0-9]+$/.test(sessionId)) return null;
+    const res = await this.call('GET', `/v2/checkout_sessions/${sessionId}`);
+    if (res.status === 404) return null;
+    if (res.status !== 200) throw new Error(`GET /v2/checkout_sessions/${sessionId} answered ${res.status}`);
+    const cs = res.json as { created_at: string; payment_resource?: { payment_intent?: unknown } | null };
+    const pi = cs.payment_resource?.payment_intent;
+    const intentId =
+      typeof pi === 'string'
+        ? pi
+        : pi !== null && typeof pi === 'object' && typeof (pi as { id?: unknown }).id === 'string'
+          ? (pi as { id: string }).id
+          : null;
+    return { created_at: cs.created_at, intentId };
   }
 
   async endpoints(): Promise<EndpointView[]> {

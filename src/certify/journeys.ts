@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sign } from '../fintoc/index.js';
-import { intentOfToken, openJourney, type JourneyBrowser } from './browser.js';
+import { intentOfToken, openJourney, sessionOfToken, type JourneyBrowser } from './browser.js';
 import {
   advanceTo,
   shows,
@@ -135,6 +135,14 @@ async function openWidget(ctx: RunContext, o: Opened): Promise<boolean> {
   rec.create = create;
   rec.createdFintocMs = create.at + ctx.offsetMs;
   rec.intentId = intentOfToken(create.options.widgetToken);
+  const session = sessionOfToken(create.options.sessionToken);
+  if (rec.intentId === null && session !== null) {
+    // A Checkout Session (Fintoc's current flow): its intent is made when the widget opens it.
+    rec.intentId =
+      (await pollUntil(() => ctx.side.sessionIntent(session).then((id) => id ?? undefined), {
+        timeoutMs: 30_000,
+      }).catch(() => undefined)) ?? null;
+  }
   if (rec.ref) rec.ref.intentId = rec.intentId;
   return true;
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { keyKind, keyMode } from '../fintoc/index.js';
-import { launchChromium, type ContextOptions } from './browser.js';
+import { launchChromium, sessionOfToken, type ContextOptions } from './browser.js';
 import type { FintocTarget, ShopTarget } from './config.js';
 import { stamp, type JourneyRecord, type RunContext, type TestClocks } from './context.js';
 import { CertifyError } from './errors.js';
@@ -116,13 +116,14 @@ async function apiUrlChecks(ctx: RunContext, sinceMs: number): Promise<void> {
       `${log.length} requests of the shop's backend reached the sandbox with this organisation's test key.`,
       "No request of the shop's backend reached the sandbox during the run: is it configured with this sandbox's URL and test key?",
     );
-    const wrong = log.find((r) => !r.path.startsWith('/v1/'));
+    // /v1/ (payment intents, the 2023-11-15 flow) or /v2/ (Checkout Sessions, Fintoc's current API).
+    const wrong = log.find((r) => !r.path.startsWith('/v1/') && !r.path.startsWith('/v2/'));
     f.check(
       s,
       'fintoc',
       wrong === undefined,
-      'Every request used a path under /v1/.',
-      `The shop's backend called ${wrong?.method} ${wrong ? pattern(wrong.path) : ''} (${wrong?.status}), which is not under /v1/: every call must go to https://api.fintoc.com/v1/….`,
+      'Every request used a path under /v1/ or /v2/.',
+      `The shop's backend called ${wrong?.method} ${wrong ? pattern(wrong.path) : ''} (${wrong?.status}), which is not under /v1/ or /v2/: every call must go to https://api.fintoc.com/v1/… (or /v2/… for Checkout Sessions).`,
     );
     const live = (await ctx.side.requests('live')).filter((r) => Date.parse(r.at) >= sinceMs);
     f.check(
@@ -163,6 +164,7 @@ async function apiUrlChecks(ctx: RunContext, sinceMs: number): Promise<void> {
 }
 
 const TOKEN = /^pi_[A-Za-z0-9]+_sec_[A-Za-z0-9]+$/;
+const SESSION_TOKEN = /^cs_[A-Za-z0-9]+_sec_[A-Za-z0-9]+$/;
 
 /** widget-product: every widget's options, against Fintoc's (or the sandbox's) record. */
 async function widgetChecks(
@@ -230,44 +232,50 @@ async function widgetChecks(
         `The widget was opened with country ${JSON.stringify(o.country)} in a ${ctx.country === 'cl' ? 'Chilean' : 'Mexican'} run.`,
       );
     }
-    if (o.sessionToken !== undefined && o.widgetToken === undefined) {
-      f.notAvailable(
-        s,
-        'The widget was opened with a Checkout Session (sessionToken); this version of certify checks the payment intent flow (widgetToken) only.',
-      );
-      continue;
-    }
-    const token = typeof o.widgetToken === 'string' ? o.widgetToken : '';
+    // A Checkout Session's sessionToken (Fintoc's current flow) or a payment intent's widgetToken.
+    const bySession = o.sessionToken !== undefined && o.widgetToken === undefined;
+    const token = String((bySession ? o.sessionToken : o.widgetToken) ?? '');
     if (
       !f.check(
         s,
         'browser',
-        TOKEN.test(token),
-        `${j.id}: widgetToken has the form of a payment intent's widget_token.`,
-        `The widget was opened with widgetToken ${JSON.stringify(token.slice(0, 30) || null)}, which is not a payment intent's widget_token (pi_…_sec_…).`,
+        (bySession ? SESSION_TOKEN : TOKEN).test(token),
+        bySession
+          ? `${j.id}: sessionToken has the form of a Checkout Session's session_token.`
+          : `${j.id}: widgetToken has the form of a payment intent's widget_token.`,
+        bySession
+          ? `The widget was opened with sessionToken ${JSON.stringify(token.slice(0, 30) || null)}, which is not a Checkout Session's session_token (cs_…_sec_…).`
+          : `The widget was opened with widgetToken ${JSON.stringify(token.slice(0, 30) || null)}, which is not a payment intent's widget_token (pi_…_sec_…).`,
       )
     )
       continue;
-    const intentId = j.intentId as string;
+    const intentId = j.intentId ?? '';
     const intent = await ctx.side.intent(intentId);
     if (
       !f.check(
         s,
         'fintoc',
         intent !== null,
-        `${j.id}: ${intentId} is an intent of this organisation.`,
-        `The widget_token names ${intentId}, which this organisation does not have: pass the widget_token of the intent the backend just created.`,
+        `${j.id}: ${intentId} is an intent of this organisation${bySession ? ' (the Checkout Session’s)' : ''}.`,
+        bySession
+          ? `The sessionToken names no Checkout Session of this organisation with a payment intent: pass the session_token of the session the backend just created (ui_mode "embedded").`
+          : `The widget_token names ${intentId}, which this organisation does not have: pass the widget_token of the intent the backend just created.`,
       )
     )
       continue;
-    const created = Date.parse(intent!.created_at);
+    // A session's intent is made when the widget opens it: the session is what the backend created.
+    const made = bySession
+      ? ((await ctx.side.session(sessionOfToken(token) ?? ''))?.created_at ?? intent!.created_at)
+      : intent!.created_at;
+    const what = bySession ? 'Checkout Session' : 'intent';
+    const created = Date.parse(made);
     // created_at has second precision: a second of slack on each side.
     f.check(
       s,
       'fintoc',
       created >= j.startedFintocMs - 1_000 && created <= (j.createdFintocMs ?? Infinity) + 1_000,
-      `${j.id}: the intent was created for this payment (at ${intent!.created_at}).`,
-      `The widget was opened with the token of an intent created at ${intent!.created_at}, before this payment started: create a new intent for every payment.`,
+      `${j.id}: the ${what} was created for this payment (at ${made}).`,
+      `The widget was opened with the token of ${bySession ? 'a' : 'an'} ${what} created at ${made}, before this payment started: create a new ${what} for every payment.`,
     );
     const other = seenIntents.get(intentId);
     f.check(
@@ -392,7 +400,7 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
     const sessions = new Map<string, { ok: boolean; error: { code: string; message: string } | null }>();
     if (side.control) {
       for (const w of await side.widgetSessions()) {
-        const token = w.options.widgetToken;
+        const token = w.options.widgetToken ?? w.options.sessionToken;
         if (typeof token === 'string') sessions.set(token, { ok: w.ok, error: w.error });
       }
     }

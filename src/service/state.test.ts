@@ -24,6 +24,7 @@ import {
   eventForSession,
   isPaymentFlow,
   sessionDeadlineVerdict,
+  sessionIntentExpirable,
   sessionIntentStatus,
   usesSession,
   PAYMENT_FLOWS,
@@ -394,6 +395,26 @@ describe('Checkout Sessions: what a session stands for', () => {
     expect(sessionIntentStatus(session)?.status ?? null).toBe(intentStatus);
     expect(eventForSession(session)).toEqual(event);
     expect(sessionDeadlineVerdict(session).kind).toBe(verdict);
+  });
+
+  it('tries to expire the intent of a started session only while the customer has not authorized', () => {
+    const cases: Array<[string, string | null, boolean]> = [
+      ['in_progress', 'created', true],
+      ['in_progress', 'requires_action', true],
+      ['in_progress', 'in_progress', true],
+      ['in_progress', 'pending', false],
+      ['in_progress', 'succeeded', false],
+      ['in_progress', null, false],
+      ['created', 'created', false],
+      ['finished', 'in_progress', false],
+      ['expired', 'in_progress', false],
+    ];
+    for (const [status, intent, expected] of cases) {
+      expect(
+        sessionIntentExpirable({ status, intent: intent ? pi(intent) : null }),
+        `${status}/${intent}`,
+      ).toBe(expected);
+    }
   });
 
   it('never cancels a session the customer started, whatever its intent says short of an end', () => {

@@ -508,6 +508,28 @@ export const SESSION_NOT_EXPIRABLE = 'invalid_checkout_session_status';
  * sessionDeadlineVerdict({ status: 'expired', intent: null }); // { kind: 'cancel' }
  */
 export function sessionDeadlineVerdict(session: SessionFacts): DeadlineVerdict {
+  return sessionDeadlineVerdictOf(session);
+}
+
+/**
+ * Whether the deadline should still try to expire the payment intent of a Checkout Session that
+ * Fintoc would not expire (the customer started, so the session is `in_progress`): yes while the
+ * customer has not authorized (the intent is `created`, `requires_action` or `in_progress`, the
+ * abandonment the 10-minute rule is about); never once the bank is deciding (`pending`) or the intent
+ * ended. If Fintoc refuses that too, the payment stays `processing` (still paying).
+ *
+ * @example
+ * sessionIntentExpirable({ status: 'in_progress', intent: { status: 'in_progress', error_reason: null } }); // true
+ * sessionIntentExpirable({ status: 'in_progress', intent: { status: 'pending', error_reason: null } }); // false
+ */
+export function sessionIntentExpirable(session: SessionFacts): boolean {
+  const s = session.intent?.status;
+  return (
+    session.status === 'in_progress' && (s === 'created' || s === 'requires_action' || s === 'in_progress')
+  );
+}
+
+function sessionDeadlineVerdictOf(session: SessionFacts): DeadlineVerdict {
   const s = sessionIntentStatus(session);
   if (s === null) return { kind: 'retry' };
   if (s.status === 'in_progress' || s.status === 'requires_action') return { kind: 'processing' };

@@ -85,7 +85,7 @@ describe.skipIf(skipWithoutChromium('pasarela certify (CLI)'))(
         rehearsal: false,
         clocks: 'test',
         country: 'cl',
-        flow: 'intent',
+        flow: 'session',
         target: { kind: 'bundled' },
         fintoc: { kind: 'sandbox', mode: 'test' },
         abandon_after_ms: 600_000,

@@ -167,10 +167,38 @@ for (const store of STORES) {
     );
 
     it(
-      'treats Fintoc refusing to expire a session the customer started (400 invalid_checkout_session_status) as still paying, then takes its end',
+      'cancels at the deadline a session the customer started but did not authorize: Fintoc keeps the session (400), so its intent is expired',
       async () => {
         const p = await newPayment();
         await drive(p, 'start');
+        await h.settle();
+        expect((await session(p)).status).toBe('in_progress');
+        await h.advance(10 * 60_000 + 1_000);
+        const cs = await session(p);
+        const pi = (cs.payment_resource?.payment_intent as { id: string }).id;
+        expect(h.fintocCalls).toContain(`POST /v2/checkout_sessions/${p.checkout_session_id}/expire`);
+        expect(h.fintocCalls).toContain(`POST /v1/payment_intents/${pi}/expire`);
+        expect(cs.status).toBe('expired');
+        expect(await get(p)).toMatchObject({ status: 'canceled', failure_reason: 'payment_timeout' });
+        await h.settle();
+        expect(await statuses(p)).toEqual([
+          ['processing', 'job:sync'],
+          ['canceled', 'job:abandon'],
+        ]);
+        expect(notified()).toEqual(['payment.canceled']);
+      },
+      harnessBudget({ steps: 8 }),
+    );
+
+    it(
+      'treats Fintoc refusing to expire a session whose bank is deciding (400 invalid_checkout_session_status) as still paying, then takes its end',
+      async () => {
+        const p = await newPayment();
+        await h.sandbox('POST', `/_sandbox/checkout_sessions/${p.checkout_session_id}/scenario`, {
+          scenario: 'pending_then_succeed',
+          pending_for: '15m',
+        });
+        await drive(p, 'run');
         await h.settle();
         expect((await session(p)).status).toBe('in_progress');
         await h.advance(10 * 60_000 + 1_000);
@@ -179,11 +207,11 @@ for (const store of STORES) {
         const deadline = (await timeline(p)).filter((e) => e.cause === 'job:abandon');
         expect(deadline).toHaveLength(1);
         expect(deadline[0]!.detail).toMatchObject({ fintoc_code: 'invalid_checkout_session_status' });
+        expect(h.fintocCalls.filter((c) => /^POST \/v1\/payment_intents\/.*\/expire$/.test(c))).toEqual([]);
         const jobs = await h.database.db.selectFrom('jobs').selectAll().where('ref', '=', p.id).execute();
         expect(jobs.filter((j) => j.kind === 'abandon')).toEqual([]);
-        // The customer finishes paying after the deadline: that is the payment's end.
-        await drive(p, 'authorize');
-        await h.settle();
+        // The bank says yes after the deadline: that is the payment's end.
+        await h.advance(6 * 60_000);
         expect(await get(p)).toMatchObject({ status: 'succeeded', paid_after_cancel: false });
         expect(notified()).toEqual(['payment.succeeded']);
       },
@@ -191,10 +219,15 @@ for (const store of STORES) {
     );
 
     it(
-      'cancels a started session the customer never finished once Fintoc expires it (its expires_at)',
+      'keeps a started session processing when Fintoc refuses to expire its intent too, and cancels it when Fintoc expires the session (its expires_at)',
       async () => {
         const p = await newPayment();
         await drive(p, 'start');
+        await h.settle();
+        h.failFintoc(1, /^POST \/v1\/payment_intents\/.*\/expire$/, {
+          status: 400,
+          body: { error: { type: 'invalid_request_error', code: 'invalid_request', message: 'no' } },
+        });
         await h.advance(10 * 60_000 + 1_000);
         expect((await get(p)).status).toBe('processing');
         await h.advance(24 * 3_600_000);

@@ -15,7 +15,9 @@ import {
   standardWebhookHeaders,
 } from '../notify.js';
 import {
+  expireKey,
   remoteIdOf,
+  remoteOfIntent,
   Remotes,
   syncDelayMs,
   type Cause,
@@ -31,6 +33,7 @@ import {
   isFinal,
   isIntentFinal,
   sessionDeadlineVerdict,
+  sessionIntentExpirable,
   SESSION_NOT_EXPIRABLE,
   type DeadlineVerdict,
   type PaymentEvent,
@@ -150,13 +153,32 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
       return { retry: later(abandonRetryMs(attempts), `fintoc unreachable: ${f.message}`) };
     }
     const session = intent.kind === 'checkout_session';
-    const verdict: DeadlineVerdict = session
-      ? sessionDeadlineVerdict({
-          status: intent.sessionStatus ?? '',
-          // The session's intent status as the session stands for it (see sessionIntentStatus).
-          intent: intent.status === null ? null : { status: intent.status, error_reason: intent.errorReason },
-        })
+    const facts = { status: intent.sessionStatus ?? '', intent: intent.sessionIntent };
+    let verdict: DeadlineVerdict = session
+      ? sessionDeadlineVerdict(facts)
       : deadlineVerdict(intent.status ?? '', intent.errorReason);
+    if (session && verdict.kind === 'processing' && sessionIntentExpirable(facts) && intent.intentId) {
+      // Fintoc keeps a started session, but the customer has not authorized: its payment intent is
+      // expired where Fintoc allows it (the session then expires with it). Refused, the payment stays
+      // processing: the customer is still paying.
+      const pi = intent.intentId;
+      try {
+        const expired = remoteOfIntent(
+          await fintoc.paymentIntents.expire(pi, { idempotencyKey: expireKey(pi) }),
+        );
+        const byIntent = deadlineVerdict(expired.status ?? '', expired.errorReason);
+        if (byIntent.kind === 'cancel' || byIntent.kind === 'apply') {
+          verdict = byIntent;
+          intent = { ...intent, status: expired.status, errorReason: expired.errorReason };
+        }
+      } catch (err) {
+        const f = describeFintocFailure(err);
+        log.info(
+          { payment_id: row.id, status: f.status, code: f.code },
+          "the session's intent was not expired either; the customer is still paying",
+        );
+      }
+    }
     const base = { causeId: intentId, remoteId: intentId, remote: intent };
     switch (verdict.kind) {
       case 'cancel':

@@ -30,6 +30,8 @@ export interface Remote {
   intentId: string | null;
   /** The session's own status (`created`, `in_progress`, `finished`, `expired`); null for an intent. */
   sessionStatus: string | null;
+  /** The session's payment intent as Fintoc sent it (status and reason), when it sent it whole. */
+  sessionIntent: { status: string; error_reason: string | null } | null;
   /** What the checkout opens: the intent's `widget_token` or the session's `session_token`. */
   token: string | null;
   /** Fintoc's hosted page (redirect flow). */
@@ -44,6 +46,7 @@ export function remoteOfIntent(intent: PaymentIntent): Remote {
     errorReason: intent.error_reason,
     intentId: intent.id,
     sessionStatus: null,
+    sessionIntent: null,
     token: intent.widget_token,
     redirectUrl: null,
   };
@@ -57,10 +60,8 @@ export function remoteOfIntent(intent: PaymentIntent): Remote {
  */
 export function remoteOfSession(session: CheckoutSession): Remote {
   const pi = sessionPaymentIntent(session);
-  const stands = sessionIntentStatus({
-    status: session.status,
-    intent: pi ? { status: pi.status, error_reason: pi.error_reason } : null,
-  });
+  const sessionIntent = pi ? { status: pi.status, error_reason: pi.error_reason } : null;
+  const stands = sessionIntentStatus({ status: session.status, intent: sessionIntent });
   return {
     id: session.id,
     kind: 'checkout_session',
@@ -68,6 +69,7 @@ export function remoteOfSession(session: CheckoutSession): Remote {
     errorReason: stands?.errorReason ?? null,
     intentId: sessionPaymentIntentId(session),
     sessionStatus: session.status,
+    sessionIntent,
     token: session.session_token ?? null,
     redirectUrl: session.redirect_url ?? null,
   };
