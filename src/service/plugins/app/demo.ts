@@ -18,6 +18,7 @@ export default fp<{ config: ServiceConfig }>(
     app.decorate('demo', {
       country: app.config.country,
       shopName: app.config.shopName,
+      flow: config.flow,
       async createPayment(body) {
         const res = await app.inject({
           method: 'POST',

@@ -59,6 +59,8 @@ describe('dashboard', () => {
           status: 'succeeded',
           paid_after_cancel: true,
           payment_intent_id: 'pi_2',
+          flow: 'session',
+          checkout_session_id: 'cs_2',
           expires_at: at(0),
           created_at: at(3_600_000),
           updated_at: at(0),
@@ -76,6 +78,7 @@ describe('dashboard', () => {
           }),
           failure_reason: '<img src=x onerror=alert(2)>',
           payment_intent_id: 'pi_3',
+          flow: 'redirect',
           expires_at: new Date(NOW + 600_000),
           created_at: at(60_000),
           updated_at: at(60_000),
@@ -336,6 +339,23 @@ describe('dashboard', () => {
     expect(res.body).not.toContain('evt_bad');
     const missing = await app.inject({ url: '/dashboard/payments/pay_nope', headers: { cookie } });
     expect(missing.statusCode).toBe(404);
+  });
+
+  it('shows which flow each payment used, in the list and on its page (with its Checkout Session)', async () => {
+    const list = await app.inject({ url: '/dashboard', headers: { cookie } });
+    const flows = Object.fromEntries(
+      [...list.body.matchAll(/data-payment-id="(\w+)".*?data-testid="payment-flow" data-flow="(\w+)"/g)].map(
+        (m) => [m[1], m[2]],
+      ),
+    );
+    expect(flows).toEqual({ [P1]: 'intent', [P2]: 'session', [P3]: 'redirect' });
+    expect(list.body).toContain('Checkout Session (página de Fintoc)');
+    const one = await app.inject({ url: `/dashboard/payments/${P2}`, headers: { cookie } });
+    expect(one.body).toMatch(/data-testid="payment-flow" data-flow="session">Checkout Session \(widget\)</);
+    expect(one.body).toContain('<code>cs_2</code>');
+    const old = await app.inject({ url: `/dashboard/payments/${P1}`, headers: { cookie } });
+    expect(old.body).toContain('data-flow="intent"');
+    expect(old.body).not.toContain('cs_');
   });
 
   it('speaks Spanish or English: the switch first, then the browser language, else Spanish', async () => {

@@ -125,6 +125,11 @@ function loginPage(ctx: PageContext, error?: string): string {
   );
 }
 
+/** Which flow a payment used (session, redirect or intent), in words and as data-flow for tools. */
+function flowCell(t: DashboardText, p: Pick<DashPayment, 'flow'>, tag: 'td' | 'dd' = 'td'): string {
+  return `<${tag} data-testid="payment-flow" data-flow="${escapeHtml(p.flow)}">${escapeHtml(t[`flow_${p.flow}`])}</${tag}>`;
+}
+
 function paymentsTable(t: DashboardText, payments: DashPayment[]): string {
   if (payments.length === 0)
     return `<p class="muted" data-testid="payments-empty">${escapeHtml(t.payments_empty)}</p>`;
@@ -133,14 +138,14 @@ function paymentsTable(t: DashboardText, payments: DashPayment[]): string {
       (p) =>
         `<tr data-testid="payment-row" data-payment-id="${escapeHtml(p.id)}"${p.paid_after_cancel ? ' class="late"' : ''}>` +
         `<td><a href="/dashboard/payments/${escapeHtml(p.id)}"><code>${escapeHtml(p.id)}</code></a></td>` +
-        `<td>${escapeHtml(p.order_id)}</td><td>${amount(p)}</td><td>${badge(t, p.status)}` +
+        `<td>${escapeHtml(p.order_id)}</td><td>${amount(p)}</td>${flowCell(t, p)}<td>${badge(t, p.status)}` +
         (p.paid_after_cancel
           ? ` <span class="late-flag" data-testid="paid-after-cancel">${escapeHtml(t.paid_after_cancel)}</span>`
           : '') +
         `</td><td class="wrap">${escapeHtml(p.failure_reason ?? '')}</td><td>${time(p.created_at)}</td><td>${time(p.updated_at)}</td></tr>`,
     )
     .join('');
-  return `<table data-testid="payments-table"><thead><tr>${headers(t, ['col_payment', 'col_order', 'col_amount', 'col_status', 'col_reason', 'col_created', 'col_updated'])}</tr></thead><tbody>${rows}</tbody></table>`;
+  return `<table data-testid="payments-table"><thead><tr>${headers(t, ['col_payment', 'col_order', 'col_amount', 'col_flow', 'col_status', 'col_reason', 'col_created', 'col_updated'])}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** Table headers in the page's language. */
@@ -518,6 +523,10 @@ export default async function dashboardRoutes(
       `<dt>${escapeHtml(t.fact_status)}</dt><dd data-testid="payment-status" data-status="${escapeHtml(payment.status)}">${escapeHtml(statusName(t, payment.status))} <code>${escapeHtml(payment.status)}</code></dd>` +
       `<dt>${escapeHtml(t.fact_failure)}</dt><dd>${escapeHtml(payment.failure_reason ?? '—')}</dd>` +
       `<dt>${escapeHtml(t.fact_metadata)}</dt><dd class="wrap" data-testid="payment-metadata">${detailHtml(payment.metadata ?? {}) || '—'}</dd>` +
+      `<dt>${escapeHtml(t.col_flow)}</dt>${flowCell(t, payment, 'dd')}` +
+      (payment.checkout_session_id
+        ? `<dt>${escapeHtml(t.fact_session)}</dt><dd><code>${escapeHtml(payment.checkout_session_id)}</code></dd>`
+        : '') +
       `<dt>${escapeHtml(t.fact_intent)}</dt><dd><code>${escapeHtml(payment.payment_intent_id ?? '—')}</code> (${escapeHtml(payment.intent_status ?? t.unknown)})</dd>` +
       `<dt>${escapeHtml(t.fact_created)}</dt><dd>${time(payment.created_at)}</dd><dt>${escapeHtml(t.fact_deadline)}</dt><dd>${time(payment.expires_at)}</dd>` +
       `<dt>${escapeHtml(t.fact_updated)}</dt><dd>${time(payment.updated_at)}</dd></dl></div>` +

@@ -16,6 +16,7 @@ describe('demo shop', () => {
     const backend: DemoBackend = {
       country: 'cl',
       shopName: 'Tienda Demo',
+      flow: 'session',
       webhookSecret: SECRET,
       now: () => now,
       async createPayment(body) {
@@ -78,9 +79,39 @@ describe('demo shop', () => {
       currency: 'CLP',
       order_id: order,
       metadata: { return_url: `/demo/orders/${order}`, product: 'Café de especialidad, 1 kg', quantity: '2' },
+      flow: 'session',
     });
     const page = await app.inject({ url: `/demo/orders/${order}` });
     expect(page.body).toContain('Esperando el pago');
+    expect(page.body).toContain('data-flow="session"');
+  });
+
+  it('has a flow switch starting on FINTOC_FLOW, and pays with the flow chosen; an unknown one is refused', async () => {
+    const shop = await app.inject({ url: '/' });
+    for (const f of ['session', 'redirect', 'intent'])
+      expect(shop.body).toContain(`data-testid="demo-flow-${f}"`);
+    expect(shop.body).toMatch(/value="session" data-testid="demo-flow-session" checked/);
+    for (const flow of ['redirect', 'intent']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/demo/checkout',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `quantity=1&flow=${flow}`,
+      });
+      expect(res.statusCode).toBe(303);
+      expect(created.at(-1)?.flow).toBe(flow);
+      const page = await app.inject({ url: `/demo/orders/${String(created.at(-1)?.order_id)}` });
+      expect(page.body).toContain(`data-flow="${flow}"`);
+    }
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/demo/checkout',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'quantity=1&flow=widget',
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('Elige cómo pagar.');
+    expect(created).toHaveLength(2);
   });
 
   it('learns the order status only from signed notifications, once per webhook-id', async () => {

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BASE_CSP } from '../../plugins/external/helmet.js';
 import { escapeHtml, fintocButton, formatAmount, type Country } from '../../../checkout/index.js';
+import { isPaymentFlow, PAYMENT_FLOWS, type PaymentFlow } from '../../state.js';
 import { NotificationSignatureError, verifyNotification } from './signature.js';
 
 export { signNotification, verifyNotification, NotificationSignatureError } from './signature.js';
@@ -17,12 +18,15 @@ export { signNotification, verifyNotification, NotificationSignatureError } from
 export interface DemoBackend {
   country: Country;
   shopName: string;
+  /** FINTOC_FLOW: the flow the shop's switch starts on. */
+  flow: PaymentFlow;
   /** Calls the service's `POST /api/payments` as the shop backend (bearer API key). */
   createPayment(body: {
     amount: number;
     currency: string;
     order_id: string;
     metadata: Record<string, string>;
+    flow: PaymentFlow;
   }): Promise<{ statusCode: number; body: unknown }>;
   /** MERCHANT_WEBHOOK_SECRET; null when the service does not notify the shop. */
   webhookSecret: string | null;
@@ -36,6 +40,8 @@ export interface DemoOrder {
   amount: number;
   currency: string;
   created_at: string;
+  /** How the customer paid (the shop's switch). */
+  flow: PaymentFlow;
   checkout_url: string | null;
   payment_id: string | null;
   /** What the notifications said, last one wins: `payment.succeeded` → `paid`. */
@@ -59,6 +65,13 @@ export function demoProduct(country: Country): {
         currency: 'CLP',
       };
 }
+
+/** The shop's flow switch: what each choice means to a customer trying the demo. */
+const FLOW_TEXT: Record<PaymentFlow, string> = {
+  session: 'Checkout Session en el widget (API actual de Fintoc)',
+  redirect: 'Página de pago de Fintoc (redirección)',
+  intent: 'Payment intent en el widget (flujo 2023-11-15)',
+};
 
 const STATUS_TEXT: Record<DemoOrder['status'], string> = {
   awaiting_payment: 'Esperando el pago',
@@ -106,6 +119,9 @@ const SHOP_CSS = `
 .demo-product p{margin:2px 0 0;color:#697386;font-size:14px}
 .demo-row{display:flex;justify-content:space-between;align-items:center;margin:0 0 12px;font-size:15px}
 .demo-row select{font-size:16px;padding:6px 8px;border-radius:6px;border:1px solid #c1c9d2}
+.demo-flow{border:1px solid #e3e6ee;border-radius:8px;margin:0 0 12px;padding:8px 12px}
+.demo-flow legend{font-size:13px;color:#5b6576;padding:0 4px}
+.demo-flow .demo-row{justify-content:flex-start;gap:8px;margin:4px 0;font-size:14px}
 .demo-total{font-size:20px;font-weight:700;border-top:1px solid #eef0f5;padding-top:12px}
 .demo-table{width:100%;border-collapse:collapse;font-size:13px;margin:8px 0 16px;table-layout:fixed}
 .demo-table td,.demo-table th{text-align:left;padding:6px 4px;border-bottom:1px solid #eef0f5;vertical-align:top;overflow-wrap:anywhere}
@@ -144,6 +160,15 @@ export default async function demoRoutes(app: FastifyInstance): Promise<void> {
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(SHOP_CSS),
   );
 
+  const flowSwitch = () =>
+    `<fieldset class="demo-flow" data-testid="demo-flow"><legend>Cómo pagar (FINTOC_FLOW)</legend>` +
+    PAYMENT_FLOWS.map(
+      (f) =>
+        `<label class="demo-row"><input type="radio" name="flow" value="${f}" data-testid="demo-flow-${f}"` +
+        `${f === backend.flow ? ' checked' : ''}><span>${escapeHtml(FLOW_TEXT[f])}</span></label>`,
+    ).join('') +
+    `</fieldset>`;
+
   const shopPage = (reply: FastifyReply, error?: string) => {
     const options = [1, 2, 3, 4, 5]
       .map(
@@ -162,6 +187,7 @@ export default async function demoRoutes(app: FastifyInstance): Promise<void> {
         (error ? `<p class="pasarela-notice demo-error" role="alert">${escapeHtml(error)}</p>` : '') +
         `<form method="post" action="/demo/checkout">` +
         `<label class="demo-row">Cantidad <select name="quantity" data-testid="demo-quantity">${options}</select></label>` +
+        flowSwitch() +
         `<p class="demo-row demo-total"><span>Total</span><span data-testid="demo-total">${escapeHtml(formatAmount(product.price, product.currency))}</span></p>` +
         `<button type="submit" class="fintoc-button" data-testid="demo-pay" aria-label="${escapeHtml(button.label)}">` +
         `<img class="fintoc-button-image" src="${escapeHtml(button.imageUrl)}" alt="${escapeHtml(button.label)}">` +
@@ -172,10 +198,12 @@ export default async function demoRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/', async (_request, reply) => shopPage(reply));
 
-  app.post<{ Body: { quantity?: string } }>('/demo/checkout', async (request, reply) => {
+  app.post<{ Body: { quantity?: string; flow?: string } }>('/demo/checkout', async (request, reply) => {
     const quantity = Number(request.body?.quantity ?? '1');
     if (!Number.isInteger(quantity) || quantity < 1 || quantity > 5)
       return shopPage(reply.code(400), 'Elige entre 1 y 5.');
+    const flow = request.body?.flow ?? backend.flow;
+    if (!isPaymentFlow(flow)) return shopPage(reply.code(400), 'Elige cómo pagar.');
     const id = orderId();
     const order: DemoOrder = {
       id,
@@ -183,6 +211,7 @@ export default async function demoRoutes(app: FastifyInstance): Promise<void> {
       amount: product.price * quantity,
       currency: product.currency,
       created_at: new Date(backend.now()).toISOString(),
+      flow,
       checkout_url: null,
       payment_id: null,
       status: 'awaiting_payment',
@@ -193,6 +222,7 @@ export default async function demoRoutes(app: FastifyInstance): Promise<void> {
       currency: order.currency,
       order_id: id,
       metadata: { return_url: `/demo/orders/${id}`, product: product.name, quantity: String(quantity) },
+      flow,
     });
     const payment = created.body as { id?: string; checkout_url?: string; error?: { message?: string } };
     if (created.statusCode >= 300 || !payment.checkout_url || !payment.id) {
@@ -233,6 +263,7 @@ export default async function demoRoutes(app: FastifyInstance): Promise<void> {
         `<header class="pasarela-header"><p class="pasarela-shop">${escapeHtml(backend.shopName)}</p><p class="pasarela-order">Orden ${escapeHtml(order.id)}</p></header>` +
         `<p class="pasarela-amount-label">${order.quantity} × ${escapeHtml(product.name)}</p>` +
         `<p class="pasarela-amount">${escapeHtml(formatAmount(order.amount, order.currency))}</p>` +
+        `<p class="pasarela-hint" data-testid="order-flow" data-flow="${order.flow}">Pago: ${escapeHtml(FLOW_TEXT[order.flow])}</p>` +
         `<p class="pasarela-amount-label">Estado de la orden</p>` +
         `<p class="demo-order-status" data-testid="order-status" data-status="${order.status}">${escapeHtml(STATUS_TEXT[order.status])}</p>` +
         (order.notifications.length > 0
