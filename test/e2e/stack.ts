@@ -46,6 +46,8 @@ export interface StackOptions {
   /** The widget script the service names; default the sandbox's. */
   widgetUrl?: (sandboxUrl: string) => string;
   shopName?: string;
+  /** FINTOC_FLOW; default the service's own (session). */
+  flow?: 'session' | 'redirect' | 'intent';
 }
 
 /**
@@ -106,6 +108,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       PASARELA_COUNTRY: options.country ?? 'cl',
       PASARELA_SHOP_NAME: options.shopName ?? 'Café Pasarela',
       PAYMENT_TIMEOUT: '10m',
+      ...(options.flow ? { FINTOC_FLOW: options.flow } : {}),
       MERCHANT_WEBHOOK_URL: `${url}/demo/notifications`,
       MERCHANT_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
       PORT: String(port),

@@ -73,7 +73,8 @@ describe('pasarela dev, started twice on the same data directory', () => {
     const created = await fetch(first.ready.api, {
       method: 'POST',
       headers: { authorization: `Bearer ${first.ready.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ amount: 12990, currency: 'CLP', order_id: 'order-restart-1' }),
+      // The intent flow: this test follows the payment intent across the restart.
+      body: JSON.stringify({ amount: 12990, currency: 'CLP', order_id: 'order-restart-1', flow: 'intent' }),
     });
     expect(created.status).toBe(201);
     const payment = (await created.json()) as { id: string; payment_intent_id: string | null };

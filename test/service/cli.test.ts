@@ -134,7 +134,7 @@ describe('pasarela dev', () => {
   it('brings up sandbox + service + demo shop, takes a payment end to end, stops on Ctrl-C and keeps data and keys', async () => {
     const dir = tempDir();
     const first = await startDev(dir);
-    let payment: { id: string; payment_intent_id: string };
+    let payment: { id: string; flow: string; checkout_session_id: string };
     try {
       expect(first.info.shop).toBe(`http://127.0.0.1:${first.port}/`);
       expect(first.info.secretKey).toMatch(/^sk_test_/);
@@ -160,8 +160,10 @@ describe('pasarela dev', () => {
       });
       expect(created.status).toBe(201);
       payment = (await created.json()) as typeof payment;
+      // The default flow: a Checkout Session, paid by its customer (the sandbox's control API).
+      expect(payment.flow).toBe('session');
       const sim = await fetch(
-        `${first.info.sandbox}/_sandbox/payment_intents/${payment.payment_intent_id}/simulate`,
+        `${first.info.sandbox}/_sandbox/checkout_sessions/${payment.checkout_session_id}/simulate`,
         {
           method: 'POST',
           headers: { authorization: first.info.secretKey, 'content-type': 'application/json' },
@@ -260,6 +262,7 @@ describe('pasarela serve and migrate', () => {
       '0004_merchant_endpoint_state',
       '0005_rate_limits',
       '0006_reconciliation',
+      '0007_checkout_sessions',
     ]);
     expect(JSON.parse(run().stdout).applied).toEqual([]);
   }, 150_000);

@@ -36,6 +36,8 @@ async function serviceOnSandbox(): Promise<FastifyInstance> {
     FINTOC_API_URL: sb.url,
     PASARELA_API_KEY: API_KEY,
     PAYMENT_TIMEOUT: '10m',
+    // The test clock is the subject here, on the intent flow (sessions at the deadline: sessions.test.ts).
+    FINTOC_FLOW: 'intent',
   });
   if (!result.ok) throw new Error(result.errors.join('\n'));
   // The job loop polls once an hour here: only the clock route can make it act in time.
