@@ -424,6 +424,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       PASARELA_API_KEY: API_KEY,
       PASARELA_PUBLIC_URL: balancer.url,
       PAYMENT_TIMEOUT: `${TIMEOUT_MS / 1000}s`,
+      // The chaos customers and its agreement checks follow payment intents: the intent flow. The
+      // session flows' deadline and race rules are proven in test/service/sessions.test.ts.
+      FINTOC_FLOW: 'intent',
       MERCHANT_WEBHOOK_URL: shop.url,
       MERCHANT_WEBHOOK_SECRET: MERCHANT_SECRET,
       PORT: '0',

@@ -1150,8 +1150,13 @@ export const lateJourney: Journey = {
           { timeoutMs: settleAfter + 30_000, intervalMs: 1_000 },
         );
       }
+      // The intent's expire, or its Checkout Session's (the session flow).
+      const session = sessionOfToken(rec.create?.options.sessionToken);
       const attempts = (await ctx.side.requests('test')).filter(
-        (r) => r.method === 'POST' && r.path.startsWith(`/v1/payment_intents/${intentId}/expire`),
+        (r) =>
+          r.method === 'POST' &&
+          (r.path.startsWith(`/v1/payment_intents/${intentId}/expire`) ||
+            (session !== null && r.path.startsWith(`/v2/checkout_sessions/${session}/expire`))),
       );
       if (attempts.length > 0) canceled = true;
       ctx.findings.add(

@@ -239,6 +239,28 @@ for (const store of STORES) {
     );
 
     it(
+      'ends succeeded when the session finishes while the deadline is expiring it (Fintoc refuses the expire: the money wins)',
+      async () => {
+        const p = await newPayment();
+        await drive(p, 'open');
+        // Every webhook lost: only the deadline's own read can learn the outcome.
+        await h.sandbox('POST', '/_sandbox/faults', { kind: 'drop', count: 40 });
+        h.interceptFintoc(/^POST \/v2\/checkout_sessions\/cs_\w+\/expire$/, async (forward) => {
+          // The customer authorizes just as the expire is on its way.
+          await drive(p, 'authorize');
+          return forward();
+        });
+        h.failFintoc(1, /^GET \/v2\/checkout_sessions\//);
+        await h.advance(10 * 60_000 + 1_000);
+        expect((await session(p)).status).toBe('finished');
+        expect(await get(p)).toMatchObject({ status: 'succeeded', paid_after_cancel: false });
+        expect((await timeline(p)).find((e) => e.to_status === 'succeeded')?.cause).toBe('job:abandon');
+        expect(notified()).toEqual(['payment.succeeded']);
+      },
+      harnessBudget({ steps: 8 }),
+    );
+
+    it(
       'recovers lost webhooks by reading the session (status sync), and records its payment intent',
       async () => {
         const p = await newPayment();
