@@ -623,7 +623,9 @@ export async function runChecks(opts: CheckOptions): Promise<CheckReport> {
 
   // ---- webhooks
   const expectedUrl = publicUrl === null ? null : webhookUrlFor(publicUrl);
-  // The service runs the payment-intent flow until the checkout-session flows are configurable.
+  // The events every flow needs; `pasarela webhooks setup` also subscribes the Checkout Sessions'
+  // (checkout_session.*), which the session flows use to settle at once (without them, status sync
+  // settles those payments, later).
   const requiredEvents = serviceWebhookEvents(['intent']);
   let endpoints: WebhookEndpoint[] | null = null;
   let listError: string | null = null;

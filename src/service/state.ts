@@ -176,8 +176,17 @@ function fromGivenUp(from: 'expired' | 'canceled', event: PaymentEvent): Transit
 }
 
 /** Fintoc payment-intent statuses, as they appear in objects and event types. */
-export type IntentStatus =
-  'created' | 'requires_action' | 'in_progress' | 'pending' | 'succeeded' | 'failed' | 'rejected' | 'expired';
+export const INTENT_STATUSES = [
+  'created',
+  'requires_action',
+  'in_progress',
+  'pending',
+  'succeeded',
+  'failed',
+  'rejected',
+  'expired',
+] as const;
+export type IntentStatus = (typeof INTENT_STATUSES)[number];
 
 /**
  * The payment event a Fintoc intent status means, or null for a status this service does not know
@@ -465,17 +474,6 @@ export function sessionIntentStatus(
       return null;
   }
 }
-
-const INTENT_STATUSES: readonly IntentStatus[] = [
-  'created',
-  'requires_action',
-  'in_progress',
-  'pending',
-  'succeeded',
-  'failed',
-  'rejected',
-  'expired',
-];
 
 function isKnownIntentStatus(status: string): status is IntentStatus {
   return (INTENT_STATUSES as readonly string[]).includes(status);

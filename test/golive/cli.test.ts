@@ -183,6 +183,9 @@ describe('pasarela webhooks and check against a sandbox', () => {
       'payment_intent.rejected',
       'payment_intent.expired',
       'payment_intent.pending',
+      // Every flow's events (a payment may choose its own flow): the Checkout Sessions' too.
+      'checkout_session.finished',
+      'checkout_session.expired',
     ]);
   }, 200_000);
 

@@ -46,7 +46,7 @@ export function webhooksCommand(): Command {
         const env = await serviceEnvironment();
         const client = golive.clientFromEnv(env);
         const url = await targetUrl(opts.url, env);
-        const r = await golive.setupEndpoint(client, { url, events: serviceWebhookEvents(['intent']) });
+        const r = await golive.setupEndpoint(client, { url, events: serviceWebhookEvents() });
         const wrote =
           r.secret && opts.writeEnv
             ? golive.writeEnvVariable(opts.writeEnv, 'FINTOC_WEBHOOK_SECRET', r.secret)
@@ -186,7 +186,7 @@ export function webhooksCommand(): Command {
             );
           return;
         }
-        const r = await golive.startRotation(client, { url, events: serviceWebhookEvents(['intent']) });
+        const r = await golive.startRotation(client, { url, events: serviceWebhookEvents() });
         const secrets = r.secret ? [r.secret, ...current().filter((s) => s !== r.secret)] : current();
         const wrote =
           opts.writeEnv && r.secret
