@@ -265,6 +265,19 @@ describe('payouts on the schedule', () => {
     );
     expect((await h.request('GET', '/_sandbox/payout_settings')).body).toEqual(before);
   });
+
+  it('takes back what it answers, so settings read can be restored', async () => {
+    const before = (await h.request('GET', '/_sandbox/payout_settings')).body;
+    expect(before.transfer_time).toBe('1h');
+    const changed = await h.request('PATCH', '/_sandbox/payout_settings', {
+      body: { organization_name: 'Tienda Uno', transfer_time: '90m' },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ organization_name: 'Tienda Uno', transfer_time: '1h30m' });
+    const restored = await h.request('PATCH', '/_sandbox/payout_settings', { body: before });
+    expect(restored.status).toBe(200);
+    expect(restored.body).toEqual(before);
+  });
 });
 
 describe('report files', () => {

@@ -13,7 +13,7 @@ import {
   type FeeRate,
   type PayoutSchedule,
 } from '../../fintoc/index.js';
-import { parseDuration } from '../duration.js';
+import { formatDuration, parseDuration } from '../duration.js';
 import { invalid, missing } from '../errors.js';
 import { paginate } from '../http.js';
 import {
@@ -59,6 +59,15 @@ function text(value: unknown, param: string, max = 200): string {
     );
   }
   return value;
+}
+
+/**
+ * The settings as `GET` and `PATCH /_sandbox/payout_settings` answer them: the same names `PATCH`
+ * takes (`transfer_time` as a duration), so what was read can be sent back to restore it.
+ */
+function settingsView(settings: MoneySettings): Record<string, unknown> {
+  const { transfer_ms, ...rest } = settings;
+  return { ...rest, transfer_time: formatDuration(transfer_ms) };
 }
 
 /** Applies a PATCH body to a copy of the settings; nothing changes unless all of it is valid. */
@@ -210,11 +219,11 @@ export function payoutRoutes(app: FastifyInstance, ctx: RouteContext): void {
   });
 
   // ---------------------------------------------------------------- control API
-  app.get('/_sandbox/payout_settings', async (request) => ctx.spaceOf(request).money.settings);
+  app.get('/_sandbox/payout_settings', async (request) => settingsView(ctx.spaceOf(request).money.settings));
   app.patch('/_sandbox/payout_settings', async (request) => {
     const space = ctx.spaceOf(request);
     space.money.settings = patchSettings(space.money.settings, bodyOf(request));
-    return space.money.settings;
+    return settingsView(space.money.settings);
   });
 
   app.get('/_sandbox/payouts', async (request) => {
