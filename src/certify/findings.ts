@@ -22,15 +22,15 @@ interface Special {
 /** The sentence a scenario's report gives when every check held. */
 const PASSED: Record<ScenarioId, string> = {
   'api-url':
-    "Every call of the shop's backend went to Fintoc's API under /v1/ with a test key, and no secret key reached the browser.",
+    "Every call of the shop's backend went to Fintoc's API (its /v1/ and /v2/ paths) with a test key, and no secret key reached the browser.",
   'widget-product':
-    "Every widget was opened with product 'payments', the test public key and the widget_token of the intent the backend created for that payment.",
+    "Every widget was opened with product 'payments', the test public key and the token the backend created for that payment (a checkout session's or a payment intent's).",
   'ux-guidelines':
     "The checkout shows Fintoc's hosted button with the approved copy, unrestyled, with the amount and the merchant's name, and works at 390 px.",
   'custom-reports':
     "Fintoc's report files for this run's payments were made in Fintoc's format and delivered through every channel the shop configured.",
   'cl-leave-before-authorizing':
-    'The shop expired the abandoned intent at Fintoc after the timeout and within the tolerance, and its verdict says not paid.',
+    'The shop expired the abandoned payment at Fintoc after the timeout and within the tolerance, and its verdict says not paid.',
   'cl-authorize-and-never-return':
     "With the tab closed, the shop answered Fintoc's webhook 2xx in time and its verdict became paid.",
   'browser-events-cl':
