@@ -53,7 +53,8 @@ describe('pasarela dev', () => {
     const created = await fetch(ready.api, {
       method: 'POST',
       headers: { ...api, 'content-type': 'application/json' },
-      body: JSON.stringify({ amount: 12990, currency: 'CLP', order_id: 'order-recon-1' }),
+      // The intent flow: its intent exists at once, so the sandbox can settle it without a browser.
+      body: JSON.stringify({ amount: 12990, currency: 'CLP', order_id: 'order-recon-1', flow: 'intent' }),
     });
     const payment = (await created.json()) as { id: string; payment_intent_id: string };
     expect(
