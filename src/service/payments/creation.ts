@@ -35,6 +35,19 @@ export function syncDelayMs(round: number, timeoutMs: number): number {
 
 const closing = (p: PaymentRow) => p.expire_requested_at !== null;
 
+/** A payment's attempt before Fintoc is asked: its idempotency key towards Fintoc is fixed here. */
+function newAttempt(id: string, paymentId: string, now: Date): AttemptRow {
+  return {
+    id,
+    payment_id: paymentId,
+    idempotency_key: `pasarela_${id}`,
+    payment_intent_id: null,
+    checkout_session_id: null,
+    error: null,
+    created_at: now,
+  };
+}
+
 export class PaymentCreation {
   private readonly remotes: Remotes;
 
@@ -119,15 +132,7 @@ export class PaymentCreation {
       expire_requested_at: null,
       attempt_id: attemptId,
     };
-    const attempt: AttemptRow = {
-      id: attemptId,
-      payment_id: id,
-      idempotency_key: `pasarela_${attemptId}`,
-      payment_intent_id: null,
-      checkout_session_id: null,
-      error: null,
-      created_at: now,
-    };
+    const attempt = newAttempt(attemptId, id, now);
     try {
       await repo.createPaymentRecord(
         this.db,
@@ -359,15 +364,7 @@ export class PaymentCreation {
       const locked = await repo.lockPayment(trx, id);
       // Decided on the row as it is now: still open, not closing, still the intent just expired.
       if (!locked || !open(locked) || remoteIdOf(locked) !== current) return false;
-      await repo.insertAttempt(trx, {
-        id: attemptId,
-        payment_id: id,
-        idempotency_key: `pasarela_${attemptId}`,
-        payment_intent_id: null,
-        checkout_session_id: null,
-        error: null,
-        created_at: now,
-      });
+      await repo.insertAttempt(trx, newAttempt(attemptId, id, now));
       await repo.updatePayment(trx, id, {
         attempt_id: attemptId,
         payment_intent_id: null,

@@ -268,18 +268,7 @@ export class PaymentEvents {
       if (type && this.config.merchantWebhook) {
         const msgId = serviceId('msg');
         const payload = JSON.stringify({ type, timestamp: now.toISOString(), data: this.toApi(after) });
-        await repo.insertNotification(trx, {
-          id: msgId,
-          payment_id: row.id,
-          type,
-          payload,
-          created_at: now,
-          delivered_at: null,
-          attempts: 0,
-          last_status: null,
-          last_error: null,
-        });
-        await repo.scheduleJob(trx, { kind: 'notify', ref: msgId, runAt: now, now });
+        await repo.queueNotification(trx, { id: msgId, payment_id: row.id, type, payload }, now);
       }
       if (t.paidAfterCancel && this.config.latePaymentPolicy === 'refund') {
         await repo.scheduleJob(trx, { kind: 'refund', ref: row.id, runAt: now, now });

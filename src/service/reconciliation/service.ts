@@ -247,18 +247,11 @@ export class ReconciliationService {
           url: `${this.config.publicUrl}/dashboard/reconciliation`,
         },
       });
-      await repo.insertNotification(trx, {
-        id: msgId,
-        payment_id: null,
-        type: 'reconciliation.mismatch',
-        payload,
-        created_at: now,
-        delivered_at: null,
-        attempts: 0,
-        last_status: null,
-        last_error: null,
-      });
-      await repo.scheduleJob(trx, { kind: 'notify', ref: msgId, runAt: now, now });
+      await repo.queueNotification(
+        trx,
+        { id: msgId, payment_id: null, type: 'reconciliation.mismatch', payload },
+        now,
+      );
       this.log.warn({ differences: fresh.length, counts }, 'reconciliation found new differences');
       return fresh.length;
     });

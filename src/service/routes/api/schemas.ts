@@ -152,6 +152,20 @@ export const GetPaymentQuery = z.object({
   expand: z.literal('timeline', { error: 'expand accepts only "timeline".' }).optional(),
 });
 
+/** `limit` of a list: given once, an integer from 1 to 500 (the route says its default). */
+export const LIMIT_PARAM = z
+  .string({ error: 'limit must be given once.' })
+  .regex(/^\d{1,3}$/, 'limit must be an integer from 1 to 500.')
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(1, 'limit must be an integer from 1 to 500.')
+      .max(500, 'limit must be an integer from 1 to 500.'),
+  )
+  .optional();
+
 const PAYMENT_ID_PARAM = (name: string) =>
   z
     .string({ error: `${name} must be given once.` })
@@ -191,19 +205,7 @@ export const ListPaymentsQuery = z
     created_lt: QUERY_TIME('created_lt')
       .optional()
       .describe('Only payments created before this time (ISO 8601 with offset).'),
-    limit: z
-      .string({ error: 'limit must be given once.' })
-      .regex(/^\d{1,3}$/, 'limit must be an integer from 1 to 500.')
-      .transform(Number)
-      .pipe(
-        z
-          .number()
-          .int()
-          .min(1, 'limit must be an integer from 1 to 500.')
-          .max(500, 'limit must be an integer from 1 to 500.'),
-      )
-      .optional()
-      .describe('Payments per page, 1 to 500; 50 by default.'),
+    limit: LIMIT_PARAM.describe('Payments per page, 1 to 500; 50 by default.'),
     starting_after: PAYMENT_ID_PARAM('starting_after')
       .optional()
       .describe('A payment id: the page holds the payments listed after it (older).'),

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_REPORT_FILENAME } from '../../reconciliation/index.js';
+import { LIMIT_PARAM } from '../api/schemas.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 
@@ -69,17 +70,5 @@ export const ReportParams = z.object({
 });
 
 export const ListReportsQuery = z.object({
-  limit: z
-    .string({ error: 'limit must be given once.' })
-    .regex(/^\d{1,3}$/, 'limit must be an integer from 1 to 500.')
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(1, 'limit must be an integer from 1 to 500.')
-        .max(500, 'limit must be an integer from 1 to 500.'),
-    )
-    .optional()
-    .describe('The latest files, 50 by default.'),
+  limit: LIMIT_PARAM.describe('The latest files, 50 by default.'),
 });
