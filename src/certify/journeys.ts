@@ -394,15 +394,20 @@ async function abandonment(ctx: RunContext, o: Opened): Promise<void> {
     );
     return;
   }
-  const createdMs = Date.parse(first.created_at);
+  // A Checkout Session's intent is made when the widget opens the session: the payment the shop
+  // created, and so its timeout, starts with the session.
+  const sessionId = sessionOfToken(o.rec.create?.options.sessionToken);
+  const session = sessionId ? await ctx.side.session(sessionId) : null;
+  const createdAt = session?.created_at ?? first.created_at;
+  const createdMs = Date.parse(createdAt);
   const deadline = createdMs + ctx.timeoutMs;
   const late = deadline + ctx.toleranceMs;
   ctx.findings.add(
     s,
     'fintoc',
-    `Payment intent ${intentId} created at ${first.created_at}; the timeout is ${formatMs(ctx.timeoutMs)}, the tolerance ${formatMs(ctx.toleranceMs)}.`,
+    `${session ? `Checkout Session ${sessionId} created at ${session.created_at}, its payment intent ${intentId} at ${first.created_at}` : `Payment intent ${intentId} created at ${first.created_at}`}; the timeout is ${formatMs(ctx.timeoutMs)}, the tolerance ${formatMs(ctx.toleranceMs)}.`,
     undefined,
-    first.created_at,
+    createdAt,
   );
   const observed = { lastOpen: createdMs, firstExpired: null as number | null };
   const look = async (): Promise<boolean> => {
@@ -467,7 +472,7 @@ async function abandonment(ctx: RunContext, o: Opened): Promise<void> {
     );
     return;
   }
-  const elapsed = expiry.expiredMs - expiry.createdMs;
+  const elapsed = expiry.expiredMs - createdMs;
   ctx.findings.add(
     s,
     'fintoc',
