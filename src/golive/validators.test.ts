@@ -118,7 +118,9 @@ describe('RFC', () => {
 
   it('refuses every one-character change the check digit can see', () => {
     fc.assert(
-      fc.property(rfc, fc.nat(), fc.constantFrom(...ALNUM, '&', 'Ñ', '-', '*'), (r, n, c) => {
+      // Not a space or '-': checkRfc drops those as separators, so writing one deletes a character,
+      // and the shorter string is a valid RFC of the other length one time in eleven.
+      fc.property(rfc, fc.nat(), fc.constantFrom(...ALNUM, '&', 'Ñ', '#', '*'), (r, n, c) => {
         const chars = [...r];
         const i = n % chars.length;
         fc.pre(chars[i] !== c);
