@@ -262,7 +262,10 @@ describe('checkout-session routes under generated input', () => {
           ['POST', `/_sandbox/checkout_sessions/${segment}/simulate`],
         ] as const) {
           const res = await h.sb.app.inject({ method, url, headers: { authorization: TEST_KEY } });
-          if (raw !== '') expect(res.statusCode, `${method} ${url}`).toBeGreaterThanOrEqual(400);
+          // '' and the dot segments name no id: a URL resolves '..' as every WHATWG client does (GET
+          // /v1/checkout_sessions/.. is GET /v1/, the widget script, a 200), seed 3546 found it.
+          if (!['', '.', '..'].includes(raw))
+            expect(res.statusCode, `${method} ${url}`).toBeGreaterThanOrEqual(400);
           await expectFintocAnswer(res, `${method} ${url}`);
         }
         for (const url of [`/checkout/${segment}`, `/payment?checkout_session=${segment}`]) {
