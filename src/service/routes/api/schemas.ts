@@ -176,7 +176,12 @@ const QUERY_TIME = (name: string) =>
     .string({ error: `${name} must be given once.` })
     .max(40, `${name} must be a date-time like 2026-11-30T00:00:00Z.`)
     .pipe(z.iso.datetime({ offset: true, error: `${name} must be a date-time like 2026-11-30T00:00:00Z.` }))
-    .transform((text) => new Date(text));
+    .transform((text) => new Date(text))
+    // Year 0 (0000-…, or 0001-01-01 with an offset east of UTC) is a valid ISO date-time, but the
+    // embedded database refuses it as a parameter ("date/time field value out of range"): a 500.
+    .refine((date) => date.getUTCFullYear() >= 1, {
+      error: `${name} must be a date-time from the year 1 on, like 2026-11-30T00:00:00Z.`,
+    });
 
 /**
  * `GET /api/payments`: filters, a page size and a cursor, as Stripe's lists take them. Unknown
