@@ -13,7 +13,7 @@ import { secretsOf, type ServiceConfig } from './config.js';
 import type { Database } from './db/database.js';
 import type { FintocPort } from './fintoc-port.js';
 import { validatorCompiler } from './http/validation.js';
-import type { Checkpoint } from './jobs/handlers.js';
+import type { Checkpoint } from './checkpoint.js';
 import type { JobRunnerOptions } from './jobs/runner.js';
 import { API_BODY_LIMIT } from './limits.js';
 import { createLogger } from './logger.js';
@@ -63,7 +63,7 @@ export interface BuildOptions {
   demo?: boolean;
   /** `pasarela check`'s checks for the dashboard's Go live page (the CLI hands them in; golive imports the service, not the reverse). */
   goLive?: GoLiveRunner;
-  /** Runs between the deadline's read and its write (tests interleave work there); none in production. */
+  /** Runs between a decision and its write (tests interleave work there, see checkpoint.ts); none in production. */
   checkpoint?: Checkpoint;
 }
 

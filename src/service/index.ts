@@ -26,7 +26,7 @@ export type { ServiceErrorCode } from './errors.js';
 export type { FintocPort } from './fintoc-port.js';
 export { Inbox, UNKNOWN_INTENT_MAX_ATTEMPTS } from './inbox.js';
 export { JobRunner, jobBackoffMs } from './jobs/runner.js';
-export type { Checkpoint } from './jobs/handlers.js';
+export type { Checkpoint } from './checkpoint.js';
 export type { JobRunnerOptions } from './jobs/runner.js';
 export { createLogger, redactor } from './logger.js';
 export { CURRENCIES, DEFAULT_AMOUNT_LIMITS, checkAmount } from './money.js';

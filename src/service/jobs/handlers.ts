@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Checkpoint } from '../checkpoint.js';
 import type { Clock } from '../../fintoc/index.js';
 import type { ServiceConfig } from '../config.js';
 import * as repo from '../db/repositories/index.js';
@@ -40,16 +41,6 @@ import {
 } from '../state.js';
 import type { ClaimedJob } from '../db/repositories/index.js';
 import type { JobHandlers, JobResult } from './runner.js';
-
-/**
- * A point between the deadline's read of some payments and its write, where a test runs other work
- * (a retried creation, a webhook) to check the decision is made and written on the same row state.
- * Injected like the clock; production passes none.
- */
-export type Checkpoint = (
-  point: 'abandon:read' | 'abandon:decided',
-  paymentIds: readonly string[],
-) => Promise<void>;
 
 export interface HandlerDeps {
   db: Kysely<DB>;

@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../fintoc/index.js';
+import type { Checkpoint } from '../checkpoint.js';
 import type { ServiceConfig } from '../config.js';
 import * as repo from '../db/repositories/index.js';
 import type { AttemptRow, DB, PaymentRow } from '../db/schema.js';
@@ -59,6 +60,7 @@ export class PaymentCreation {
     private readonly log: Logger,
     private readonly events: PaymentEvents,
     private readonly nudge: () => void,
+    private readonly checkpoint: Checkpoint = async () => {},
   ) {
     this.remotes = new Remotes(fintoc, config.publicUrl);
   }
@@ -89,18 +91,9 @@ export class PaymentCreation {
       const existing = await repo.findPaymentByIdempotencyKey(this.db, key);
       if (existing) return { payment: await this.replay(existing, hash), replayed: true };
     }
-    if (body.allow_repeat_payment !== true) {
-      // An order is paid once, unless the shop says it sells again under the same order id.
-      const paid = await repo.findSucceededPaymentForOrder(this.db, valid.order_id);
-      if (paid) {
-        throw new ServiceError(
-          'order_already_paid',
-          `Order ${valid.order_id} is already paid (${paid.id}); send allow_repeat_payment: true to charge it again.`,
-          'order_id',
-          { payment_id: paid.id },
-        );
-      }
-    }
+    // An order is paid once, unless the shop says it sells again under the same order id.
+    const oncePaid = body.allow_repeat_payment !== true;
+    if (oncePaid) await this.refuseIfPaid(this.db, valid.order_id);
     const now = this.now();
     const id = serviceId('pay');
     const attemptId = serviceId('att');
@@ -133,9 +126,9 @@ export class PaymentCreation {
       attempt_id: attemptId,
     };
     const attempt = newAttempt(attemptId, id, now);
-    try {
+    const store = async (db: Kysely<DB>) => {
       await repo.createPaymentRecord(
-        this.db,
+        db,
         payment,
         attempt,
         {
@@ -151,6 +144,23 @@ export class PaymentCreation {
           { kind: 'sync', runAt: new Date(now.getTime() + syncDelayMs(0, this.config.paymentTimeoutMs)) },
         ],
       );
+      // The check above answers a paid order without writing anything, but a payment of the order
+      // may succeed between it and the insert (a webhook, the status sync, on any instance). So it is
+      // made again after the insert, in the insert's transaction, and a paid order rolls the insert
+      // back. No lock is needed: a payment of the order that is still open blocks the insert (the
+      // unique index payments_open_order), and if a transaction is turning it succeeded right then,
+      // the insert waits for that transaction to end. So the success of an open payment either fails
+      // the insert (409 order_has_open_payment) or commits before the insert ends, and the check after
+      // the insert sees it (READ COMMITTED reads each statement afresh). A success committed after that
+      // check is of a payment that was already canceled or expired when the insert went in: a late
+      // payment (LATE_PAYMENT_POLICY), as it would be a minute later. On the embedded database a
+      // transaction has the one connection to itself.
+      if (oncePaid) await this.refuseIfPaid(db, valid.order_id);
+    };
+    await this.checkpoint('create:checked', [id]);
+    try {
+      if (oncePaid) await this.db.transaction().execute(store);
+      else await store(this.db);
     } catch (err) {
       if (repo.isUniqueViolation(err, 'payments_idempotency_key_key') && key !== null) {
         const existing = await repo.findPaymentByIdempotencyKey(this.db, key);
@@ -181,6 +191,19 @@ export class PaymentCreation {
       throw err;
     }
     return { payment: await this.completeCreation(id, { payment, attempt }), replayed: false };
+  }
+
+  /** `409 order_already_paid` when the order has a succeeded payment. */
+  private async refuseIfPaid(db: Kysely<DB>, orderId: string): Promise<void> {
+    const paid = await repo.findSucceededPaymentForOrder(db, orderId);
+    if (paid) {
+      throw new ServiceError(
+        'order_already_paid',
+        `Order ${orderId} is already paid (${paid.id}); send allow_repeat_payment: true to charge it again.`,
+        'order_id',
+        { payment_id: paid.id },
+      );
+    }
   }
 
   private async replay(existing: PaymentRow, hash: string): Promise<PaymentRow> {

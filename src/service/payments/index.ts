@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../fintoc/index.js';
+import type { Checkpoint } from '../checkpoint.js';
 import type { ServiceConfig } from '../config.js';
 import * as repo from '../db/repositories/index.js';
 import type { DB, PaymentRow, TimelineRow } from '../db/schema.js';
@@ -35,9 +36,11 @@ export class PaymentsService {
     log: Logger,
     /** Tells the job runner that work is due now (it also polls). */
     nudge: () => void = () => {},
+    /** Tests interleave work between a decision and its write ({@link Checkpoint}); none in production. */
+    checkpoint: Checkpoint = async () => {},
   ) {
     this.events = new PaymentEvents(db, config, clock, log, nudge);
-    this.creation = new PaymentCreation(db, config, fintoc, clock, log, this.events, nudge);
+    this.creation = new PaymentCreation(db, config, fintoc, clock, log, this.events, nudge, checkpoint);
   }
 
   /** Where customers reach this service (the base of `checkout_url`). */

@@ -10,7 +10,8 @@ import { createFintocClient } from '../../../fintoc/index.js';
 import type { ServiceConfig } from '../../config.js';
 import type { FintocPort } from '../../fintoc-port.js';
 import { Inbox } from '../../inbox.js';
-import { jobHandlers, type Checkpoint } from '../../jobs/handlers.js';
+import type { Checkpoint } from '../../checkpoint.js';
+import { jobHandlers } from '../../jobs/handlers.js';
 import { JobRunner, type JobRunnerOptions } from '../../jobs/runner.js';
 import { MerchantEndpoint } from '../../merchant-endpoint.js';
 import { PaymentsService } from '../../payments/index.js';
@@ -55,7 +56,7 @@ export default fp<ServicesOptions>(
       });
     let runner: JobRunner | null = null;
     const nudge = () => runner?.nudge();
-    const payments = new PaymentsService(db, config, fintoc, app.clock, app.log, nudge);
+    const payments = new PaymentsService(db, config, fintoc, app.clock, app.log, nudge, opts.checkpoint);
     const inbox = new Inbox(db, payments, config.fintoc.webhookSecrets, app.clock, nudge);
     const merchantEndpoint = new MerchantEndpoint(db, config, app.clock);
     const reconciliation = new ReconciliationService(db, config, fintoc, app.clock, app.log, nudge);
