@@ -27,6 +27,7 @@ import {
   type ShopProcess,
 } from '../certify/index.js';
 import type { CertifyFlags } from './commands/certify.js';
+import type { LocalStackOptions } from './local-stack.js';
 import { freePort } from './ports.js';
 
 const SHOP_FLAGS: Array<keyof CertifyFlags> = [
@@ -129,6 +130,58 @@ function progressPrinter(quiet: boolean): { line(text: string): void; stop(): vo
   };
 }
 
+/**
+ * The user's environment variables the bundled service takes, as `pasarela dev` does: they shape the
+ * behaviour certified (`PAYMENT_TIMEOUT=2m` certifies a service that gives up after 2 minutes, and
+ * fails) and point nowhere. Everything else is certify's: keys, ports, the throw-away database and
+ * maildir, its own URL, no report folder, no notification endpoint. So a run never reads or writes
+ * the user's folders, databases, endpoints or keys (`PASARELA_REPORTS_DIR`, `DATABASE_URL`,
+ * `MERCHANT_WEBHOOK_URL`, `PASARELA_PUBLIC_URL`, `FINTOC_SECRET_KEY` …).
+ */
+export const BUNDLED_SERVICE_FROM_ENV = [
+  'PAYMENT_TIMEOUT',
+  'FINTOC_FLOW',
+  'LATE_PAYMENT_POLICY',
+  'MIN_AMOUNT_CLP',
+  'MAX_AMOUNT_CLP',
+  'MIN_AMOUNT_MXN',
+  'MAX_AMOUNT_MXN',
+] as const;
+
+/** How certify starts the sandbox and the bundled service, in `dataDir` (thrown away after the run). */
+export function bundledStackOptions(o: {
+  env: NodeJS.ProcessEnv;
+  abandonAfter: string | undefined;
+  dataDir: string;
+  keys: { secretKey: string; apiKey: string };
+  country: 'cl' | 'mx';
+  shopName: string;
+}): LocalStackOptions {
+  // Fintoc's report files for the run go by e-mail (Fintoc's own channel) into a maildir here.
+  const reportsDir = join(o.dataDir, 'reports');
+  return {
+    // The service's clock moves with the sandbox's, so webhooks are signed on the sandbox's clock.
+    sandbox: { port: 0, secretKey: o.keys.secretKey, signWith: 'clock', reportsDir },
+    service: {
+      port: 0,
+      dataDir: join(o.dataDir, 'service'),
+      apiKey: o.keys.apiKey,
+      env: Object.fromEntries(BUNDLED_SERVICE_FROM_ENV.map((name) => [name, o.env[name]])),
+      settings: {
+        PASARELA_COUNTRY: o.country,
+        PASARELA_SHOP_NAME: o.shopName,
+        ...(o.abandonAfter ? { PAYMENT_TIMEOUT: o.abandonAfter } : {}),
+        // The service takes Fintoc's report files from the maildir they are e-mailed into.
+        PASARELA_REPORTS_MAILDIR: join(reportsDir, 'maildir'),
+        LOG_LEVEL: 'error',
+      },
+      demo: false,
+      logLevel: 'error',
+    },
+    endpointDescription: 'pasarela certify',
+  };
+}
+
 async function certifyBundled(
   flags: CertifyFlags,
   common: Omit<CertifyOptions, 'target' | 'fintoc' | 'country' | 'clocks'>,
@@ -139,33 +192,13 @@ async function certifyBundled(
   const country = flags.country ?? (env.PASARELA_COUNTRY === 'mx' ? 'mx' : 'cl');
   const shopName = env.PASARELA_SHOP_NAME ?? 'Tienda Pasarela';
   const dataDir = mkdtempSync(join(tmpdir(), 'pasarela-certify-'));
-  // Fintoc's report files for the run go by e-mail (Fintoc's own channel) into a maildir here.
-  const reportsDir = join(dataDir, 'reports');
   const keys = freshStackKeys();
   progress('starting the sandbox and the bundled service on a throw-away embedded database');
   let stack;
   try {
-    stack = await startLocalStack({
-      // The service's clock moves with the sandbox's, so webhooks are signed on the sandbox's clock.
-      sandbox: { port: 0, secretKey: keys.secretKey, signWith: 'clock', reportsDir },
-      service: {
-        port: 0,
-        dataDir: join(dataDir, 'service'),
-        apiKey: keys.apiKey,
-        env,
-        settings: {
-          PASARELA_COUNTRY: country,
-          PASARELA_SHOP_NAME: shopName,
-          ...(flags.abandonAfter ? { PAYMENT_TIMEOUT: flags.abandonAfter } : {}),
-          // The service takes Fintoc's report files from the maildir they are e-mailed into.
-          PASARELA_REPORTS_MAILDIR: join(reportsDir, 'maildir'),
-          LOG_LEVEL: 'error',
-        },
-        demo: false,
-        logLevel: 'error',
-      },
-      endpointDescription: 'pasarela certify',
-    });
+    stack = await startLocalStack(
+      bundledStackOptions({ env, abandonAfter: flags.abandonAfter, dataDir, keys, country, shopName }),
+    );
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     if (err instanceof LocalStackConfigError) throw new CertifyError('config_invalid', err.lines.join(' '));
