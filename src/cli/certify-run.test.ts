@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportMail } from '../../test/support/report-mail.js';
 import { bundledStackOptions } from './certify-run.js';
 import { freshStackKeys, startLocalStack, type LocalStack } from './local-stack.js';
 
@@ -22,25 +23,7 @@ function report(payout: string): string {
 
 /** Fintoc's e-mail carrying that report, as a maildir file. */
 function mail(payout: string): string {
-  const name = `2026-03-09-fintoc-payout-${payout.replace(/_/g, '')}.csv`;
-  return [
-    'From: Fintoc <reportes@fintoc.com>',
-    'To: finanzas@tienda.cl',
-    'Subject: Reporte',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/mixed; boundary="=_b1"',
-    '',
-    '--=_b1',
-    `Content-Type: text/csv; charset=utf-8; name="${name}"`,
-    `Content-Disposition: attachment; filename="${name}"`,
-    'Content-Transfer-Encoding: base64',
-    '',
-    ...(Buffer.from(report(payout))
-      .toString('base64')
-      .match(/.{1,76}/g) ?? []),
-    '--=_b1--',
-    '',
-  ].join('\r\n');
+  return reportMail(`2026-03-09-fintoc-payout-${payout.replace(/_/g, '')}.csv`, report(payout));
 }
 
 /** Every file under `dir`, with its content: what a run must leave exactly as it was. */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReportWatcher } from '../../src/service/reconciliation/index.js';
+import { reportMail } from '../support/report-mail.js';
 import { API_KEY, startHarness, type Harness } from './support/harness.js';
 
 const HEADER =
@@ -245,28 +246,7 @@ describe('the watched folder and maildir', () => {
       writeFileSync(join(dir, '.2026-03-11-fintoc-payout-tiendames.csv.rep_1.tmp'), 'half a file');
       writeFileSync(join(dir, '2026-03-11-fintoc-payout-tiendames-2.csv'), 'id;created_at\r\nbroken');
       const csv = payoutReport(2, { payout: 'po_mail' });
-      const mail = [
-        'From: Fintoc <reportes@fintoc.com>',
-        'To: finanzas@tienda.cl',
-        'Subject: Reporte',
-        'MIME-Version: 1.0',
-        'Content-Type: multipart/mixed; boundary="=_b1"',
-        '',
-        '--=_b1',
-        'Content-Type: text/plain; charset=utf-8',
-        '',
-        'Adjuntamos el reporte.',
-        '--=_b1',
-        'Content-Type: text/csv; charset=utf-8; name="2026-03-12-fintoc-payout-tiendames.csv"',
-        'Content-Disposition: attachment; filename="2026-03-12-fintoc-payout-tiendames.csv"',
-        'Content-Transfer-Encoding: base64',
-        '',
-        ...(Buffer.from(csv)
-          .toString('base64')
-          .match(/.{1,76}/g) ?? []),
-        '--=_b1--',
-        '',
-      ].join('\r\n');
+      const mail = reportMail('2026-03-12-fintoc-payout-tiendames.csv', csv);
       writeFileSync(join(maildir, 'new', '1700000000.M1P1.host'), mail);
       // The folder takes a file once it stayed the same for one poll; the mail at once.
       await watcher.scan();
