@@ -239,6 +239,37 @@ for (const store of STORES) {
     );
 
     it(
+      "tries the deadline again when Fintoc cannot be reached to expire a started session's intent, instead of leaving it payable and the payment processing for a day",
+      async () => {
+        const p = await newPayment();
+        await drive(p, 'start');
+        await h.settle();
+        const expireIntent = /^POST \/v1\/payment_intents\/[^/]+\/expire$/;
+        // Fintoc refuses the session's expire (the customer started), then does not answer the
+        // expire of its intent: a failure to reach Fintoc, not a refusal.
+        h.failFintoc(1, expireIntent);
+        await h.advance(10 * 60_000 + 1_000);
+        expect(h.fintocCalls.filter((c) => expireIntent.test(c))).toHaveLength(1);
+        expect((await get(p)).status).not.toBe('canceled');
+        // The deadline comes back (5 s later) and expires the intent: canceled, nothing left payable.
+        await h.advance(6_000);
+        const cs = await session(p);
+        const pi = cs.payment_resource?.payment_intent as { id: string; status: string };
+        expect(h.fintocCalls.filter((c) => c === `POST /v1/payment_intents/${pi.id}/expire`)).toHaveLength(2);
+        expect(pi.status).toBe('expired');
+        expect(cs.status).toBe('expired');
+        expect(await get(p)).toMatchObject({
+          status: 'canceled',
+          failure_reason: 'payment_timeout',
+          payment_intent_id: pi.id,
+        });
+        await h.settle();
+        expect(notified()).toEqual(['payment.canceled']);
+      },
+      harnessBudget({ steps: 8 }),
+    );
+
+    it(
       'ends succeeded when the session finishes while the deadline is expiring it (Fintoc refuses the expire: the money wins)',
       async () => {
         const p = await newPayment();

@@ -164,6 +164,11 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
         }
       } catch (err) {
         const f = describeFintocFailure(err);
+        if (f.retryable) {
+          // Fintoc did not answer (or asked to wait): no refusal, so no reason to think the customer
+          // is still paying. Try again rather than leave the intent payable until the session's end.
+          return { retry: later(abandonRetryMs(attempts), `fintoc unreachable: ${f.message}`) };
+        }
         log.info(
           { payment_id: row.id, status: f.status, code: f.code },
           "the session's intent was not expired either; the customer is still paying",
