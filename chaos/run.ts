@@ -5,8 +5,16 @@
  * answering late, while a shop creates payments (retrying with its Idempotency-Key on any error) and
  * customers pay, are rejected, fail, leave, or pay at the last second. One instance is killed with
  * SIGKILL mid-run and started again. When everything has settled, the run compares the service's
- * database with Fintoc's truth (the sandbox's intents and its request log) and with what the shop
- * received, and counts what must never happen.
+ * database with Fintoc's truth (the sandbox's intents, Checkout Sessions and request log) and with
+ * what the shop received, and counts what must never happen.
+ *
+ * Either payment flow: `intent` (the service creates a payment intent; its customer acts on it
+ * through the sandbox's control API) or `session` (the service's default: the service creates a
+ * Checkout Session; its customer opens the checkout's session from the service, `GET /pay/:id/session`,
+ * opens the widget with its `sessionToken` through the widget's own HTTP routes, which makes the
+ * session's payment intent, acts in the widget and reports the widget's callbacks to the service as
+ * the checkout page does). Both are judged by the same rules, each Fintoc object (an intent, or a
+ * session with its intent) read as the payment-intent status it stands for.
  *
  * Everything runs on 127.0.0.1 with real time (PAYMENT_TIMEOUT 10 s, the least the service takes).
  */
@@ -18,9 +26,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createFintocClient, PAYMENT_INTENT_EVENT_TYPES } from '../src/fintoc/index.js';
+import { createFintocClient } from '../src/fintoc/index.js';
 import { startSandbox, type RunningSandbox } from '../src/sandbox/index.js';
-import { openDatabase, standardWebhookSignature, type Database } from '../src/service/index.js';
+import {
+  openDatabase,
+  serviceWebhookEvents,
+  standardWebhookSignature,
+  type Database,
+} from '../src/service/index.js';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,8 +44,14 @@ const PENDING_FOR_S = 12;
 const FINAL = new Set(['succeeded', 'failed', 'expired', 'canceled']);
 const INTENT_FINAL = new Set(['succeeded', 'failed', 'rejected', 'expired']);
 
+/** The payment flows the chaos run drives: the widget with a payment intent, or a Checkout Session. */
+export const CHAOS_FLOWS = ['intent', 'session'] as const;
+export type ChaosFlow = (typeof CHAOS_FLOWS)[number];
+
 export interface ChaosOptions {
   store: 'embedded' | 'postgres';
+  /** How the service makes new payments (FINTOC_FLOW), and so how the customers pay them. */
+  flow: ChaosFlow;
   /** Service processes behind the balancer (the embedded database takes one). */
   instances: number;
   payments: number;
@@ -56,8 +75,20 @@ export interface ChaosFindings {
   canceledWhilePayable: number;
   /** Orders with no payment, or more than one, after the shop's retries with one Idempotency-Key. */
   paymentsPerOrderNotOne: number;
-  /** Expire calls Fintoc served (replays not counted) per canceled payment. */
-  expireCallsPerAbandoned: { abandoned: number; min: number; max: number; notOne: number };
+  /**
+   * Expire calls Fintoc served (replays not counted) per canceled payment: on its intents (intent
+   * flow); on its Checkout Sessions where Fintoc expired the session, plus those on the sessions'
+   * intents (session flow). `refusedSessionExpires` counts, apart, the session expires Fintoc refused
+   * (400 `invalid_checkout_session_status`: the customer had started paying), after which the
+   * service expires the session's intent instead.
+   */
+  expireCallsPerAbandoned: {
+    abandoned: number;
+    min: number;
+    max: number;
+    notOne: number;
+    refusedSessionExpires: number;
+  };
   /** Distinct notifications the shop received per final state a payment reached. */
   notificationsPerFinalState: { finalStates: number; min: number; max: number; notOne: number };
   /** Notifications whose Standard Webhooks signature did not verify. */
@@ -65,6 +96,7 @@ export interface ChaosFindings {
 }
 
 export interface ChaosReport {
+  flow: ChaosFlow;
   store: 'embedded' | 'postgres';
   instances: number;
   payments: number;
@@ -313,6 +345,7 @@ interface ServiceRows {
     order_id: string;
     status: string;
     payment_intent_id: string | null;
+    checkout_session_id: string | null;
     finalized_at: Date | null;
   }>;
   timeline: Array<{
@@ -332,12 +365,127 @@ interface SandboxIntent {
   sandbox: { history: Array<{ at: string; status: string }> };
 }
 
+interface SandboxSession {
+  id: string;
+  status: string;
+  created_at: string;
+  metadata: Record<string, unknown>;
+  sandbox: { payment_intent_id: string | null; history: Array<{ at: string; status: string }> };
+}
+
+interface SandboxRequest {
+  method: string;
+  path: string;
+  status: number;
+  replayed: boolean;
+}
+
+const SESSION_FINAL = new Set(['finished', 'expired']);
+
+/**
+ * One Fintoc object a payment has (an intent, or a Checkout Session with its intent), read the same
+ * way for both flows: the payment-intent status it stands for, whether Fintoc has finished with it,
+ * when it stopped being payable, and the expire calls made on it.
+ */
+interface FintocObject {
+  id: string;
+  /** The payment intent: the object itself, or the session's (null until the customer opened it). */
+  intentId: string | null;
+  /** The payment-intent status it stands for (a session's: its intent's, or `expired`/`created`). */
+  outcome: string;
+  /** Fintoc has finished with it (and, for a session, with its intent). */
+  final: boolean;
+  createdAt: string;
+  /** When it stopped being payable at Fintoc (expired, or finished), if it did. */
+  endedAt: string | undefined;
+  /** Expire calls served (not replays): on an intent; on a session, those that expired it plus those on its intent. */
+  expireCalls: number;
+  replayedExpires: number;
+  refusedSessionExpires: number;
+  describe: string;
+}
+
+/** Expire calls per object id from the sandbox's request log: served, replayed, and refused. */
+function expireCallsOf(requests: readonly SandboxRequest[]) {
+  const count = () => new Map<string, number>();
+  const calls = { served: count(), replayed: count(), refused: count() };
+  for (const r of requests) {
+    const m = /^\/v[12]\/(?:payment_intents|checkout_sessions)\/([^/?]+)\/expire$/.exec(r.path);
+    if (r.method !== 'POST' || !m) continue;
+    const counted = r.replayed ? calls.replayed : r.status >= 400 ? calls.refused : calls.served;
+    counted.set(m[1]!, (counted.get(m[1]!) ?? 0) + 1);
+  }
+  return calls;
+}
+
+/** Each payment's Fintoc objects, by `metadata.pasarela_payment_id`. */
+function fintocObjects(
+  flow: ChaosFlow,
+  intents: readonly SandboxIntent[],
+  sessions: readonly SandboxSession[],
+  requests: readonly SandboxRequest[],
+): Map<string, FintocObject[]> {
+  const calls = expireCallsOf(requests);
+  const n = (m: Map<string, number>, id: string | null) => (id === null ? 0 : (m.get(id) ?? 0));
+  const byPayment = new Map<string, FintocObject[]>();
+  const add = (metadata: Record<string, unknown>, o: FintocObject) => {
+    const pid = String(metadata.pasarela_payment_id ?? '');
+    byPayment.set(pid, [...(byPayment.get(pid) ?? []), o]);
+  };
+  if (flow === 'intent') {
+    for (const i of intents) {
+      add(i.metadata, {
+        id: i.id,
+        intentId: i.id,
+        outcome: i.status,
+        final: INTENT_FINAL.has(i.status),
+        createdAt: i.created_at,
+        endedAt: i.sandbox.history.find((h) => h.status === 'expired')?.at,
+        // An intent's refused expire (already decided) is still a call the deadline made.
+        expireCalls: n(calls.served, i.id) + n(calls.refused, i.id),
+        replayedExpires: n(calls.replayed, i.id),
+        refusedSessionExpires: 0,
+        describe: `${i.id}=${i.status}`,
+      });
+    }
+    return byPayment;
+  }
+  const intentById = new Map(intents.map((i) => [i.id, i]));
+  for (const s of sessions) {
+    const pi = s.sandbox.payment_intent_id;
+    const intent = pi === null ? undefined : intentById.get(pi);
+    // What the session stands for, as the service reads it: its intent's status once it has one.
+    const outcome =
+      s.status === 'created'
+        ? 'created'
+        : s.status === 'expired'
+          ? intent?.status === 'succeeded'
+            ? 'succeeded'
+            : 'expired'
+          : (intent?.status ?? s.status);
+    add(s.metadata, {
+      id: s.id,
+      intentId: pi,
+      outcome,
+      final: SESSION_FINAL.has(s.status) && (intent === undefined || INTENT_FINAL.has(intent.status)),
+      createdAt: s.created_at,
+      endedAt: s.sandbox.history.find((h) => SESSION_FINAL.has(h.status))?.at,
+      expireCalls: n(calls.served, s.id) + n(calls.served, pi) + n(calls.refused, pi),
+      replayedExpires: n(calls.replayed, s.id) + n(calls.replayed, pi),
+      refusedSessionExpires: n(calls.refused, s.id),
+      describe: `${s.id}=${s.status}${intent ? ` (${intent.id}=${intent.status})` : ''}`,
+    });
+  }
+  return byPayment;
+}
+
 /**
  * Runs one chaos run and reports what it found. Nothing is asserted here: the caller (the test, or
  * `npm run chaos`) decides what the findings must be.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => {});
+  const name = `${options.flow}/${options.store}`;
   const seed = options.seed ?? 20261126;
   const random = prng(seed);
   const started = Date.now();
@@ -373,7 +521,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const fintoc = createFintocClient({ secretKey: sb.secretKey, baseUrl: sb.url, maxRetries: 0 });
     const endpoint = await fintoc.webhookEndpoints.create({
       url: `${balancer.url}/webhooks/fintoc`,
-      enabled_events: [...PAYMENT_INTENT_EVENT_TYPES],
+      // Every event the service asks for (`pasarela dev` subscribes the same): checkout_session.* too.
+      enabled_events: serviceWebhookEvents(),
     });
     const slowApiProbability = 0.2;
     for (const fault of [
@@ -424,9 +573,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       PASARELA_API_KEY: API_KEY,
       PASARELA_PUBLIC_URL: balancer.url,
       PAYMENT_TIMEOUT: `${TIMEOUT_MS / 1000}s`,
-      // The chaos customers and its agreement checks follow payment intents: the intent flow. The
-      // session flows' deadline and race rules are proven in test/service/sessions.test.ts.
-      FINTOC_FLOW: 'intent',
+      FINTOC_FLOW: options.flow,
+      FINTOC_WIDGET_URL: `${sb.url}/widget.js`,
       MERCHANT_WEBHOOK_URL: shop.url,
       MERCHANT_WEBHOOK_SECRET: MERCHANT_SECRET,
       PORT: '0',
@@ -451,13 +599,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ...(await Promise.all(Array.from({ length: options.instances - 1 }, () => startInstance(env, onLog)))),
     );
     balancer.targets.push(...instances.map((i) => i.url));
-    log(
-      `${options.store}: ${instances.length} instance(s) up behind ${balancer.url}; ${options.payments} payments`,
-    );
+    log(`${name}: ${instances.length} instance(s) up behind ${balancer.url}; ${options.payments} payments`);
 
     // The shop and its customers.
     const plans = new Map<number, Plan>();
     const planCounts: Record<string, number> = {};
+    let leavers = 0;
     let shopRetries = 0;
     const shopCall = async (
       method: string,
@@ -490,35 +637,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const simulate = (intentId: string, action: string) =>
       control('POST', `/_sandbox/payment_intents/${intentId}/simulate`, { action }).catch(() => null);
 
-    const customer = async (i: number) => {
-      const plan = PLANS[Math.floor(random() * PLANS.length)]!;
-      plans.set(i, plan);
-      planCounts[plan] = (planCounts[plan] ?? 0) + 1;
-      const wait = Math.floor(random() * 3_000);
-      const body = { amount: 1_000 + i, currency: 'CLP', order_id: `chaos-${i}` };
-      const key = { 'idempotency-key': `chaos-${seed}-${i}` };
-      let payment: {
-        id: string;
-        status: string;
-        payment_intent_id: string | null;
-        created_at: string;
-      } | null = null;
-      const giveUp = Date.now() + 60_000;
-      for (let attempt = 0; Date.now() < giveUp; attempt++) {
-        const res = await shopCall('POST', '/api/payments', body, key);
-        if (res && res.status < 300) {
-          payment = res.json as unknown as typeof payment;
-          if (payment!.payment_intent_id !== null || payment!.status !== 'pending') break;
-        } else if (res && res.status >= 400 && res.status < 500) {
-          log(`order ${i}: creation refused ${res.status} ${JSON.stringify(res.json)}`);
-          break;
-        }
-        shopRetries++;
-        await sleep(Math.min(2_000, 150 * 2 ** attempt) + Math.floor(random() * 100));
-      }
-      const got = payment as { status: string; payment_intent_id: string | null; created_at: string } | null;
-      const intentId = got?.payment_intent_id;
-      if (!got || !intentId || got.status !== 'pending') return;
+    type Created = {
+      id: string;
+      status: string;
+      payment_intent_id: string | null;
+      checkout_session_id: string | null;
+      created_at: string;
+    };
+    /** The Fintoc object the service made for the payment: its intent, or its Checkout Session. */
+    const remoteOf = (p: Created) =>
+      options.flow === 'intent' ? p.payment_intent_id : p.checkout_session_id;
+
+    /** An intent-flow customer: acts on the payment intent through the sandbox's control API. */
+    const intentCustomer = async (plan: Plan, got: Created, intentId: string, wait: number) => {
       switch (plan) {
         case 'pay':
           await sleep(wait);
@@ -554,6 +685,158 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     };
 
+    // The session flow's customer is a browser: the checkout's session from the service, the widget
+    // (the sandbox's widget routes, as its frame calls them), and the widget's callbacks reported back.
+    const browserCall = async (url: string, body?: unknown) => {
+      try {
+        const res = await fetch(url, {
+          method: body === undefined ? 'GET' : 'POST',
+          ...(body === undefined
+            ? {}
+            : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+        });
+        const text = await res.text();
+        try {
+          return { status: res.status, json: JSON.parse(text) as Record<string, unknown> };
+        } catch {
+          return { status: res.status, json: {} as Record<string, unknown> };
+        }
+      } catch {
+        return null;
+      }
+    };
+    /**
+     * Opens the payment as the checkout page does (`GET /pay/:id/session`, then `Fintoc.create` with
+     * the session token), retrying while the service is down; null when it can no longer be paid.
+     */
+    const openWidget = async (paymentId: string, until: number): Promise<string | null> => {
+      type Widget = { publicKey?: string; sessionToken?: string; product?: string };
+      const checkout = async (): Promise<Widget | null> => {
+        while (Date.now() < until) {
+          const res = await browserCall(`${balancer.url}/pay/${paymentId}/session`);
+          if (res?.status === 200) {
+            const session = res.json as { widget?: Widget | null; payment?: { status?: string } };
+            if (session.widget) return session.widget;
+            if (session.payment?.status !== 'pending') return null;
+          }
+          await sleep(200);
+        }
+        return null;
+      };
+      const widget = await checkout();
+      if (!widget) return null;
+      const opened = await browserCall(`${sb.url}/widget/sessions`, {
+        options: { product: widget.product, publicKey: widget.publicKey, sessionToken: widget.sessionToken },
+      });
+      return opened?.status === 201 ? String(opened.json.sessionId) : null;
+    };
+    const act = (widgetSession: string, action: string) =>
+      browserCall(`${sb.url}/widget/sessions/${widgetSession}/actions`, { action });
+    const reportToService = (paymentId: string, type: 'success' | 'exit') =>
+      browserCall(`${balancer.url}/pay/${paymentId}/events`, { events: [{ type, timestamp: Date.now() }] });
+
+    /** A session-flow customer: the same plans, paid in the widget the checkout opens with the session token. */
+    const sessionCustomer = async (
+      plan: Plan | 'leave_without_opening',
+      got: Created,
+      sessionId: string,
+      wait: number,
+    ) => {
+      const deadline = Date.parse(got.created_at) + TIMEOUT_MS;
+      const scenario = (name: string) =>
+        control('PUT', `/_sandbox/checkout_sessions/${sessionId}/scenario`, {
+          scenario: name,
+          pending_for: `${PENDING_FOR_S}s`,
+        }).catch(() => null);
+      const open = async () => {
+        await sleep(wait);
+        return openWidget(got.id, deadline + 2_000);
+      };
+      const pay = async (ws: string, then: 'success' | 'exit') => {
+        await act(ws, 'start');
+        await act(ws, 'authorize');
+        await reportToService(got.id, then);
+      };
+      let ws: string | null;
+      switch (plan) {
+        case 'pay':
+          if ((ws = await open())) await pay(ws, 'success');
+          break;
+        case 'reject':
+          if ((ws = await open())) {
+            await act(ws, 'start');
+            await sleep(300);
+            await act(ws, 'reject');
+            await reportToService(got.id, 'exit');
+          }
+          break;
+        case 'fail':
+        case 'pending_then_succeed':
+        case 'pending_then_fail':
+          // The bank's answer is the session's scenario; the customer authorizes in the widget.
+          await scenario(plan);
+          if ((ws = await open())) {
+            await act(ws, 'start');
+            await sleep(300);
+            await act(ws, 'authorize');
+            await reportToService(got.id, plan === 'pending_then_succeed' ? 'success' : 'exit');
+          }
+          break;
+        case 'leave_without_opening':
+          // The session stays `created`, without an intent.
+          break;
+        case 'leave_before_starting':
+          if (await open()) await reportToService(got.id, 'exit');
+          break;
+        case 'leave_after_starting':
+          if ((ws = await open())) {
+            await act(ws, 'start');
+            await reportToService(got.id, 'exit');
+          }
+          break;
+        case 'pay_at_the_deadline':
+          // Opened early, paid just before the service's deadline: the expiry and the payment race.
+          if ((ws = await open())) {
+            await sleep(deadline - 400 - Date.now());
+            await pay(ws, 'success');
+          }
+          break;
+      }
+    };
+
+    const customer = async (i: number) => {
+      const plan = PLANS[Math.floor(random() * PLANS.length)]!;
+      plans.set(i, plan);
+      // Session customers who leave before starting take turns: one never opens the checkout, the next
+      // opens the widget (which makes the session's intent) and closes it.
+      const neverOpens =
+        options.flow === 'session' && plan === 'leave_before_starting' && leavers++ % 2 === 0;
+      const label = neverOpens ? 'leave_without_opening' : plan;
+      planCounts[label] = (planCounts[label] ?? 0) + 1;
+      const wait = Math.floor(random() * 3_000);
+      const body = { amount: 1_000 + i, currency: 'CLP', order_id: `chaos-${i}` };
+      const key = { 'idempotency-key': `chaos-${seed}-${i}` };
+      let payment: Created | null = null;
+      const giveUp = Date.now() + 60_000;
+      for (let attempt = 0; Date.now() < giveUp; attempt++) {
+        const res = await shopCall('POST', '/api/payments', body, key);
+        if (res && res.status < 300) {
+          payment = res.json as unknown as Created;
+          if (remoteOf(payment) !== null || payment.status !== 'pending') break;
+        } else if (res && res.status >= 400 && res.status < 500) {
+          log(`order ${i}: creation refused ${res.status} ${JSON.stringify(res.json)}`);
+          break;
+        }
+        shopRetries++;
+        await sleep(Math.min(2_000, 150 * 2 ** attempt) + Math.floor(random() * 100));
+      }
+      const got = payment as Created | null;
+      const remoteId = got ? remoteOf(got) : null;
+      if (!got || !remoteId || got.status !== 'pending') return;
+      if (options.flow === 'intent') await intentCustomer(plan, got, remoteId, wait);
+      else await sessionCustomer(neverOpens ? 'leave_without_opening' : plan, got, remoteId, wait);
+    };
+
     // Creations spread over the window; the kill comes a third of the way in, while creations wait on Fintoc.
     const drivers: Array<Promise<void>> = [];
     const driveStart = Date.now();
@@ -577,7 +860,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await victim.exited;
       balancer.targets.splice(balancer.targets.indexOf(victim.url), 1);
       log(
-        `${options.store}: killed ${victim.url} with SIGKILL (${counts.all} requests in flight, ${counts.creations} creations)`,
+        `${name}: killed ${victim.url} with SIGKILL (${counts.all} requests in flight, ${counts.creations} creations)`,
       );
       // The embedded database's only instance stays down past the deadline of what was in flight,
       // so it restarts with deadlines overdue while the shop retries.
@@ -587,7 +870,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       instances[0] = again;
       balancer.targets.push(again.url);
       kill.downMs = Date.now() - started - kill.at;
-      log(`${options.store}: started again at ${again.url} after ${kill.downMs} ms`);
+      log(`${name}: started again at ${again.url} after ${kill.downMs} ms`);
     })();
     for (let i = 0; i < options.payments; i++) {
       const at = driveStart + Math.floor((i * options.spreadMs) / options.payments);
@@ -597,11 +880,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await killer;
     await Promise.all(drivers);
     log(
-      `${options.store}: the shop and the customers are done at ${Date.now() - started} ms; waiting for everything to settle`,
+      `${name}: the shop and the customers are done at ${Date.now() - started} ms; waiting for everything to settle`,
     );
 
     // Settled: no payment open, no deadline, notification or late intent waiting, no event unapplied,
-    // and Fintoc has finished every intent.
+    // and Fintoc has finished every intent and Checkout Session.
+    const fintocSessions = async () =>
+      options.flow === 'session'
+        ? ((await control('GET', '/_sandbox/checkout_sessions')).json.data as SandboxSession[])
+        : [];
     const deadline = started + options.budgetMs;
     let settledMs: number | null = null;
     while (Date.now() < deadline) {
@@ -620,25 +907,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       );
       const inbox = gauge('pasarela_webhooks_pending');
       const intents = (await control('GET', '/_sandbox/payment_intents')).json.data as SandboxIntent[];
-      const unfinished = intents.filter((i) => !INTENT_FINAL.has(i.status)).length;
+      const sessions = await fintocSessions();
+      const unfinished =
+        intents.filter((i) => !INTENT_FINAL.has(i.status)).length +
+        sessions.filter((c) => !SESSION_FINAL.has(c.status)).length;
       if (body && open === 0 && queued === 0 && inbox === 0 && unfinished === 0) {
         settledMs = Date.now() - started;
         break;
       }
       await sleep(1_000);
     }
-    log(
-      `${options.store}: ${settledMs === null ? 'not settled within the budget' : `settled at ${settledMs} ms`}`,
-    );
+    log(`${name}: ${settledMs === null ? 'not settled within the budget' : `settled at ${settledMs} ms`}`);
 
     // Fintoc's truth, then the service's own record (read once the instances have stopped).
     const intents = (await control('GET', '/_sandbox/payment_intents')).json.data as SandboxIntent[];
-    const requests = (await control('GET', '/_sandbox/requests')).json.data as Array<{
-      method: string;
-      path: string;
-      status: number;
-      replayed: boolean;
-    }>;
+    const sessions = await fintocSessions();
+    const requests = (await control('GET', '/_sandbox/requests')).json.data as SandboxRequest[];
     const deliveries = (await control('GET', '/_sandbox/deliveries')).json.data as Array<{
       faults: string[];
       duplicate_of: string | null;
@@ -656,7 +940,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       rows = {
         payments: await db.db
           .selectFrom('payments')
-          .select(['id', 'order_id', 'status', 'payment_intent_id', 'finalized_at'])
+          .select(['id', 'order_id', 'status', 'payment_intent_id', 'checkout_session_id', 'finalized_at'])
           .execute(),
         timeline: await db.db
           .selectFrom('payment_timeline')
@@ -672,8 +956,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       started,
       settledMs,
       plans: planCounts,
-      intents,
-      requests,
+      objects: fintocObjects(options.flow, intents, sessions, requests),
       rows,
       received: shop.received,
     });
@@ -708,29 +991,15 @@ function judge(input: {
   started: number;
   settledMs: number | null;
   plans: Record<string, number>;
-  intents: SandboxIntent[];
-  requests: Array<{ method: string; path: string; status: number; replayed: boolean }>;
+  objects: Map<string, FintocObject[]>;
   rows: ServiceRows;
   received: Received[];
 }): ChaosReport {
-  const { options, intents, requests, rows, received } = input;
+  const { options, objects, rows, received } = input;
   const examples: string[] = [];
   const example = (text: string) => {
     if (examples.length < 12) examples.push(text);
   };
-  const intentsOf = new Map<string, SandboxIntent[]>();
-  for (const intent of intents) {
-    const pid = String(intent.metadata.pasarela_payment_id ?? '');
-    intentsOf.set(pid, [...(intentsOf.get(pid) ?? []), intent]);
-  }
-  const expires = new Map<string, number>();
-  const replays = new Map<string, number>();
-  for (const r of requests) {
-    const m = /^\/v1\/payment_intents\/([^/?]+)\/expire$/.exec(r.path);
-    if (r.method !== 'POST' || !m) continue;
-    const counted = r.replayed ? replays : expires;
-    counted.set(m[1]!, (counted.get(m[1]!) ?? 0) + 1);
-  }
   const statusChanges = new Map<string, string[]>();
   const webhookApplications = new Map<string, number>();
   for (const e of rows.timeline) {
@@ -757,7 +1026,7 @@ function judge(input: {
     appliedTwice: 0,
     canceledWhilePayable: 0,
     paymentsPerOrderNotOne: 0,
-    expireCallsPerAbandoned: { abandoned: 0, min: Infinity, max: 0, notOne: 0 },
+    expireCallsPerAbandoned: { abandoned: 0, min: Infinity, max: 0, notOne: 0, refusedSessionExpires: 0 },
     notificationsPerFinalState: { finalStates: 0, min: Infinity, max: 0, notOne: 0 },
     badSignatures,
   };
@@ -779,35 +1048,37 @@ function judge(input: {
   }
   for (const p of rows.payments) {
     outcomes[p.status] = (outcomes[p.status] ?? 0) + 1;
-    const its = intentsOf.get(p.id) ?? [];
-    const current = its.find((i) => i.id === p.payment_intent_id);
-    const others = its.filter((i) => i !== current);
-    const othersExpired = others.every((i) => i.status === 'expired');
-    if (!FINAL.has(p.status) || its.some((i) => !INTENT_FINAL.has(i.status))) {
+    const its = objects.get(p.id) ?? [];
+    const remoteId = options.flow === 'intent' ? p.payment_intent_id : p.checkout_session_id;
+    const current = its.find((o) => o.id === remoteId);
+    const others = its.filter((o) => o !== current);
+    const othersExpired = others.every((o) => o.outcome === 'expired');
+    const fintoc = its.map((o) => o.describe).join(', ') || 'nothing';
+    if (!FINAL.has(p.status) || its.some((o) => !o.final)) {
       findings.stuck++;
-      example(
-        `${p.id} is ${p.status}; Fintoc: ${its.map((i) => `${i.id}=${i.status}`).join(', ') || 'no intent'}`,
-      );
+      example(`${p.id} is ${p.status}; Fintoc: ${fintoc}`);
     }
     let agrees = true;
     switch (p.status) {
       case 'succeeded':
-        agrees = current?.status === 'succeeded' && othersExpired;
+        agrees = current?.outcome === 'succeeded' && othersExpired;
         break;
       case 'failed':
-        agrees = current ? ['failed', 'rejected'].includes(current.status) && othersExpired : othersExpired;
+        agrees = current ? ['failed', 'rejected'].includes(current.outcome) && othersExpired : othersExpired;
         break;
       case 'canceled':
-        agrees = its.every((i) => i.status === 'expired');
+        agrees = its.every((o) => o.outcome === 'expired');
         break;
       case 'expired':
-        agrees = current?.status === 'expired' && othersExpired;
+        agrees = current?.outcome === 'expired' && othersExpired;
         break;
     }
-    if (FINAL.has(p.status) && !agrees) {
+    // The payment names the payment intent Fintoc has for it (a session's, once the customer opened it).
+    const namesItsIntent = (p.payment_intent_id ?? null) === (current?.intentId ?? null);
+    if (FINAL.has(p.status) && (!agrees || !namesItsIntent)) {
       findings.disagreeWithFintoc++;
       example(
-        `${p.id} is ${p.status}; Fintoc: ${its.map((i) => `${i.id}=${i.status}`).join(', ') || 'no intent'}`,
+        `${p.id} is ${p.status}${namesItsIntent ? '' : ` naming intent ${p.payment_intent_id}`}; Fintoc: ${fintoc}`,
       );
     }
     const changes = statusChanges.get(p.id) ?? [];
@@ -819,27 +1090,25 @@ function judge(input: {
     }
     if (p.status === 'canceled') {
       const canceledAt = p.finalized_at ? Math.floor(p.finalized_at.getTime() / 1000) : Infinity;
-      const payable = its.filter((i) => {
-        if (i.status !== 'expired') return true;
-        if (sec(i.created_at) > canceledAt) return false; // made after the cancel, and expired at once
-        const expiredAt = i.sandbox.history.find((h) => h.status === 'expired')?.at;
-        return expiredAt === undefined || sec(expiredAt) > canceledAt;
+      const payable = its.filter((o) => {
+        if (o.outcome !== 'expired') return true;
+        if (sec(o.createdAt) > canceledAt) return false; // made after the cancel, and expired at once
+        return o.endedAt === undefined || sec(o.endedAt) > canceledAt;
       });
       if (payable.length > 0) {
         findings.canceledWhilePayable++;
-        example(
-          `${p.id} canceled while ${payable.map((i) => `${i.id} (${i.status})`).join(', ')} could be paid`,
-        );
+        example(`${p.id} canceled while ${payable.map((o) => o.describe).join(', ')} could be paid`);
       }
-      const calls = its.reduce((n, i) => n + (expires.get(i.id) ?? 0), 0);
+      const calls = its.reduce((n, o) => n + o.expireCalls, 0);
       const e = findings.expireCallsPerAbandoned;
       e.abandoned++;
       e.min = Math.min(e.min, calls);
       e.max = Math.max(e.max, calls);
+      e.refusedSessionExpires += its.reduce((n, o) => n + o.refusedSessionExpires, 0);
       if (calls !== 1) {
         e.notOne++;
-        const replayed = its.reduce((n, i) => n + (replays.get(i.id) ?? 0), 0);
-        example(`${p.id} canceled with ${calls} expire calls (and ${replayed} replayed)`);
+        const replayed = its.reduce((n, o) => n + o.replayedExpires, 0);
+        example(`${p.id} canceled with ${calls} expire calls (and ${replayed} replayed); Fintoc: ${fintoc}`);
       }
     }
     if (FINAL.has(p.status)) {
@@ -870,6 +1139,7 @@ function judge(input: {
   fix(findings.expireCallsPerAbandoned);
   fix(findings.notificationsPerFinalState);
   return {
+    flow: options.flow,
     store: options.store,
     instances: options.instances,
     payments: rows.payments.length,
@@ -898,6 +1168,7 @@ export function violations(report: ChaosReport): Record<string, number> {
     expireCallsNotOne: f.expireCallsPerAbandoned.notOne,
     notificationsNotOne: f.notificationsPerFinalState.notOne,
     badSignatures: f.badSignatures,
+    errorLogLines: report.errorLogLines,
   };
 }
 
@@ -905,7 +1176,7 @@ export function violations(report: ChaosReport): Record<string, number> {
 export function formatReport(r: ChaosReport): string {
   const f = r.findings;
   const lines = [
-    `store ${r.store}, ${r.instances} instance(s), ${r.payments} payments, ${Math.round(r.durationMs / 1000)} s (settled at ${r.settledMs === null ? 'never' : `${Math.round(r.settledMs / 1000)} s`})`,
+    `flow ${r.flow}, store ${r.store}, ${r.instances} instance(s), ${r.payments} payments, ${Math.round(r.durationMs / 1000)} s (settled at ${r.settledMs === null ? 'never' : `${Math.round(r.settledMs / 1000)} s`})`,
     `  customers: ${Object.entries(r.plans)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
@@ -919,7 +1190,11 @@ export function formatReport(r: ChaosReport): string {
     `  events applied twice: ${f.appliedTwice}`,
     `  payments canceled while still payable: ${f.canceledWhilePayable}`,
     `  orders without exactly one payment: ${f.paymentsPerOrderNotOne}`,
-    `  expire calls per abandoned payment: ${f.expireCallsPerAbandoned.min}..${f.expireCallsPerAbandoned.max} over ${f.expireCallsPerAbandoned.abandoned} (not one: ${f.expireCallsPerAbandoned.notOne})`,
+    `  expire calls per abandoned payment: ${f.expireCallsPerAbandoned.min}..${f.expireCallsPerAbandoned.max} over ${f.expireCallsPerAbandoned.abandoned} (not one: ${f.expireCallsPerAbandoned.notOne})${
+      r.flow === 'session'
+        ? `; counted: sessions Fintoc expired and calls on their intents, not the ${f.expireCallsPerAbandoned.refusedSessionExpires} session expires Fintoc refused because the customer had started`
+        : ''
+    }`,
     `  notifications per final state: ${f.notificationsPerFinalState.min}..${f.notificationsPerFinalState.max} over ${f.notificationsPerFinalState.finalStates} (not one: ${f.notificationsPerFinalState.notOne}); bad signatures: ${f.badSignatures}`,
     `  error log lines: ${r.errorLogLines}`,
     ...r.examples.map((e) => `    ! ${e}`),
