@@ -74,8 +74,10 @@ for (const flow of ['session', 'intent'] as const)
 
       beforeEach(async () => {
         context = await browser.newContext({ viewport: { width: 390, height: 800 } });
-        // A step that cannot happen fails at that step, well before the test's own timeout.
-        context.setDefaultTimeout(10_000);
+        // A step that cannot happen fails at that step, well before the test's own timeout. 30 s: on
+        // a CI machine busy with the chaos run and other browsers, one step (a new attempt: a Checkout
+        // Session made at Fintoc, the page, the widget's frame) has taken over 10 s.
+        context.setDefaultTimeout(30_000);
         // Fintoc's button images are not reachable offline; the approved copy shows instead.
         await context.route('https://assets.fintoc.com/**', (route) => route.abort());
         traffic = [];
