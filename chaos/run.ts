@@ -41,6 +41,8 @@ const API_KEY = 'chaos_api_key_0123456789abcdef';
 const MERCHANT_SECRET = `whsec_${Buffer.from('chaos-merchant-secret-0123456789ab').toString('base64')}`;
 const TIMEOUT_MS = 10_000;
 const PENDING_FOR_S = 12;
+/** What the run keeps, at the end of its budget, for the last payments to be paid and settle. */
+const SETTLE_MARGIN_MS = 45_000;
 const FINAL = new Set(['succeeded', 'failed', 'expired', 'canceled']);
 const INTENT_FINAL = new Set(['succeeded', 'failed', 'rejected', 'expired']);
 
@@ -114,6 +116,8 @@ export interface ChaosReport {
   };
   kill: { at: number; inFlight: number; creationsInFlight: number; downMs: number };
   shopRetries: number;
+  /** Orders whose creation the shop stopped retrying without an answer (the run's time ran out). */
+  shopGaveUp: number;
   errorLogLines: number;
   findings: ChaosFindings;
   /** A few findings described, for the reader of a failed run. */
@@ -606,6 +610,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const planCounts: Record<string, number> = {};
     let leavers = 0;
     let shopRetries = 0;
+    let shopGaveUp = 0;
     const shopCall = async (
       method: string,
       path: string,
@@ -817,18 +822,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const body = { amount: 1_000 + i, currency: 'CLP', order_id: `chaos-${i}` };
       const key = { 'idempotency-key': `chaos-${seed}-${i}` };
       let payment: Created | null = null;
-      const giveUp = Date.now() + 60_000;
+      // The shop keeps retrying while the run leaves time to pay and settle: on a busy machine a
+      // killed instance has taken a minute to come back.
+      const giveUp = Math.max(Date.now() + 60_000, started + options.budgetMs - SETTLE_MARGIN_MS);
+      let answered = false;
       for (let attempt = 0; Date.now() < giveUp; attempt++) {
         const res = await shopCall('POST', '/api/payments', body, key);
         if (res && res.status < 300) {
           payment = res.json as unknown as Created;
-          if (remoteOf(payment) !== null || payment.status !== 'pending') break;
+          answered = remoteOf(payment) !== null || payment.status !== 'pending';
+          if (answered) break;
         } else if (res && res.status >= 400 && res.status < 500) {
           log(`order ${i}: creation refused ${res.status} ${JSON.stringify(res.json)}`);
+          answered = true;
           break;
         }
         shopRetries++;
         await sleep(Math.min(2_000, 150 * 2 ** attempt) + Math.floor(random() * 100));
+      }
+      if (!answered) {
+        shopGaveUp++;
+        log(`order ${i}: the shop gave up creating it after ${Math.round((Date.now() - started) / 1000)} s`);
       }
       const got = payment as Created | null;
       const remoteId = got ? remoteOf(got) : null;
@@ -971,6 +985,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     report.kill = kill;
     report.shopRetries = shopRetries;
+    report.shopGaveUp = shopGaveUp;
     report.errorLogLines = errorLines.length;
     report.examples.push(...errorLines.slice(0, 3).map((l) => `error log: ${l.slice(0, 300)}`));
     return report;
@@ -1045,6 +1060,15 @@ function judge(input: {
       findings.appliedTwice += n - 1;
       example(`webhook event ${id} applied ${n} times`);
     }
+  }
+  // Fintoc has an object for a payment the service does not have: a payment answered, then lost.
+  const known = new Set(rows.payments.map((p) => p.id));
+  for (const [paymentId, its] of objects) {
+    if (known.has(paymentId)) continue;
+    findings.disagreeWithFintoc++;
+    example(
+      `Fintoc has ${its.map((o) => o.describe).join(', ')} for ${paymentId || 'no payment id'}, unknown to the service`,
+    );
   }
   for (const p of rows.payments) {
     outcomes[p.status] = (outcomes[p.status] ?? 0) + 1;
@@ -1150,6 +1174,7 @@ function judge(input: {
     faults: { deliveries: 0, duplicated: 0, dropped: 0, lostAnswers: 0, reordered: 0, slowApiProbability: 0 },
     kill: { at: 0, inFlight: 0, creationsInFlight: 0, downMs: 0 },
     shopRetries: 0,
+    shopGaveUp: 0,
     errorLogLines: 0,
     findings,
     examples,
@@ -1184,7 +1209,7 @@ export function formatReport(r: ChaosReport): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     `  faults: ${r.faults.deliveries} deliveries, ${r.faults.duplicated} duplicate copies, ${r.faults.dropped} with dropped attempts, ${r.faults.lostAnswers} with lost answers, ${r.faults.reordered} reordered; Fintoc late on ${Math.round(r.faults.slowApiProbability * 100)} % of API calls`,
-    `  kill -9 at ${Math.round(r.kill.at / 1000)} s with ${r.kill.inFlight} requests in flight (${r.kill.creationsInFlight} creations), back after ${Math.round(r.kill.downMs / 1000)} s; the shop retried ${r.shopRetries} times`,
+    `  kill -9 at ${Math.round(r.kill.at / 1000)} s with ${r.kill.inFlight} requests in flight (${r.kill.creationsInFlight} creations), back after ${Math.round(r.kill.downMs / 1000)} s; the shop retried ${r.shopRetries} times${r.shopGaveUp > 0 ? ` and gave up on ${r.shopGaveUp} orders` : ''}`,
     `  payments whose final state disagrees with Fintoc: ${f.disagreeWithFintoc}`,
     `  payments stuck: ${f.stuck}`,
     `  events applied twice: ${f.appliedTwice}`,
