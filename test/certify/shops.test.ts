@@ -23,6 +23,7 @@ import {
 } from '../../src/certify/index.js';
 import { newSecretKey, startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { launchChromium, skipWithoutChromium } from '../support/chromium.js';
+import { explain } from './explain.js';
 
 // Long enough that a customer on a busy machine finishes in the widget before the shop's timer.
 const TIMEOUT_MS = 30_000;
@@ -214,6 +215,7 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
       const r = reports.get('good')!;
       expect(
         r.scenarios.filter((s) => s.verdict !== 'passed').map((s) => `${s.id}: ${s.verdict}: ${s.reason}`),
+        explain(r),
       ).toEqual([
         // The example shop takes no report files and has no report channel.
         expect.stringMatching(
@@ -252,14 +254,11 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
       (b) => {
         const r = reports.get(b)!;
         const want = EXPECTED[b];
-        const why = r.scenarios
-          .filter((x) => x.verdict === 'failed')
-          .map((x) => `${x.id}: ${x.reason}`)
-          .join('\n');
+        const why = explain(r);
         expect(failedIds(r, true), why).toEqual(want.failed);
-        expect(r.passed).toBe(want.failed.length === 0);
+        expect(r.passed, why).toBe(want.failed.length === 0);
         for (const id of want.hardening ?? []) {
-          expect(r.scenarios.find((s) => s.id === id)!.verdict, id).toBe('failed');
+          expect(r.scenarios.find((s) => s.id === id)!.verdict, `${id}\n${why}`).toBe('failed');
         }
         const first = r.scenarios.find((s) => s.id === (want.failed[0] ?? want.hardening![0]))!;
         expect(first.reason).toMatch(want.reason);
@@ -267,34 +266,39 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
         expect(first.reason.length).toBeLessThan(320);
         // The other required scenarios passed, or could not run because of the one that failed.
         for (const s of r.scenarios.filter((x) => x.required && !want.failed.includes(x.id))) {
-          if (s.verdict === 'skipped') expect(s.blocked_by, s.id).toBe(want.failed[0]);
-          else expect(s.verdict, `${s.id}: ${s.reason}`).toMatch(/passed|not_available/);
+          if (s.verdict === 'skipped') expect(s.blocked_by, `${s.id}\n${why}`).toBe(want.failed[0]);
+          else expect(s.verdict, `${s.id}: ${s.reason}\n${why}`).toMatch(/passed|not_available/);
         }
       },
     );
 
     it('with --strict, requires the hardening set: the good shop still passes, a hardening failure fails the report', () => {
-      expect(reports.get('good')).toMatchObject({ strict: true, passed: true });
+      expect(reports.get('good'), explain(reports.get('good'))).toMatchObject({ strict: true, passed: true });
       const r = reports.get('duplicate-500-strict')!;
-      expect(r).toMatchObject({ strict: true, passed: false });
-      expect(failedIds(r, true)).toEqual(['webhook-duplicate']);
-      expect(reports.get('duplicate-500')).toMatchObject({ strict: false, passed: true });
+      expect(r, explain(r)).toMatchObject({ strict: true, passed: false });
+      expect(failedIds(r, true), explain(r)).toEqual(['webhook-duplicate']);
+      expect(reports.get('duplicate-500'), explain(reports.get('duplicate-500'))).toMatchObject({
+        strict: false,
+        passed: true,
+      });
     });
 
     it('certifies the same shop in Mexico (browser-events-mx; the Chilean scenarios do not apply)', () => {
       const r = reports.get('good-mx')!;
-      expect(r).toMatchObject({ passed: true, country: 'mx' });
+      const why = explain(r);
+      expect(r, why).toMatchObject({ passed: true, country: 'mx' });
       const verdict = (id: ScenarioId) => r.scenarios.find((s) => s.id === id)!.verdict;
-      expect(verdict('browser-events-mx')).toBe('passed');
-      expect(verdict('cl-leave-before-authorizing')).toBe('skipped');
-      expect(verdict('ux-guidelines')).toBe('passed');
+      expect(verdict('browser-events-mx'), why).toBe('passed');
+      expect(verdict('cl-leave-before-authorizing'), why).toBe('skipped');
+      expect(verdict('ux-guidelines'), why).toBe('passed');
     });
 
     it("with Fintoc's API as the only evidence, certifies the shop without ever calling the control API", () => {
       const r = reports.get('good-api-only')!;
+      const why = explain(r);
       expect(proxy.refused).toEqual([]);
       expect(r.fintoc.kind).toBe('fintoc');
-      expect(r.passed).toBe(true);
+      expect(r.passed, why).toBe(true);
       const verdict = (id: ScenarioId) => r.scenarios.find((s) => s.id === id)!.verdict;
       for (const id of [
         'api-url',
@@ -304,9 +308,9 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
         'cl-authorize-and-never-return',
         'browser-events-cl',
       ] as const) {
-        expect(verdict(id), id).toBe('passed');
+        expect(verdict(id), `${id}\n${why}`).toBe('passed');
       }
-      expect(verdict('webhook-forged-signature')).toBe('passed');
+      expect(verdict('webhook-forged-signature'), why).toBe('passed');
       for (const id of [
         'webhook-retry',
         'webhook-duplicate',
@@ -315,7 +319,7 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
         'webhook-lost',
         'paid-after-cancel',
       ] as const) {
-        expect(verdict(id), id).toBe('not_available');
+        expect(verdict(id), `${id}\n${why}`).toBe('not_available');
       }
       const leave = r.scenarios.find((s) => s.id === 'cl-leave-before-authorizing')!;
       expect(leave.evidence.map((e) => e.text).join('\n')).toMatch(
