@@ -266,6 +266,7 @@ export class FintocSide {
     ].reverse();
   }
 
+  /** The widget sessions the sandbox recorded for this organisation, newest first. */
   async widgetSessions(): Promise<WidgetSessionView[]> {
     this.needsControl('the widget sessions');
     return (await this.json<{ data: WidgetSessionView[] }>('GET', '/_sandbox/widget_sessions')).data;

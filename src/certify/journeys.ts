@@ -738,11 +738,41 @@ async function intentOnly(
         );
       return null;
     }
+    // The widget opens its session at Fintoc a moment after Fintoc.create, on its own. Playing the
+    // customer's part first could move the intent on before that session arrives, which would then
+    // be refused as spent and blamed on the shop's widget (widget-product); and closing the browser
+    // first could lose the session, leaving the options unjudged.
+    if (ctx.side.control && !(await widgetSessionOpened(ctx, o.rec))) {
+      for (const s of scenarios)
+        ctx.findings.add(
+          s,
+          'widget',
+          "The widget opened for this payment never opened its session at Fintoc (none within 60 s), so the customer's part could not be played.",
+          false,
+        );
+      return null;
+    }
     return o.rec;
   } finally {
     await finish(ctx, o);
     release();
   }
+}
+
+/** Waits (up to a minute) until the sandbox has the widget session of the journey's `Fintoc.create`. */
+async function widgetSessionOpened(ctx: RunContext, rec: JourneyRecord): Promise<boolean> {
+  const options = rec.create?.options ?? {};
+  const token = options.widgetToken ?? options.sessionToken;
+  const opened = await pollUntil(
+    async () =>
+      (await ctx.side.widgetSessions()).some(
+        (w) => (w.options.widgetToken ?? w.options.sessionToken) === token,
+      )
+        ? true
+        : undefined,
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
+  return opened === true;
 }
 
 const NEEDS_SANDBOX =

@@ -399,6 +399,8 @@ export async function certify(o: CertifyOptions): Promise<CertifyResult> {
     }
     const sessions = new Map<string, { ok: boolean; error: { code: string; message: string } | null }>();
     if (side.control) {
+      // Newest first, so a token ends on its oldest session: the one its Fintoc.create opened, which
+      // the options are judged on (the widget opened again after the payment ended is refused as spent).
       for (const w of await side.widgetSessions()) {
         const token = w.options.widgetToken ?? w.options.sessionToken;
         if (typeof token === 'string') sessions.set(token, { ok: w.ok, error: w.error });

@@ -3,7 +3,9 @@
  * Pasarela service) passes every scenario, and each of its BREAK switches makes exactly the
  * scenario of the rule it breaks fail, with a one-sentence reason. Also: the same shop certified
  * in Mexico, and certified with Fintoc's API as the only evidence (the sandbox's control API
- * switched off behind a proxy that refuses /_sandbox), which is the path a real test-mode run takes.
+ * switched off behind a proxy that refuses /_sandbox), which is the path a real test-mode run takes;
+ * and certified with a slow widget (its sessions reach the sandbox 1.5 s late), whose sessions
+ * certify must wait for before it moves the payment on.
  *
  * One sandbox, one Chromium and one pool of browser turns for all runs, which go side by side with
  * the shops' timeout shortened to 30 s (rehearsals).
@@ -34,6 +36,8 @@ interface Run {
   breaks: Break[];
   country: 'cl' | 'mx';
   apiOnly?: boolean;
+  /** Certify (and so the browser's widget) reaches the sandbox through a proxy that holds widget sessions. */
+  slowWidget?: boolean;
   /** `--strict`: the hardening scenarios are required. */
   strict?: boolean;
 }
@@ -76,14 +80,20 @@ const EXPECTED: Record<Break, { failed: ScenarioId[]; hardening?: ScenarioId[]; 
   },
 };
 
-/** A proxy in front of the sandbox that refuses its control API, and remembers who asked for it. */
-async function withoutControlApi(
+/**
+ * A proxy in front of the sandbox. `refuseControl`: it refuses the control API and remembers who
+ * asked for it. `holdWidgetSessionsMs`: it holds each widget session the browser opens (`POST
+ * /widget/sessions`) that long before passing it on, as a slow network between the customer and
+ * Fintoc would; the request goes on even when the browser has gone meanwhile.
+ */
+async function sandboxProxy(
   target: string,
+  o: { refuseControl?: boolean; holdWidgetSessionsMs?: number },
 ): Promise<{ url: string; refused: string[]; close(): Promise<void> }> {
   const refused: string[] = [];
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
-    if ((req.url ?? '').startsWith('/_sandbox')) {
+    if (o.refuseControl && (req.url ?? '').startsWith('/_sandbox')) {
       refused.push(`${req.method} ${req.url}`);
       res
         .writeHead(404, { 'content-type': 'application/json' })
@@ -92,21 +102,31 @@ async function withoutControlApi(
         );
       return;
     }
-    const out = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        path: req.url,
-        method: req.method,
-        headers: req.headers,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    out.on('error', () => res.writeHead(502).end());
-    req.pipe(out);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const hold =
+        req.method === 'POST' && (req.url ?? '').split('?')[0] === '/widget/sessions'
+          ? (o.holdWidgetSessionsMs ?? 0)
+          : 0;
+      setTimeout(() => {
+        const out = httpRequest(
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            path: req.url,
+            method: req.method,
+            headers: req.headers,
+          },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+        );
+        out.on('error', () => res.writeHead(502).end());
+        out.end(Buffer.concat(chunks));
+      }, hold);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -146,13 +166,25 @@ function certifyJson(country: 'cl' | 'mx', shopUrl: string, sandboxUrl: string, 
 const failedIds = (r: CertifyReport, required: boolean) =>
   r.scenarios.filter((s) => s.required === required && s.verdict === 'failed').map((s) => s.id);
 
+/** The journeys of a Chilean run, each with a widget of its own. */
+const CL_JOURNEYS = ['bank-app', 'exit', 'late', 'lost', 'order', 'pay', 'reject', 'retry', 'signature'];
+
+/** The journeys whose widget session the sandbox accepted, as widget-product's evidence says. */
+const acceptedWidgets = (r: CertifyReport) =>
+  r.scenarios
+    .find((s) => s.id === 'widget-product')!
+    .evidence.map((e) => /^([\w-]+): the sandbox's widget accepted the options\.$/.exec(e.text)?.[1])
+    .filter((id): id is string => id !== undefined)
+    .sort();
+
 describe.skipIf(skipWithoutChromium('certify against the example shop'))(
   'pasarela certify against the example shop and its broken variants',
   { timeout: 30_000 },
   () => {
     let sb: RunningSandbox;
     let browser: Browser;
-    let proxy: Awaited<ReturnType<typeof withoutControlApi>>;
+    let proxy: Awaited<ReturnType<typeof sandboxProxy>>;
+    let slow: Awaited<ReturnType<typeof sandboxProxy>>;
     const closers: Array<() => Promise<void>> = [];
     const reports = new Map<string, CertifyReport>();
     const runs: Run[] = [
@@ -161,11 +193,13 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
       { name: 'duplicate-500-strict', breaks: ['duplicate-500'], country: 'cl', strict: true },
       { name: 'good-mx', breaks: [], country: 'mx' },
       { name: 'good-api-only', breaks: [], country: 'cl', apiOnly: true },
+      { name: 'good-slow-widget', breaks: [], country: 'cl', slowWidget: true },
     ];
 
     beforeAll(async () => {
       sb = await startSandbox({ port: 0, host: '127.0.0.1' });
-      proxy = await withoutControlApi(sb.url);
+      proxy = await sandboxProxy(sb.url, { refuseControl: true });
+      slow = await sandboxProxy(sb.url, { holdWidgetSessionsMs: 1_500 });
       browser = await launchChromium();
       const slot = browserSlots(3);
       await Promise.all(
@@ -186,7 +220,9 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
           const config = resolveConfig(certifyJson(run.country, shop.url, sb.url, key));
           const fintoc: FintocTarget = run.apiOnly
             ? { kind: 'fintoc', apiUrl: proxy.url, secretKey: key, widgetUrl: `${proxy.url}/v1/` }
-            : (config.fintoc as FintocTarget);
+            : run.slowWidget
+              ? { kind: 'sandbox', url: slow.url, secretKey: key, control: true }
+              : (config.fintoc as FintocTarget);
           const { report } = await certify({
             target: config.target,
             fintoc,
@@ -208,6 +244,7 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
       for (const close of closers) await close().catch(() => {});
       await browser?.close();
       await proxy?.close();
+      await slow?.close();
       await sb?.close();
     });
 
@@ -247,6 +284,19 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
         /POST \/v1\/payment_intents\/pi_\w+\/expire → 201/,
       );
       expect(r.scenarios.find((s) => s.id === 'ux-guidelines')!.screenshots.length).toBeGreaterThan(0);
+      // Every payment's widget was judged on the session it opened, and the sandbox accepted it.
+      expect(acceptedWidgets(r), explain(r)).toEqual(CL_JOURNEYS);
+    });
+
+    it('waits for a slow widget to open its session before moving the payment on: the good shop still passes', () => {
+      const r = reports.get('good-slow-widget')!;
+      const why = explain(r);
+      expect(
+        r.scenarios.filter((s) => s.verdict !== 'passed').map((s) => `${s.id}: ${s.verdict}`),
+        why,
+      ).toEqual(['custom-reports: skipped', 'browser-events-mx: skipped']);
+      expect(r.passed, why).toBe(true);
+      expect(acceptedWidgets(r), why).toEqual(CL_JOURNEYS);
     });
 
     it.each(BREAKS.map((b) => [b]))(
