@@ -161,18 +161,7 @@ async function customer(ctx: RunContext, o: Opened, ending: CustomerEnding): Pro
     return true;
   }
   o.rec.widgetError = outcome.widgetError;
-  if (!outcome.atStart) {
-    // The payment stopped being payable under the customer (e.g. the shop expired its intent early).
-    for (const s of o.rec.scenarios.filter((x) => x !== 'widget-product')) {
-      ctx.findings.add(
-        s,
-        'browser',
-        `The widget showed an error in the middle of the payment (${outcome.widgetError}): the payment intent stopped being payable while the customer was paying.`,
-        false,
-      );
-    }
-    return false;
-  }
+  if (!outcome.atStart) return cutShort(ctx, o, ending, outcome.widgetError);
   for (const s of o.rec.scenarios.filter((x) => x !== 'widget-product')) {
     ctx.findings.blocked(
       s,
@@ -181,6 +170,108 @@ async function customer(ctx: RunContext, o: Opened, ending: CustomerEnding): Pro
     );
   }
   return false;
+}
+
+/**
+ * The payment stopped being payable under the customer (the widget's error screen mid-flow). Whose
+ * doing it was is judged on Fintoc's record of the intent, not on how long the customer took (the
+ * machine's speed): a shop that expired it before its timeout broke the abandonment rule; one that
+ * expired it at its timeout did right, the customer was just slower than a shortened (rehearsal)
+ * timeout. A customer who was leaving anyway has left either way. Answers whether the journey goes on.
+ */
+async function cutShort(
+  ctx: RunContext,
+  o: Opened,
+  ending: CustomerEnding,
+  widgetError: string,
+): Promise<boolean> {
+  // What waited on the customer's ending (the widget's options and the checkout were judged before).
+  const others = o.rec.scenarios.filter((x) => x !== 'widget-product' && x !== 'ux-guidelines');
+  const cut = o.rec.intentId ? await expiredUnder(ctx, o.rec, o.rec.intentId) : null;
+  if (cut && ending === 'leave') {
+    ctx.findings.add(
+      o.rec.scenarios[0]!,
+      'browser',
+      `The intent expired while the customer was still in the widget (${formatMs(cut.elapsedMs)} after the payment was created); the customer closed the widget without authorizing.`,
+    );
+    return true;
+  }
+  if (cut?.byShop && cut.elapsedMs < ctx.timeoutMs - 1_000) {
+    if (ctx.country === 'cl') {
+      ctx.findings.add('cl-leave-before-authorizing', 'fintoc', earlyExpiry(ctx, cut.elapsedMs), false);
+      for (const s of others.filter((x) => x !== 'cl-leave-before-authorizing'))
+        ctx.findings.blocked(
+          s,
+          'cl-leave-before-authorizing',
+          `the shop expired the payment ${formatMs(cut.elapsedMs)} after it was created, before its ${formatMs(ctx.timeoutMs)} timeout, while the customer was paying (see cl-leave-before-authorizing).`,
+        );
+    } else {
+      for (const s of others)
+        ctx.findings.add(
+          s,
+          'fintoc',
+          `The shop expired the payment intent ${formatMs(cut.elapsedMs)} after it was created, before its ${formatMs(ctx.timeoutMs)} timeout, while the customer was still paying.`,
+          false,
+        );
+    }
+    return false;
+  }
+  if (cut?.byShop) {
+    for (const s of others)
+      ctx.findings.blocked(
+        s,
+        null,
+        `the customer was still paying when the shop expired the payment at its ${formatMs(ctx.timeoutMs)} timeout (${formatMs(cut.elapsedMs)} after it was created), as it should; a shortened timeout must leave the customer time to pay (rehearse with a longer --abandon-after).`,
+      );
+    return false;
+  }
+  for (const s of others) {
+    ctx.findings.add(
+      s,
+      'browser',
+      `The widget showed an error in the middle of the payment (${widgetError}): the payment intent stopped being payable while the customer was paying.`,
+      false,
+    );
+  }
+  return false;
+}
+
+/** The sentence of an expiry before the timeout (cl-leave-before-authorizing). */
+function earlyExpiry(ctx: RunContext, elapsedMs: number): string {
+  return `The shop expired the intent ${formatMs(elapsedMs)} after it was created, before the ${formatMs(ctx.timeoutMs)} timeout: a customer still in their bank would lose the payment.`;
+}
+
+/**
+ * When the shop's timeout started for a journey's payment: the Checkout Session's creation in the
+ * session flow (its intent is made later, when the widget opens it), else the intent's.
+ */
+async function paymentStart(
+  ctx: RunContext,
+  rec: JourneyRecord,
+  intent: IntentView,
+): Promise<{ createdAt: string; sessionId: string | null; sessionCreatedAt: string | null }> {
+  const sessionId = sessionOfToken(rec.create?.options.sessionToken);
+  const session = sessionId ? await ctx.side.session(sessionId) : null;
+  return {
+    createdAt: session?.created_at ?? intent.created_at,
+    sessionId,
+    sessionCreatedAt: session?.created_at ?? null,
+  };
+}
+
+/** Whether (by whom, how long after the payment's creation) the intent expired; null when it did not, or when that cannot be told. */
+async function expiredUnder(
+  ctx: RunContext,
+  rec: JourneyRecord,
+  intentId: string,
+): Promise<{ elapsedMs: number; byShop: boolean } | null> {
+  const intent = await ctx.side.intent(intentId);
+  if (intent?.status !== 'expired') return null;
+  const createdMs = Date.parse((await paymentStart(ctx, rec, intent)).createdAt);
+  // Only the sandbox tells when an intent expired; Fintoc's API says only that it did.
+  const expiry = await expiryOf(ctx, intentId, { lastOpen: createdMs, firstExpired: null });
+  if (expiry.expiredMs === null) return null;
+  return { elapsedMs: expiry.expiredMs - createdMs, byShop: expiry.byShop === true };
 }
 
 async function called(o: Opened, kind: 'success' | 'exit', timeoutMs: number): Promise<number | undefined> {
@@ -394,18 +485,14 @@ async function abandonment(ctx: RunContext, o: Opened): Promise<void> {
     );
     return;
   }
-  // A Checkout Session's intent is made when the widget opens the session: the payment the shop
-  // created, and so its timeout, starts with the session.
-  const sessionId = sessionOfToken(o.rec.create?.options.sessionToken);
-  const session = sessionId ? await ctx.side.session(sessionId) : null;
-  const createdAt = session?.created_at ?? first.created_at;
+  const { createdAt, sessionId, sessionCreatedAt } = await paymentStart(ctx, o.rec, first);
   const createdMs = Date.parse(createdAt);
   const deadline = createdMs + ctx.timeoutMs;
   const late = deadline + ctx.toleranceMs;
   ctx.findings.add(
     s,
     'fintoc',
-    `${session ? `Checkout Session ${sessionId} created at ${session.created_at}, its payment intent ${intentId} at ${first.created_at}` : `Payment intent ${intentId} created at ${first.created_at}`}; the timeout is ${formatMs(ctx.timeoutMs)}, the tolerance ${formatMs(ctx.toleranceMs)}.`,
+    `${sessionCreatedAt ? `Checkout Session ${sessionId} created at ${sessionCreatedAt}, its payment intent ${intentId} at ${first.created_at}` : `Payment intent ${intentId} created at ${first.created_at}`}; the timeout is ${formatMs(ctx.timeoutMs)}, the tolerance ${formatMs(ctx.toleranceMs)}.`,
     undefined,
     createdAt,
   );
@@ -496,7 +583,7 @@ async function abandonment(ctx: RunContext, o: Opened): Promise<void> {
     'fintoc',
     elapsed >= ctx.timeoutMs - 1_000,
     `Not before the timeout: ${formatMs(elapsed)} ≥ ${formatMs(ctx.timeoutMs)} (1 s measurement slack).`,
-    `The shop expired the intent ${formatMs(elapsed)} after it was created, before the ${formatMs(ctx.timeoutMs)} timeout: a customer still in their bank would lose the payment.`,
+    earlyExpiry(ctx, elapsed),
   );
   ctx.findings.check(
     s,
