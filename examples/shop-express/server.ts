@@ -293,11 +293,14 @@ export function createShop(options: ShopOptions): Shop {
       };
       orders.set(id, order);
     }
-    if (order.status === 'paid') {
-      res.status(409).json({ error: 'already paid' });
-      return;
-    }
     try {
+      // Before opening the widget again on the order's intent, ask Fintoc whether it is still payable:
+      // a payment authorized in the bank app may be over before its webhook arrives.
+      if (order.intentId && !FINAL.includes(order.status)) await refresh(order);
+      if (order.status === 'paid') {
+        res.status(409).json({ error: 'already paid' });
+        return;
+      }
       if (!order.intentId || order.status === 'canceled' || order.status === 'failed') await newIntent(order);
     } catch (err) {
       res.status(502).json({ error: `Fintoc: ${(err as Error).message.split('\n')[0]}` });
