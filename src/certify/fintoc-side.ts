@@ -159,12 +159,17 @@ export class FintocSide {
           ...(path.startsWith('/v2/') ? { 'fintoc-version': '2026-02-01' } : {}),
         },
         ...(body === undefined ? {} : { body }),
+        // Generous: it bounds an answer that should come (Fintoc down is told apart by its refusal,
+        // or by a minute of silence), not the shop; a busy machine's sandbox can take seconds.
+        timeoutMs: 60_000,
       });
     } catch (err) {
       if (err instanceof HttpUnreachable) {
-        throw new CertifyError('fintoc_unreachable', `The ${this.kind} at ${this.apiUrl} did not answer.`, {
-          cause: err,
-        });
+        throw new CertifyError(
+          'fintoc_unreachable',
+          `The ${this.kind} at ${this.apiUrl} did not answer ${method} ${path.split('?')[0]} (${err.why}).`,
+          { cause: err },
+        );
       }
       throw err;
     }

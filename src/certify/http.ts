@@ -20,13 +20,18 @@ export interface HttpCall {
 
 /** Why a call got no answer at all (refused connection, timeout): a message naming the URL. */
 export class HttpUnreachable extends Error {
+  /** `timed out`, or the network error's code (`ECONNREFUSED` …). */
+  readonly why: string;
+
   constructor(
     readonly url: string,
     cause: unknown,
   ) {
-    const why = (cause as { cause?: { code?: string } })?.cause?.code ?? (cause as Error)?.name ?? 'error';
-    super(`${url} did not answer (${why === 'TimeoutError' ? 'timed out' : why})`, { cause });
+    const code = (cause as { cause?: { code?: string } })?.cause?.code ?? (cause as Error)?.name ?? 'error';
+    const why = code === 'TimeoutError' ? 'timed out' : code;
+    super(`${url} did not answer (${why})`, { cause });
     this.name = 'HttpUnreachable';
+    this.why = why;
   }
 }
 
