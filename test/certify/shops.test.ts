@@ -10,7 +10,7 @@
  * shop expired it, not blame the widget).
  *
  * One sandbox, one Chromium and one pool of browser turns for all runs, which go side by side with
- * the shops' timeout shortened to 30 s (rehearsals).
+ * the shops' timeout shortened to a minute (rehearsals).
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,9 +29,14 @@ import { newSecretKey, startSandbox, type RunningSandbox } from '../../src/sandb
 import { launchChromium, skipWithoutChromium } from '../support/chromium.js';
 import { explain } from './explain.js';
 
-// Long enough that a customer on a busy machine finishes in the widget before the shop's timer.
-const TIMEOUT_MS = 30_000;
+// The shops' timeout: it must leave certify's customer time to pay, or there is nothing to judge
+// (certify then skips the journey rather than blame the shop). The customer takes 3–11 s in the
+// widget here at load 12–20 on 2 cores, and took 31 s at load 25: a minute.
+const TIMEOUT_MS = 60_000;
 const TOLERANCE_MS = 6_000;
+// The runs whose customer is held until the shop expires the payment: a shorter timeout, so they hold
+// the browser's turns less long (their other journeys need no customer).
+const HELD_TIMEOUT_MS = 30_000;
 
 interface Run {
   name: string;
@@ -55,11 +60,11 @@ const EXPECTED: Record<Break, { failed: ScenarioId[]; hardening?: ScenarioId[]; 
   'button-restyled': { failed: ['ux-guidelines'], reason: /Fintoc's button is restyled: .*shadow/ },
   'no-expiry': {
     failed: ['cl-leave-before-authorizing'],
-    reason: /did not expire the payment intent within 0:30 \+ 0:06/,
+    reason: /did not expire the payment intent within 1:00 \+ 0:06/,
   },
   'early-expiry': {
     failed: ['cl-leave-before-authorizing'],
-    reason: /expired the intent 0:2\d.* after it was created, before the 0:30 timeout/,
+    reason: /expired the intent 0:4\d.* after it was created, before the 1:00 timeout/,
   },
   'webhook-no-verify': {
     failed: [],
@@ -235,7 +240,7 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
               secretKey: key,
               publicKey: key.replace(/^sk_/, 'pk_'),
               apiUrl: sb.url,
-              paymentTimeoutMs: TIMEOUT_MS,
+              paymentTimeoutMs: run.slow === 'customer' ? HELD_TIMEOUT_MS : TIMEOUT_MS,
               country: run.country,
               breaks: run.breaks,
             },
@@ -258,7 +263,7 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
             target: config.target,
             fintoc,
             country: run.country,
-            abandonAfterMs: TIMEOUT_MS,
+            abandonAfterMs: run.slow === 'customer' ? HELD_TIMEOUT_MS : TIMEOUT_MS,
             toleranceMs: TOLERANCE_MS,
             strict: run.strict ?? false,
             browser,
@@ -331,9 +336,9 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
     });
 
     /** The report of a BREAK run fails exactly the rule the switch breaks, saying why in one sentence. */
-    const expectBreak = (run: string, b: Break) => {
+    const expectBreak = (run: string, b: Break, reason = EXPECTED[b].reason) => {
       const r = reports.get(run)!;
-      const want = EXPECTED[b];
+      const want = { ...EXPECTED[b], reason };
       const why = explain(r);
       expect(failedIds(r, true), why).toEqual(want.failed);
       expect(r.passed, why).toBe(want.failed.length === 0);
@@ -362,7 +367,11 @@ describe.skipIf(skipWithoutChromium('certify against the example shop'))(
     it('judges a payment cut short under the customer on when the shop expired it, not on how long the customer took', () => {
       // Expired early (24 s of 30) while the customer was still logging in: the abandonment rule failed,
       // not the browser events nor the bank-app confirmation, which could not run.
-      const early = expectBreak('early-expiry-slow-customer', 'early-expiry');
+      const early = expectBreak(
+        'early-expiry-slow-customer',
+        'early-expiry',
+        /expired the intent 0:2\d.* after it was created, before the 0:30 timeout/,
+      );
       for (const id of ['browser-events-cl', 'cl-authorize-and-never-return'] as const)
         expect(
           early.scenarios.find((s) => s.id === id),
